@@ -1,0 +1,24 @@
+import { Effect, ParseResult, Schema } from "effect"
+import { InvalidRequest } from "./Errors.js"
+
+// Effect's default messages end in ", actual <value>": for card data that value is the secret.
+const withoutActual = (message: string) => message.replace(/,? actual [\s\S]*$/, "").trim()
+
+/**
+ * The first problem of a parse error as an `InvalidRequest` naming the field by its dotted path
+ * (`billingAddress.postalCode`), with a reason that never repeats the value it rejected.
+ */
+export const invalidRequestFromParseError = (error: ParseResult.ParseError, root = "request"): InvalidRequest => {
+  const first = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+  if (first === undefined) return new InvalidRequest({ field: root, reason: "is invalid" })
+  const field = first.path.length === 0 ? root : first.path.map(String).join(".")
+  return new InvalidRequest({ field, reason: withoutActual(first.message) || "is invalid" })
+}
+
+/** Decode untrusted input with `schema`; every failure is an `InvalidRequest` naming the field. */
+export const decodeInput =
+  <A, I, R>(schema: Schema.Schema<A, I, R>, root?: string) =>
+  (input: unknown): Effect.Effect<A, InvalidRequest, R> =>
+    Schema.decodeUnknown(schema, { errors: "first", onExcessProperty: "ignore" })(input).pipe(
+      Effect.mapError((error) => invalidRequestFromParseError(error, root))
+    )

@@ -1,0 +1,16 @@
+import { defineConfig } from "vitest/config"
+
+// Workspace packages resolve to their TypeScript sources under the "@cardkit/source" export
+// condition, so tests never need a prior build and always see the code under test.
+const conditions = ["@cardkit/source", "import", "module", "node", "default"]
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: "forks"
+  }
+})
