@@ -11,6 +11,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    pool: "forks"
+    pool: "forks",
+    // The JSON report feeds scripts/test-summary.mjs, which prints one closing line for the whole repo.
+    reporters: ["default", ["json", { outputFile: "test-results/vitest.json" }]]
   }
 })
