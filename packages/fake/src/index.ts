@@ -1,1 +1,7 @@
-export {}
+export * from "./Decision.js"
+export * from "./FakeIssuer.js"
+export * from "./FakeProvider.js"
+export * from "./Faults.js"
+export * from "./VisaCvv.js"
+export * from "./WireServer.js"
+export { documentCards, ledgerDocumentCard, visaDocumentCard } from "./internal/documents.js"

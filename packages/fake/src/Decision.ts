@@ -1,0 +1,196 @@
+import type {
+  AccountValidationRequest,
+  AddressResult,
+  Cvv2Result,
+  NameResult,
+  RawCodes,
+  TavvResult
+} from "@cardkit/domain"
+import { isExpired } from "@cardkit/domain"
+import { Redacted } from "effect"
+
+/*
+ * The account-validation decision an issuer runs, answered in VisaNet's own codes (which the wire
+ * Visa fake sends verbatim) and in the domain's words (which FakeProvider returns).
+ */
+
+/** What the issuer knows about the card behind a PAN. */
+export interface IssuerView {
+  readonly expiry: string
+  readonly cvv2: string
+  readonly active: boolean
+  /** `41` for a card reported lost or stolen, `05` for any other inactive status. */
+  readonly inactiveCode: string
+  readonly street?: string | undefined
+  readonly postalCode?: string | undefined
+  readonly firstName?: string | undefined
+  readonly lastName?: string | undefined
+  readonly tavv?: string | undefined
+}
+
+/** Where the PAN led: a card, an account the issuer cannot locate (`25`), or nothing (`14`). */
+export type Lookup =
+  | { readonly _tag: "Card"; readonly card: IssuerView }
+  | { readonly _tag: "Unlocatable" }
+  | {
+      readonly _tag: "Unknown"
+    }
+
+const letters = (s: string) =>
+  s
+    .toUpperCase()
+    .replace(/[^A-Z0-9 ]/g, " ")
+    .replace(/\s+/g, " ")
+    .trim()
+
+/**
+ * AVS compares what processors compare: the street number and the first word of the street name
+ * (so `801 Metro Center Blvd.` matches `801 METRO CENTER BLV`), and the postal code without spaces
+ * or dashes, US ZIP+4 matching on its first five digits.
+ */
+export const normalizeStreet = (street: string): string => {
+  const words = letters(street).split(" ")
+  const number = words.find((w) => /\d/.test(w)) ?? ""
+  const name = words.find((w) => !/\d/.test(w)) ?? ""
+  return `${number} ${name}`.trim()
+}
+
+export const normalizePostalCode = (postalCode: string): string => {
+  const compact = postalCode.toUpperCase().replace(/[\s-]/g, "")
+  return /^\d{9}$/.test(compact) ? compact.slice(0, 5) : compact
+}
+
+/** Visa AVS letter: Y both, A street only, Z postal code only, N neither, U nothing on file. */
+export const avsCode = (
+  given: { readonly street?: string | undefined; readonly postalCode: string },
+  onFile: { readonly street?: string | undefined; readonly postalCode?: string | undefined }
+): string => {
+  if (onFile.postalCode === undefined) return "U"
+  const street =
+    given.street !== undefined &&
+    onFile.street !== undefined &&
+    normalizeStreet(given.street) === normalizeStreet(onFile.street)
+  const postal = normalizePostalCode(given.postalCode) === normalizePostalCode(onFile.postalCode)
+  return street && postal ? "Y" : street ? "A" : postal ? "Z" : "N"
+}
+
+const sameName = (a: string | undefined, b: string | undefined) =>
+  a !== undefined && b !== undefined && letters(a) === letters(b)
+
+/** Account Name Inquiry, two-character decisions: `01` match, `02` partial match, `03` no match. */
+export const nameDecision = (
+  given: { readonly first?: string | undefined; readonly last: string },
+  onFile: { readonly firstName?: string | undefined; readonly lastName?: string | undefined }
+): string => {
+  if (!sameName(given.last, onFile.lastName)) return "03"
+  if (given.first === undefined || sameName(given.first, onFile.firstName)) return "01"
+  return "02"
+}
+
+/** Visa's approval: `00`, as Visa's PAV sandbox answers its example card (see `decide`). */
+export const approvedCode = "00"
+
+export interface Decision {
+  readonly raw: RawCodes
+  readonly approved: boolean
+  readonly cvv2: Cvv2Result
+  readonly address: AddressResult
+  readonly name?: NameResult
+  readonly tavv?: TavvResult
+}
+
+const cvv2Results: Record<string, Cvv2Result> = { M: "match", N: "no_match", P: "not_processed" }
+const addressResults: Record<string, AddressResult> = {
+  Y: "match",
+  A: "street_only",
+  Z: "postal_code_only",
+  N: "no_match"
+}
+const nameResults: Record<string, NameResult> = { "01": "match", "02": "partial_match", "03": "no_match" }
+
+/** Domain words for Visa's codes; letters cardkit does not know read as `unavailable`/`not_processed`. */
+export const cvv2ResultOf = (code: string | undefined): Cvv2Result =>
+  code === undefined ? "not_checked" : (cvv2Results[code] ?? "not_processed")
+export const addressResultOf = (code: string | undefined): AddressResult =>
+  code === undefined ? "not_checked" : (addressResults[code] ?? "unavailable")
+export const nameResultOf = (code: string | undefined): NameResult | undefined =>
+  code === undefined ? undefined : (nameResults[code] ?? "no_match")
+export const tavvResultOf = (code: string | undefined): TavvResult | undefined =>
+  code === undefined ? undefined : code === "2" ? "valid" : code === "1" ? "invalid" : "not_checked"
+export const isApprovalCode = (actionCode: string) => actionCode === "00" || actionCode === "85"
+
+/**
+ * Decide a validation. Precedence follows an issuer's checks: an account it cannot find (`14`,
+ * or `25` when the account exists but cannot be located), a card that is not active (`41`/`05`),
+ * an expired card (`54`, by `nowMillis`, which comes from Effect's `Clock`), a CVV2 mismatch
+ * (`N7`), a failed token cryptogram (`05`), else approved. Approval is `00` rather than `85`:
+ * both mean "no reason to decline" for a verification, and `00` is what Visa's own sandbox
+ * answers for the documents' example card, so code written against the fake sees what the
+ * sandbox shows. Every check that ran reports its result, even on a decline.
+ */
+export const decide = (
+  request: AccountValidationRequest,
+  lookup: Lookup,
+  nowMillis: number,
+  approvalCode: string
+): Decision => {
+  if (lookup._tag !== "Card") {
+    const unlocatable = lookup._tag === "Unlocatable"
+    const raw: RawCodes = {
+      actionCode: unlocatable ? "25" : "14",
+      responseCode: "5",
+      ...(request.cvv2 === undefined ? {} : { cvv2ResultCode: "P" }),
+      ...(unlocatable ? { addressVerificationResults: "I" } : {})
+    }
+    return finish(raw)
+  }
+  const card = lookup.card
+  const cvv2ResultCode = request.cvv2 === undefined ? undefined : Redacted.value(request.cvv2) === card.cvv2 ? "M" : "N"
+  const addressVerificationResults =
+    request.billingAddress === undefined
+      ? undefined
+      : avsCode(request.billingAddress, { street: card.street, postalCode: card.postalCode })
+  const nameMatchDecision =
+    request.cardholderName === undefined
+      ? undefined
+      : nameDecision(request.cardholderName, { firstName: card.firstName, lastName: card.lastName })
+  const tavvCode =
+    request.tavv === undefined
+      ? undefined
+      : card.tavv !== undefined && Redacted.value(request.tavv).toUpperCase() === card.tavv.toUpperCase()
+        ? "2"
+        : "1"
+  const actionCode = !card.active
+    ? card.inactiveCode
+    : request.expiry !== undefined && isExpired(request.expiry, nowMillis)
+      ? "54"
+      : request.expiry !== undefined && request.expiry !== card.expiry
+        ? "05"
+        : cvv2ResultCode === "N"
+          ? "N7"
+          : tavvCode === "1"
+            ? "05"
+            : approvedCode
+  return finish({
+    actionCode,
+    responseCode: "5",
+    ...(isApprovalCode(actionCode) ? { approvalCode } : {}),
+    ...(cvv2ResultCode === undefined ? {} : { cvv2ResultCode }),
+    ...(addressVerificationResults === undefined ? {} : { addressVerificationResults }),
+    ...(nameMatchDecision === undefined ? {} : { nameMatchDecision }),
+    ...(tavvCode === undefined ? {} : { cardholderAuthenticationVerificationResults: tavvCode })
+  })
+}
+
+const finish = (raw: RawCodes): Decision => {
+  const name = nameResultOf(raw.nameMatchDecision)
+  const tavv = tavvResultOf(raw.cardholderAuthenticationVerificationResults)
+  return {
+    raw,
+    approved: isApprovalCode(raw.actionCode),
+    cvv2: cvv2ResultOf(raw.cvv2ResultCode),
+    address: addressResultOf(raw.addressVerificationResults),
+    ...(name === undefined ? {} : { name }),
+    ...(tavv === undefined ? {} : { tavv })
+  }
+}
