@@ -1,0 +1,65 @@
+import { CardCvv, CardSecrets, makeCvv, ProtocolViolation } from "@cardkit/domain"
+import type { CardSecretsError } from "@cardkit/domain"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { DateTime, Effect, Layer, Option } from "effect"
+import { LedgerClient, type LedgerClientOptions } from "./LedgerClient.js"
+import { LedgerConfig } from "./LedgerConfig.js"
+
+const violation = (reason: string) => new ProtocolViolation({ provider: "ledger", reason })
+
+const date = (text: string, field: string) =>
+  Option.match(DateTime.make(text), {
+    onNone: () => Effect.fail(violation(`${field} is not a date`)),
+    onSome: (value) => Effect.succeed(value)
+  })
+
+/** `CardSecrets` over the ledger: GET_CVV, service-signed, with the ack checked. */
+export const make = Effect.gen(function* () {
+  const ledger = yield* LedgerClient
+  return CardSecrets.of({
+    getCvv: (request) =>
+      Effect.gen(function* () {
+        const { card, api } = yield* ledger.getCvv.call({
+          ...(request.reference === undefined ? {} : { reference: request.reference }),
+          product: request.product,
+          program: request.program,
+          channel: request.channel,
+          transactionType: "GET_CVV",
+          customerId: request.customerId,
+          accountNumber: request.accountNumber,
+          cardId: request.cardId
+        })
+        if (card.cardId !== request.cardId) return yield* violation("the answer is for another card")
+        if (!/^\d{3,4}$/.test(card.cvv)) return yield* violation("the CVV is not 3 or 4 digits")
+        const { cvv, postedDate, updatedDate, cardId: _, ...flags } = card
+        return new CardCvv({
+          cardId: request.cardId,
+          cvv: makeCvv(cvv),
+          flags,
+          postedDate: yield* date(postedDate, "postedDate"),
+          updatedDate: yield* date(updatedDate, "updatedDate"),
+          ack: {
+            type: api.type,
+            reference: api.reference,
+            originalReference: api.originalReference ?? "",
+            dateCreated: api.dateCreated
+          }
+        })
+      }) as Effect.Effect<CardCvv, CardSecretsError>
+  })
+})
+
+const undici = NodeHttpClient.layerUndici
+
+/** The ledger transport as the domain's `CardSecrets` (plus `LedgerClient` for other operations). */
+export const LedgerCardSecrets = {
+  /** Self-contained: brings its own keep-alive undici HTTP client. */
+  layer: (options: LedgerClientOptions) =>
+    Layer.effect(CardSecrets, make).pipe(Layer.provideMerge(LedgerClient.layer(options)), Layer.provide(undici)),
+  /** From `CARDKIT_LEDGER_*` (see `LedgerConfig`). */
+  layerConfig: Layer.unwrapEffect(
+    Effect.map(LedgerConfig, (options) =>
+      Layer.effect(CardSecrets, make).pipe(Layer.provideMerge(LedgerClient.layer(options)), Layer.provide(undici))
+    )
+  )
+} as const

@@ -1,0 +1,326 @@
+import { randomBytes, randomUUID } from "node:crypto"
+import { constants, type KeyObject, publicEncrypt } from "node:crypto"
+import {
+  AuthenticationFailed,
+  CardNotActive,
+  CardNotFound,
+  IncorrectCvv,
+  InvalidRequest,
+  ProtocolViolation,
+  ProviderRejected,
+  ProviderTimeout,
+  ProviderUnavailable
+} from "@cardkit/domain"
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { Context, Duration, Effect, Either, Layer, Redacted, Schedule, Schema } from "effect"
+import {
+  AckResult,
+  cardMethod,
+  GetCardPayload,
+  GetCardResult,
+  GetCvvPayload,
+  GetCvvResult,
+  LedgerErrorCodes,
+  type TransactionType,
+  UpdateStatusPayload,
+  ValidateCvvPayload,
+  type WireAck,
+  type WireError
+} from "./LedgerWire.js"
+import { loadPrivateKey, loadPublicKey, signatureHeader, signPayload } from "./Signing.js"
+
+const provider = "ledger"
+
+export type LedgerError =
+  | InvalidRequest
+  | CardNotFound
+  | CardNotActive
+  | IncorrectCvv
+  | AuthenticationFailed
+  | ProviderRejected
+  | ProviderUnavailable
+  | ProviderTimeout
+  | ProtocolViolation
+
+/** Where the signing key id travels: `api.keyId`, the `Signature` header, or both (the default). */
+export type KeyIdPlacement = "api" | "header" | "both"
+
+export interface LedgerClientOptions {
+  /** Base URL; requests go to `{url}/cardv2`. */
+  readonly url: string
+  readonly apiKey: Redacted.Redacted<string>
+  /** The envelope's `credential`, built with `makeCredential`. */
+  readonly credential: Redacted.Redacted<string>
+  /** Id under which the signing key's public half is registered with the ledger. */
+  readonly keyId: string
+  /** PKCS#8 PEM of the service's P-256 key; without it only pre-signed calls can be made. */
+  readonly privateKey?: Redacted.Redacted<string> | undefined
+  readonly keyIdPlacement?: KeyIdPlacement | undefined
+  /** SPKI PEM of the ledger's RSA key, to encrypt CVVs for VALIDATE_CVV. */
+  readonly rsaPublicKey?: string | undefined
+  /** Per attempt; 10 seconds by default. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Retries of reads (GET_CVV, GET_CARD) after `ProviderUnavailable`; writes are never retried. 2 by default. */
+  readonly retries?: number | undefined
+  /** First backoff delay, doubled per retry, with jitter; 100 ms by default. */
+  readonly retryBaseDelay?: Duration.DurationInput | undefined
+  /** The deployment's error codes, where they differ from `LedgerErrorCodes`. */
+  readonly errorCodes?: Partial<Record<keyof typeof LedgerErrorCodes, string>> | undefined
+}
+
+/** A payload signed elsewhere — typically on the cardholder's device — forwarded byte for byte. */
+export interface PresignedPayload {
+  /** The exact payload bytes that were signed. */
+  readonly payload: string
+  /** base64 DER ECDSA-SHA256 signature over `payload`. */
+  readonly signature: string
+  /** The device's registered key id. */
+  readonly keyId: string
+  /** The cardholder's credential, when it differs from the service's. */
+  readonly credential?: Redacted.Redacted<string> | undefined
+}
+
+export interface LedgerCall<P, R> {
+  /** Serialize `payload` once, sign those bytes, send them. */
+  readonly call: (payload: P) => Effect.Effect<R, LedgerError>
+  /** Forward a pre-signed payload verbatim, after checking it decodes to this operation. */
+  readonly presigned: (presigned: PresignedPayload) => Effect.Effect<R, LedgerError>
+}
+
+type Payload = { readonly reference?: string | undefined; readonly transactionType: string; readonly cardId: string }
+type Acked = { readonly api: WireAck }
+
+const reads: ReadonlySet<TransactionType> = new Set(["GET_CVV", "GET_CARD", "GET_CARD_LIMIT"])
+
+const newReference = () => `ck${randomBytes(8).toString("hex")}`
+
+export const make = (options: LedgerClientOptions) =>
+  Effect.gen(function* () {
+    const http = yield* HttpClient.HttpClient
+    const endpoint = `${options.url.replace(/\/+$/, "")}/cardv2`
+    const placement = options.keyIdPlacement ?? "both"
+    const codes = { ...LedgerErrorCodes, ...options.errorCodes }
+    const timeout = Duration.decode(options.timeout ?? "10 seconds")
+    const timeoutMillis = Duration.toMillis(timeout)
+    const signingKey: KeyObject | undefined =
+      options.privateKey === undefined ? undefined : loadPrivateKey(Redacted.value(options.privateKey))
+    const rsaKey = options.rsaPublicKey === undefined ? undefined : loadPublicKey(options.rsaPublicKey)
+    const retrySchedule = Schedule.exponential(options.retryBaseDelay ?? "100 millis", 2).pipe(Schedule.jittered)
+    const retries = options.retries ?? 2
+    const apiKey = JSON.stringify(Redacted.value(options.apiKey))
+
+    const wireError = (error: WireError, cardId: string): LedgerError => {
+      switch (error.code) {
+        case codes.cardNotFound:
+          return new CardNotFound({ cardId })
+        case codes.cardNotActive:
+          return new CardNotActive({ cardId, status: error.message })
+        case codes.incorrectCvv:
+          return new IncorrectCvv({ cardId })
+        case codes.authentication:
+          return new AuthenticationFailed({ provider, reason: error.message })
+        case codes.invalidRequest: {
+          const [field, ...reason] = error.message.split(": ")
+          return reason.length > 0
+            ? new InvalidRequest({ field: field!, reason: reason.join(": ") })
+            : new InvalidRequest({ field: "payload", reason: error.message })
+        }
+        default:
+          return new ProviderRejected({ provider, code: error.code, message: error.message })
+      }
+    }
+
+    /** One HTTP exchange: the body is built once, as a string, around the payload's exact bytes. */
+    const send = <R extends Acked>(
+      transactionType: TransactionType,
+      payloadBytes: string,
+      payload: Payload,
+      signature: string,
+      keyId: string,
+      credential: Redacted.Redacted<string>,
+      decodeResult: (u: unknown) => Either.Either<R, unknown>
+    ): Effect.Effect<R, LedgerError> => {
+      const id = randomUUID()
+      const api =
+        `{"credential":${JSON.stringify(Redacted.value(credential))},"signature":${JSON.stringify(signature)},` +
+        `"apiKey":${apiKey}${placement === "header" ? "" : `,"keyId":${JSON.stringify(keyId)}`}}`
+      const body = `{"method":"${cardMethod}","id":"${id}","params":{"payload":${payloadBytes},"api":${api}}}`
+      let request = HttpClientRequest.post(endpoint).pipe(HttpClientRequest.bodyText(body, "application/json"))
+      if (placement !== "api") {
+        request = HttpClientRequest.setHeader(request, "signature", signatureHeader(keyId, signature))
+      }
+      const attempt = http.execute(request).pipe(
+        Effect.flatMap((response) =>
+          Effect.flatMap(response.text, (text) => Effect.succeed({ status: response.status, text }))
+        ),
+        Effect.catchAll((error) =>
+          Effect.fail(new ProviderUnavailable({ provider, reason: `transport: ${error.reason}` }))
+        ),
+        Effect.flatMap(({ status, text }) => interpret<R>(status, text, id, transactionType, payload, decodeResult)),
+        Effect.timeoutFail({ duration: timeout, onTimeout: () => new ProviderTimeout({ provider, timeoutMillis }) })
+      )
+      return reads.has(transactionType)
+        ? Effect.retry(attempt, {
+            schedule: retrySchedule,
+            times: retries,
+            while: (error) => error._tag === "ProviderUnavailable"
+          })
+        : attempt
+    }
+
+    const interpret = <R extends Acked>(
+      status: number,
+      text: string,
+      id: string,
+      transactionType: TransactionType,
+      payload: Payload,
+      decodeResult: (u: unknown) => Either.Either<R, unknown>
+    ): Effect.Effect<R, LedgerError> => {
+      if (status >= 500) return Effect.fail(new ProviderUnavailable({ provider, reason: `HTTP ${status}` }))
+      if (status === 401 || status === 403) {
+        return Effect.fail(new AuthenticationFailed({ provider, reason: `HTTP ${status}` }))
+      }
+      if (status !== 200) {
+        return Effect.fail(new ProviderRejected({ provider, code: `HTTP_${status}`, message: `HTTP ${status}` }))
+      }
+      let json: unknown
+      try {
+        json = JSON.parse(text)
+      } catch {
+        return Effect.fail(new ProviderUnavailable({ provider, reason: "the answer is not JSON" }))
+      }
+      if (typeof json !== "object" || json === null) {
+        return Effect.fail(new ProviderUnavailable({ provider, reason: "the answer is not a JSON-RPC object" }))
+      }
+      const envelope = json as { id?: unknown; result?: unknown; error?: unknown }
+      if (envelope.error !== undefined) {
+        const error = envelope.error as Partial<WireError>
+        return typeof error.code === "string" && typeof error.message === "string"
+          ? Effect.fail(wireError({ code: error.code, message: error.message }, payload.cardId))
+          : Effect.fail(new ProtocolViolation({ provider, reason: "malformed error object" }))
+      }
+      if (String(envelope.id) !== id) {
+        return Effect.fail(new ProtocolViolation({ provider, reason: "the response id does not match the request's" }))
+      }
+      const decoded = decodeResult(envelope.result)
+      if (Either.isLeft(decoded)) {
+        return Effect.fail(new ProtocolViolation({ provider, reason: `the ${transactionType} result is malformed` }))
+      }
+      const ack = decoded.right.api
+      if (ack.type !== `${transactionType}_ACK`) {
+        return Effect.fail(new ProtocolViolation({ provider, reason: `acknowledged as ${ack.type}` }))
+      }
+      if (payload.reference !== undefined && ack.originalReference !== payload.reference) {
+        return Effect.fail(new ProtocolViolation({ provider, reason: "the acknowledgement is for another reference" }))
+      }
+      return Effect.succeed(decoded.right)
+    }
+
+    /** A typed operation for any `ledger.CARD.request` transaction type. */
+    const request = <P extends Payload, R extends Acked, PI, RI>(
+      transactionType: TransactionType,
+      payloadSchema: Schema.Schema<P, PI>,
+      resultSchema: Schema.Schema<R, RI>
+    ): LedgerCall<P, R> => {
+      const encodePayload = Schema.encodeSync(payloadSchema)
+      const decodePayload = Schema.decodeUnknownEither(payloadSchema)
+      const decodeResult = Schema.decodeUnknownEither(resultSchema)
+      return {
+        call: (payload) =>
+          Effect.suspend(() => {
+            if (signingKey === undefined) {
+              return Effect.fail(
+                new AuthenticationFailed({ provider, reason: "no signing key configured; use pre-signed calls" })
+              )
+            }
+            const withReference = { ...payload, reference: payload.reference ?? newReference() }
+            const bytes = JSON.stringify(encodePayload(withReference))
+            return send(
+              transactionType,
+              bytes,
+              withReference,
+              signPayload(signingKey, bytes),
+              options.keyId,
+              options.credential,
+              decodeResult
+            )
+          }),
+        presigned: (presigned) =>
+          Effect.suspend(() => {
+            let parsed: unknown
+            try {
+              parsed = JSON.parse(presigned.payload)
+            } catch {
+              return Effect.fail(new InvalidRequest({ field: "payload", reason: "is not JSON" }))
+            }
+            const decoded = decodePayload(parsed)
+            if (Either.isLeft(decoded)) {
+              return Effect.fail(
+                new InvalidRequest({ field: "payload", reason: `is not a ${transactionType} payload` })
+              )
+            }
+            return send(
+              transactionType,
+              presigned.payload,
+              decoded.right,
+              presigned.signature,
+              presigned.keyId,
+              presigned.credential ?? options.credential,
+              decodeResult
+            )
+          })
+      }
+    }
+
+    const validateCvv = request("VALIDATE_CVV", ValidateCvvPayload, AckResult)
+
+    return LedgerClient.of({
+      request,
+      getCvv: request("GET_CVV", GetCvvPayload, GetCvvResult),
+      getCard: request("GET_CARD", GetCardPayload, GetCardResult),
+      updateStatus: request("UPDATE_STATUS", UpdateStatusPayload, AckResult),
+      validateCvv: {
+        presigned: validateCvv.presigned,
+        call: ({ cvv, ...payload }) =>
+          Effect.suspend(() =>
+            rsaKey === undefined
+              ? Effect.fail(new InvalidRequest({ field: "cvv", reason: "no ledger RSA public key is configured" }))
+              : validateCvv.call({
+                  ...payload,
+                  cvv: publicEncrypt(
+                    { key: rsaKey, padding: constants.RSA_PKCS1_PADDING },
+                    Buffer.from(Redacted.value(cvv))
+                  ).toString("base64"),
+                  isEncrypt: true
+                })
+          )
+      }
+    })
+  })
+
+type CardFields = Omit<GetCvvPayload, "transactionType">
+
+/** The ledger's card API: a generic typed `request` and first-class operations. */
+export class LedgerClient extends Context.Tag("@cardkit/ledger/LedgerClient")<
+  LedgerClient,
+  {
+    readonly request: <P extends Payload, R extends Acked, PI, RI>(
+      transactionType: TransactionType,
+      payloadSchema: Schema.Schema<P, PI>,
+      resultSchema: Schema.Schema<R, RI>
+    ) => LedgerCall<P, R>
+    readonly getCvv: LedgerCall<GetCvvPayload, GetCvvResult>
+    readonly getCard: LedgerCall<GetCardPayload, GetCardResult>
+    readonly updateStatus: LedgerCall<UpdateStatusPayload, AckResult>
+    /** The CVV is encrypted to the ledger's RSA key here; a wrong one fails with `IncorrectCvv`. */
+    readonly validateCvv: {
+      readonly call: (
+        payload: CardFields & { readonly transactionType: "VALIDATE_CVV"; readonly cvv: Redacted.Redacted<string> }
+      ) => Effect.Effect<AckResult, LedgerError>
+      readonly presigned: (presigned: PresignedPayload) => Effect.Effect<AckResult, LedgerError>
+    }
+  }
+>() {
+  /** Needs an `HttpClient`; `LedgerCardSecrets` layers bring the keep-alive undici one. */
+  static readonly layer = (options: LedgerClientOptions) => Layer.effect(LedgerClient, make(options))
+}
