@@ -1,4 +1,4 @@
-import { CardCvv, CardSecrets, makeCvv, ProtocolViolation } from "@cardkit/domain"
+import { Ack, CardCvv, CardSecrets, makeCvv, ProtocolViolation } from "@cardkit/domain"
 import type { CardSecretsError } from "@cardkit/domain"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { DateTime, Effect, Layer, Option } from "effect"
@@ -38,12 +38,12 @@ export const make = Effect.gen(function* () {
           flags,
           postedDate: yield* date(postedDate, "postedDate"),
           updatedDate: yield* date(updatedDate, "updatedDate"),
-          ack: {
+          ack: new Ack({
             type: api.type,
             reference: api.reference,
             originalReference: api.originalReference ?? "",
             dateCreated: api.dateCreated
-          }
+          })
         })
       }) as Effect.Effect<CardCvv, CardSecretsError>
   })

@@ -1,0 +1,83 @@
+import { generateKeyPairSync } from "node:crypto"
+import { readFileSync } from "node:fs"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { Effect, Redacted } from "effect"
+import type { LedgerClientOptions } from "../src/index.js"
+
+export interface Recorded {
+  readonly method: string
+  readonly url: string
+  readonly headers: IncomingMessage["headers"]
+  readonly body: string
+}
+
+export type Handler = (request: Recorded, response: ServerResponse) => void
+
+/** A minimal ledger stand-in on 127.0.0.1:0 that records requests and answers with `handler`. */
+export const cannedLedger = (handler: Handler) =>
+  Effect.acquireRelease(
+    Effect.async<{ url: string; requests: Array<Recorded> }>((resume) => {
+      const requests: Array<Recorded> = []
+      const server = createServer((req, res) => {
+        const chunks: Array<Buffer> = []
+        req.on("data", (chunk: Buffer) => chunks.push(chunk))
+        req.on("end", () => {
+          const recorded = {
+            method: req.method ?? "",
+            url: req.url ?? "",
+            headers: req.headers,
+            body: Buffer.concat(chunks).toString("utf8")
+          }
+          requests.push(recorded)
+          handler(recorded, res)
+        })
+      })
+      server.listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as AddressInfo
+        resume(Effect.succeed(Object.assign({ url: `http://127.0.0.1:${port}`, requests }, { server })))
+      })
+    }),
+    (ledger) =>
+      Effect.async<void>((resume) => {
+        const server = (ledger as unknown as { server: ReturnType<typeof createServer> }).server
+        server.closeAllConnections()
+        server.close(() => resume(Effect.void))
+      })
+  )
+
+export const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8")
+
+/** The document's GET_CVV response, answered under the request's own id. */
+export const documentResponse = (request: Recorded, patch: (result: any) => void = () => {}) => {
+  const response = JSON.parse(fixture("get-cvv.response.json"))
+  response.id = JSON.parse(request.body).id
+  patch(response.result)
+  return JSON.stringify(response)
+}
+
+export const json = (res: ServerResponse, body: string, status = 200) => {
+  res.writeHead(status, { "content-type": "application/json" })
+  res.end(body)
+}
+
+export const signingKeys = () => {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" })
+  return {
+    privatePem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    publicPem: publicKey.export({ type: "spki", format: "pem" }).toString()
+  }
+}
+
+export const options = (url: string, privatePem: string, extra: Partial<LedgerClientOptions> = {}) =>
+  ({
+    url,
+    apiKey: Redacted.make("api-key-123"),
+    credential: Redacted.make("Basic dXNlcjphcGkta2V5LTEyMw=="),
+    keyId: "device-1",
+    privateKey: Redacted.make(privatePem),
+    timeout: "2 seconds",
+    retries: 2,
+    retryBaseDelay: "1 millis",
+    ...extra
+  }) satisfies LedgerClientOptions
