@@ -64,6 +64,11 @@ export interface LedgerClientOptions {
   readonly retries?: number | undefined
   /** First backoff delay, doubled per retry, with jitter; 100 ms by default. */
   readonly retryBaseDelay?: Duration.DurationInput | undefined
+  /**
+   * Trace each HTTP exchange as a span (off by default: span creation captures a stack trace and
+   * costs more than the rest of a call; spans never carry payloads either way).
+   */
+  readonly tracing?: boolean | undefined
   /** The deployment's error codes, where they differ from `LedgerErrorCodes`. */
   readonly errorCodes?: Partial<Record<keyof typeof LedgerErrorCodes, string>> | undefined
 }
@@ -96,7 +101,11 @@ const newReference = () => `ck${randomBytes(8).toString("hex")}`
 
 export const make = (options: LedgerClientOptions) =>
   Effect.gen(function* () {
-    const http = yield* HttpClient.HttpClient
+    const tracing = options.tracing ?? false
+    const http = (yield* HttpClient.HttpClient).pipe(
+      HttpClient.withTracerDisabledWhen(() => !tracing),
+      HttpClient.withTracerPropagation(tracing)
+    )
     const endpoint = `${options.url.replace(/\/+$/, "")}/cardv2`
     const placement = options.keyIdPlacement ?? "both"
     const codes = { ...LedgerErrorCodes, ...options.errorCodes }

@@ -1,0 +1,55 @@
+import { cpus } from "node:os"
+
+/** One row of the results table: our figure against a baseline measured in the same run. */
+export interface Figure {
+  readonly section: string
+  readonly metric: string
+  readonly ours: number
+  readonly baseline: number
+  readonly unit: string
+  /** ours / baseline, or baseline / ours where lower is better (see `higherIsBetter`). */
+  readonly ratio: number
+  readonly higherIsBetter: boolean
+  readonly goal: string
+  readonly met: boolean
+  readonly note?: string
+}
+
+export const figure = (f: Omit<Figure, "ratio">): Figure => ({ ...f, ratio: f.ours / f.baseline })
+
+export interface LoadResult {
+  readonly calls: number
+  readonly seconds: number
+  readonly perSecond: number
+  /** Client CPU (user + system) per call, in microseconds. */
+  readonly cpuMicrosPerCall: number
+}
+
+/** Keep `concurrency` calls in flight for `seconds` (after a short warm-up) and count them. */
+export const load = async (
+  call: () => Promise<unknown>,
+  options: { readonly concurrency: number; readonly seconds: number; readonly warmupSeconds?: number }
+): Promise<LoadResult> => {
+  const run = async (seconds: number) => {
+    const deadline = performance.now() + seconds * 1000
+    let calls = 0
+    const worker = async () => {
+      while (performance.now() < deadline) {
+        await call()
+        calls++
+      }
+    }
+    const cpu = process.cpuUsage()
+    const start = performance.now()
+    await Promise.all(Array.from({ length: options.concurrency }, worker))
+    const elapsed = (performance.now() - start) / 1000
+    const used = process.cpuUsage(cpu)
+    return { calls, seconds: elapsed, perSecond: calls / elapsed, cpuMicrosPerCall: (used.user + used.system) / calls }
+  }
+  await run(options.warmupSeconds ?? 0.5)
+  return run(options.seconds)
+}
+
+export const machine = () => ({ cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version })
+
+export const round = (n: number, digits = 2) => Number(n.toFixed(digits))

@@ -1,0 +1,88 @@
+import { generateKeyPairSync } from "node:crypto"
+import { CardSecrets, GetCvvRequest } from "@cardkit/domain"
+import { LedgerCardSecrets, loadPrivateKey, signPayload } from "@cardkit/ledger"
+import { ManagedRuntime, Redacted, Schema } from "effect"
+import { Agent, request } from "undici"
+import { startChild } from "./internal/child.js"
+import { figure, load } from "./internal/measure.js"
+
+const payload = {
+  reference: "visadps100013",
+  product: "DEFAULT",
+  program: "DEFAULT",
+  channel: "VISA_DPS",
+  transactionType: "GET_CVV",
+  customerId: "100000000006001",
+  accountNumber: "400320588344662",
+  cardId: "025951734ff74c13a14137e02834fa00"
+}
+
+const concurrency = 16
+const seconds = 3
+
+/** The ledger transport's GET_CVV round trip against raw undici posting the same signed bytes. */
+export const benchLedger = async () => {
+  const { port, child } = await startChild(new URL("./internal/cannedLedger.js", import.meta.url))
+  try {
+    const url = `http://127.0.0.1:${port}`
+    const privatePem = generateKeyPairSync("ec", { namedCurve: "P-256" })
+      .privateKey.export({ type: "pkcs8", format: "pem" })
+      .toString()
+    const runtime = ManagedRuntime.make(
+      LedgerCardSecrets.layer({
+        url,
+        apiKey: Redacted.make("bench-key"),
+        credential: Redacted.make("Basic YmVuY2g6YmVuY2gta2V5"),
+        keyId: "bench",
+        privateKey: Redacted.make(privatePem)
+      })
+    )
+    const secrets = await runtime.runPromise(CardSecrets)
+    const getCvv = Schema.decodeUnknownSync(GetCvvRequest)(payload)
+    const ours = await load(() => runtime.runPromise(secrets.getCvv(getCvv)), { concurrency, seconds })
+    await runtime.dispose()
+
+    const bytes = JSON.stringify(payload)
+    const signature = signPayload(loadPrivateKey(privatePem), bytes)
+    const body = `{"method":"ledger.CARD.request","id":"1","params":{"payload":${bytes},"api":{"credential":"Basic YmVuY2g6YmVuY2gta2V5","signature":"${signature}","apiKey":"bench-key","keyId":"bench"}}}`
+    const agent = new Agent({ keepAliveTimeout: 60_000 })
+    const baseline = await load(
+      async () => {
+        const response = await request(`${url}/cardv2`, {
+          method: "POST",
+          body,
+          headers: { "content-type": "application/json" },
+          dispatcher: agent
+        })
+        JSON.parse(await response.body.text())
+      },
+      { concurrency, seconds }
+    )
+    await agent.close()
+    return [
+      figure({
+        section: "ledger",
+        metric: `GET_CVV round trips per second (${concurrency} in flight)`,
+        ours: ours.perSecond,
+        baseline: baseline.perSecond,
+        unit: "calls/s",
+        higherIsBetter: true,
+        goal: "ratio ≥ 0.6",
+        met: ours.perSecond / baseline.perSecond >= 0.6,
+        note: "baseline: undici.request posting the same signed bytes"
+      }),
+      figure({
+        section: "ledger",
+        metric: "client CPU per call",
+        ours: ours.cpuMicrosPerCall,
+        baseline: baseline.cpuMicrosPerCall,
+        unit: "µs",
+        higherIsBetter: false,
+        goal: "(reported)",
+        met: true
+      })
+    ]
+  } finally {
+    child.kill()
+  }
+}
