@@ -6,7 +6,7 @@ import type {
   RawCodes,
   TavvResult
 } from "@cardkit/domain"
-import { isExpired } from "@cardkit/domain"
+import { type CardExpiry, isExpired, luhnValid } from "@cardkit/domain"
 import { Redacted } from "effect"
 
 /*
@@ -16,7 +16,7 @@ import { Redacted } from "effect"
 
 /** What the issuer knows about the card behind a PAN. */
 export interface IssuerView {
-  readonly expiry: string
+  readonly expiry: CardExpiry
   readonly cvv2: string
   readonly active: boolean
   /** `41` for a card reported lost or stolen, `05` for any other inactive status. */
@@ -121,9 +121,11 @@ export const isApprovalCode = (actionCode: string) => actionCode === "00" || act
 
 /**
  * Decide a validation. Precedence follows an issuer's checks: an account it cannot find (`14`,
- * or `25` when the account exists but cannot be located), a card that is not active (`41`/`05`),
- * an expired card (`54`, by `nowMillis`, which comes from Effect's `Clock`), a CVV2 mismatch
- * (`N7`), a failed token cryptogram (`05`), else approved. Approval is `00` rather than `85`:
+ * also for a PAN failing Luhn, or `25` when the account exists but cannot be located), a card
+ * that is not active (`41`/`05`), an expired card (`54`: the expiry given, or the one on file,
+ * lies before the current month by `nowMillis`, which comes from Effect's `Clock`), an expiry
+ * that is not the card's (`05`), a CVV2 mismatch (`N7`), a failed token cryptogram (`05`),
+ * else approved. Approval is `00` rather than `85`:
  * both mean "no reason to decline" for a verification, and `00` is what Visa's own sandbox
  * answers for the documents' example card, so code written against the fake sees what the
  * sandbox shows. Every check that ran reports its result, even on a decline.
@@ -134,6 +136,8 @@ export const decide = (
   nowMillis: number,
   approvalCode: string
 ): Decision => {
+  // Callers may hand over a request built without validation; a PAN failing Luhn is no account.
+  if (!luhnValid(Redacted.value(request.pan))) return finish({ actionCode: "14", responseCode: "5" })
   if (lookup._tag !== "Card") {
     const unlocatable = lookup._tag === "Unlocatable"
     const raw: RawCodes = {
@@ -162,7 +166,7 @@ export const decide = (
         : "1"
   const actionCode = !card.active
     ? card.inactiveCode
-    : request.expiry !== undefined && isExpired(request.expiry, nowMillis)
+    : (request.expiry !== undefined && isExpired(request.expiry, nowMillis)) || isExpired(card.expiry, nowMillis)
       ? "54"
       : request.expiry !== undefined && request.expiry !== card.expiry
         ? "05"

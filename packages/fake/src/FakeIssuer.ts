@@ -7,23 +7,21 @@ import {
   type CardFlags,
   CardNotActive,
   CardNotFound,
-  type CardSecretsError,
   type Cvv,
   expiryToYYMM,
   type GetCvvRequest,
   IncorrectCvv,
-  luhnCheckDigit,
+  luhnValid,
   makeCvv,
   makePan,
-  type Pan,
-  ProviderUnavailable
+  type Pan
 } from "@cardkit/domain"
-import { CardExpiry as CardExpirySchema } from "@cardkit/domain"
-import { Clock, Context, DateTime, Effect, Layer, Option, Random, Redacted } from "effect"
-import { type Decision, decide, type IssuerView, type Lookup } from "./Decision.js"
+import { Clock, Context, DateTime, Effect, Layer, Option, Redacted } from "effect"
+import { xoroshiro128plus } from "pure-rand"
+import { decide, type IssuerView, type Lookup } from "./Decision.js"
 import { type FakeOperation, type Fault, type FaultSpec, makeFaults } from "./Faults.js"
 import { documentCards } from "./internal/documents.js"
-import { type CvkPair, type ExpiryOrder, makeCvvCalculator, testCvk } from "./VisaCvv.js"
+import { type CvkPair, type ExpiryOrder, makeCvvCalculator, serviceCodes, testCvk } from "./VisaCvv.js"
 
 /** Card statuses, spelled as the ledger spells them (sic). */
 export type CardStatus =
@@ -91,11 +89,13 @@ export interface CardRecord {
 }
 
 export interface IssueCardOptions {
+  /** Reusing a card id replaces that card. */
   readonly cardId?: string
   readonly customerId?: string
   readonly accountNumber?: string
-  /** Digits; a Luhn-valid PAN in the test BIN is made when absent. */
+  /** 13 to 19 digits passing Luhn (anything else is a defect); a fresh PAN in the test BIN when absent. */
   readonly pan?: string
+  /** `YYYY-MM`; December four years from now when absent. */
   readonly expiry?: string
   readonly status?: CardStatus
   readonly flags?: Partial<CardFlags>
@@ -105,6 +105,8 @@ export interface IssueCardOptions {
   readonly cvv?: string
   readonly cvv2?: string
   readonly tavv?: string
+  /** The approval code validations of this card answer with; a fresh one per validation when absent. */
+  readonly approvalCode?: string
   /** ISO-8601; now when absent. */
   readonly postedDate?: string
   readonly updatedDate?: string
@@ -117,15 +119,16 @@ export interface FakeIssuerOptions {
   /** Load the two source documents' records (default true). */
   readonly seedDocuments?: boolean
   /** More cards to issue at start. */
-  readonly cards?: ReadonlyArray<IssueCardOptions>
+  readonly cards?: Iterable<IssueCardOptions>
   /** The CVK pair the CVVs of issued cards are derived from; `testCvk` by default. */
   readonly cvk?: CvkPair
+  /** The expiry order the CVV algorithm is fed (`YYMM` by default, as Visa issuers mostly do). */
   readonly expiryOrder?: ExpiryOrder
   /** The 6-digit BIN of issued cards' PANs (default `400000`, a test range). */
   readonly bin?: string
   /** Faults in force from the start, per operation. */
   readonly faults?: Partial<Record<FakeOperation, FaultSpec>>
-  /** Seed of the ids and PANs the fake makes up, for reproducible runs. */
+  /** Seed of the ids, PANs, references and codes the fake makes up, for reproducible runs. */
   readonly seed?: number
 }
 
@@ -140,147 +143,196 @@ interface StoredCard {
   flags: CardFlags
   postedMillis: number
   updatedMillis: number
-  cvv: string
-  cvv2: string
+  /** Imported CVVs; derived ones are computed on first use, so seeding a million cards stays cheap. */
+  cvv: string | undefined
+  cvv2: string | undefined
   name: CardholderNameOnFile | undefined
   billingAddress: AddressOnFile | undefined
   tavv: string | undefined
+  approvalCode: string | undefined
 }
 
 /** Visa's PAV sandbox account that exists but cannot be located: answered `25`, AVS `I`, CVV2 `P`. */
 export const unlocatablePan = "4957040000000001"
 
-const provider = "fake"
+/**
+ * Seeded, synchronous draws: ids for a million cards must not cost a million effects each. Ids
+ * need to be unique and reproducible, not uniform, so a draw's 32 bits are used as they come.
+ */
+const makeDraws = (seed: number) => {
+  const rng = xoroshiro128plus(seed)
+  const next = () => rng.unsafeNext() >>> 0
+  const nineDigits = () => String(next() % 1_000_000_000).padStart(9, "0")
+  const scratch = Buffer.alloc(16)
+  return {
+    /** 9 or 15 digits. */
+    digits: (count: 9 | 15): string =>
+      count === 9 ? nineDigits() : nineDigits() + String(next() % 1_000_000).padStart(6, "0"),
+    /** 6, 20 or 32 hex digits, through a Buffer: several times cheaper than number-to-hex strings. */
+    hex: (count: 6 | 20 | 32): string => {
+      const bytes = Math.ceil(count / 2)
+      for (let at = 0; at < bytes; at += 4) scratch.writeUInt32BE(next(), at)
+      return scratch.toString("hex", 0, bytes).slice(0, count)
+    }
+  }
+}
 
-const view = (card: StoredCard): CardRecord => ({
-  cardId: card.cardId,
-  customerId: card.customerId,
-  accountNumber: card.accountNumber,
-  pan: makePan(card.pan),
-  expiry: card.expiry,
-  status: card.status,
-  flags: card.flags,
-  postedDate: DateTime.unsafeMake(card.postedMillis),
-  updatedDate: DateTime.unsafeMake(card.updatedMillis),
-  cvv: makeCvv(card.cvv),
-  cvv2: makeCvv(card.cvv2),
-  ...(card.name === undefined ? {} : { name: card.name }),
-  ...(card.billingAddress === undefined ? {} : { billingAddress: card.billingAddress }),
-  ...(card.tavv === undefined ? {} : { tavv: Redacted.make(card.tavv) })
-})
+/**
+ * The Luhn check digit in one pass. The domain's `luhnCheckDigit` tries all ten digits, which
+ * is fine for one card but dominates seeding a million.
+ */
+const checkDigit = (partial: string): string => {
+  let sum = 0
+  for (let i = partial.length - 1, double = true; i >= 0; i--, double = !double) {
+    const d = partial.charCodeAt(i) - 48
+    sum += double ? (d > 4 ? 2 * d - 9 : 2 * d) : d
+  }
+  return String((10 - (sum % 10)) % 10)
+}
 
-const issuerView = (card: StoredCard): IssuerView => ({
-  expiry: card.expiry,
-  cvv2: card.cvv2,
-  active: card.status === "ACTIVATED",
-  inactiveCode: card.status === "LOST_STOLEN" ? "41" : "05",
-  street: card.billingAddress?.street,
-  postalCode: card.billingAddress?.postalCode,
-  firstName: card.name?.first,
-  lastName: card.name?.last,
-  tavv: card.tavv
-})
+const expiryPattern = /^\d{4}-(0[1-9]|1[0-2])$/
 
-const digits = (random: Random.Random, count: number) =>
-  Effect.map(Effect.all(Array.from({ length: count }, () => random.nextIntBetween(0, 10))), (ds) => ds.join(""))
+/** A given PAN checked without the schema (a microsecond per card); the message never repeats it. */
+const toPan = (pan: string): string => {
+  if (!/^\d{13,19}$/.test(pan) || !luhnValid(pan))
+    throw new Error("an issued card's PAN must be 13 to 19 digits and pass Luhn")
+  return pan
+}
 
-const hex = (random: Random.Random, count: number) =>
-  Effect.map(Effect.all(Array.from({ length: count }, () => random.nextIntBetween(0, 16))), (ds) =>
-    ds.map((d) => d.toString(16)).join("")
-  )
-
-const failFor = (fault: Fault) =>
-  fault._tag === "Latency"
-    ? Effect.sleep(fault.millis)
-    : Effect.fail(new ProviderUnavailable({ provider, reason: `injected fault: ${fault._tag}` }))
+/** A `YYYY-MM` checked once by pattern: the schema's `make` costs a microsecond per card. */
+const toExpiry = (expiry: string): CardExpiry => {
+  if (!expiryPattern.test(expiry)) throw new Error("an issued card's expiry must be YYYY-MM")
+  return expiry as CardExpiry
+}
 
 export const make = (options: FakeIssuerOptions = {}) =>
   Effect.gen(function* () {
     const byId = new Map<string, StoredCard>()
     const byPan = new Map<string, StoredCard>()
     const calculator = makeCvvCalculator(options.cvk ?? testCvk, { expiryOrder: options.expiryOrder ?? "YYMM" })
-    const random = Random.make(options.seed ?? 20241120)
+    const draws = makeDraws(options.seed ?? 20241120)
     const bin = options.bin ?? "400000"
     const faults = makeFaults()
     for (const [operation, spec] of Object.entries(options.faults ?? {})) {
       yield* faults.inject(operation as FakeOperation, spec)
     }
 
-    const find = (cardId: string) =>
+    const derive = (card: StoredCard, serviceCode: string) =>
+      calculator.compute({ pan: card.pan, yymm: expiryToYYMM(card.expiry), serviceCode })
+    const cvvOf = (card: StoredCard) => (card.cvv ??= derive(card, serviceCodes.magneticStripe))
+    const cvv2Of = (card: StoredCard) => (card.cvv2 ??= derive(card, serviceCodes.cvv2))
+
+    const view = (card: StoredCard): CardRecord => ({
+      cardId: card.cardId,
+      customerId: card.customerId,
+      accountNumber: card.accountNumber,
+      pan: makePan(card.pan),
+      expiry: card.expiry,
+      status: card.status,
+      flags: card.flags,
+      postedDate: DateTime.unsafeMake(card.postedMillis),
+      updatedDate: DateTime.unsafeMake(card.updatedMillis),
+      cvv: makeCvv(cvvOf(card)),
+      cvv2: makeCvv(cvv2Of(card)),
+      ...(card.name === undefined ? {} : { name: card.name }),
+      ...(card.billingAddress === undefined ? {} : { billingAddress: card.billingAddress }),
+      ...(card.tavv === undefined ? {} : { tavv: Redacted.make(card.tavv) })
+    })
+
+    const issuerView = (card: StoredCard): IssuerView => ({
+      expiry: card.expiry,
+      cvv2: cvv2Of(card),
+      active: card.status === "ACTIVATED",
+      inactiveCode: card.status === "LOST_STOLEN" ? "41" : "05",
+      street: card.billingAddress?.street,
+      postalCode: card.billingAddress?.postalCode,
+      firstName: card.name?.first,
+      lastName: card.name?.last,
+      tavv: card.tavv
+    })
+
+    /** A PAN in the test BIN that no card holds yet. */
+    const freshPan = (): string => {
+      for (;;) {
+        const partial = `${bin}${draws.digits(9)}`
+        const pan = partial + checkDigit(partial)
+        if (!byPan.has(pan)) return pan
+      }
+    }
+
+    const store = (card: IssueCardOptions, now: number, defaultExpiry: CardExpiry): StoredCard => {
+      const pan = card.pan === undefined ? freshPan() : toPan(card.pan)
+      const stored: StoredCard = {
+        cardId: card.cardId ?? draws.hex(32),
+        customerId: card.customerId ?? draws.digits(15),
+        accountNumber: card.accountNumber ?? draws.digits(15),
+        pan,
+        expiry: card.expiry === undefined ? defaultExpiry : toExpiry(card.expiry),
+        status: card.status ?? "ACTIVATED",
+        flags: card.flags === undefined ? allFlagsOff : { ...allFlagsOff, ...card.flags },
+        postedMillis: card.postedDate === undefined ? now : Date.parse(card.postedDate),
+        updatedMillis: card.updatedDate === undefined ? now : Date.parse(card.updatedDate),
+        cvv: card.cvv,
+        cvv2: card.cvv2,
+        name: card.name,
+        billingAddress: card.billingAddress,
+        tavv: card.tavv,
+        approvalCode: card.approvalCode
+      }
+      const replaced = byId.get(stored.cardId)
+      if (replaced !== undefined) byPan.delete(replaced.pan)
+      byId.set(stored.cardId, stored)
+      byPan.set(stored.pan, stored)
+      return stored
+    }
+
+    const defaultExpiryAt = (now: number) => toExpiry(`${new Date(now).getUTCFullYear() + 4}-12`)
+
+    const issueCards = (cards: Iterable<IssueCardOptions>): Effect.Effect<void> =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const defaultExpiry = defaultExpiryAt(now)
+        for (const card of cards) store(card, now, defaultExpiry)
+      })
+
+    const find = (cardId: string): Effect.Effect<StoredCard, CardNotFound> =>
       Effect.suspend(() => {
         const card = byId.get(cardId)
         return card === undefined ? Effect.fail(new CardNotFound({ cardId })) : Effect.succeed(card)
       })
 
-    /** Apply the operation's next injected fault: latency delays, anything else fails. */
-    const faulted = <A, E, R>(operation: FakeOperation, effect: Effect.Effect<A, E, R>) =>
-      Effect.flatMap(faults.next(operation), (fault) =>
-        Option.isNone(fault) ? effect : Effect.zipRight(failFor(fault.value), effect)
-      )
-
-    const issueCard = (card: IssueCardOptions = {}): Effect.Effect<IssuedCard> =>
-      Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
-        const pan = card.pan ?? (yield* Effect.map(digits(random, 9), (d) => bin + d + luhnCheckDigit(bin + d)))
-        const expiry = CardExpirySchema.make(card.expiry ?? `${new Date(now).getUTCFullYear() + 4}-12`)
-        const yymm = expiryToYYMM(expiry)
-        const stored: StoredCard = {
-          cardId: card.cardId ?? (yield* hex(random, 32)),
-          customerId: card.customerId ?? (yield* digits(random, 15)),
-          accountNumber: card.accountNumber ?? (yield* digits(random, 15)),
-          pan,
-          expiry,
-          status: card.status ?? "ACTIVATED",
-          flags: { ...allFlagsOff, ...card.flags },
-          postedMillis: card.postedDate === undefined ? now : Date.parse(card.postedDate),
-          updatedMillis: card.updatedDate === undefined ? now : Date.parse(card.updatedDate),
-          cvv: card.cvv ?? calculator.compute({ pan, yymm, serviceCode: "101" }),
-          cvv2: card.cvv2 ?? calculator.compute({ pan, yymm, serviceCode: "000" }),
-          name: card.name,
-          billingAddress: card.billingAddress,
-          tavv: card.tavv
+    const getCvv = (request: GetCvvRequest): Effect.Effect<CardCvv, CardNotFound | CardNotActive> =>
+      Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<CardCvv, CardNotFound | CardNotActive> => {
+        const card = byId.get(request.cardId)
+        // A customer or account that does not own the card learns no more than that it was not
+        // found, as the ledger answers: confirming the card exists would leak it to the wrong owner.
+        if (
+          card === undefined ||
+          card.customerId !== request.customerId ||
+          card.accountNumber !== request.accountNumber
+        ) {
+          return Effect.fail(new CardNotFound({ cardId: request.cardId }))
         }
-        byId.set(stored.cardId, stored)
-        byPan.set(stored.pan, stored)
-        return view(stored)
+        if (card.status !== "ACTIVATED") {
+          return Effect.fail(new CardNotActive({ cardId: card.cardId, status: card.status }))
+        }
+        const reference = request.reference ?? `fake-${draws.hex(20)}`
+        return Effect.succeed({
+          cardId: request.cardId,
+          cvv: makeCvv(cvvOf(card)),
+          flags: card.flags,
+          postedDate: DateTime.unsafeMake(card.postedMillis),
+          updatedDate: DateTime.unsafeMake(card.updatedMillis),
+          ack: new Ack({
+            type: "GET_CVV_ACK",
+            reference: `REF${reference}`,
+            originalReference: reference,
+            dateCreated: Math.floor(now / 1000)
+          })
+        } as CardCvv)
       })
 
-    const getCvv = (request: GetCvvRequest): Effect.Effect<CardCvv, CardSecretsError> =>
-      faulted(
-        "getCvv",
-        Effect.gen(function* () {
-          const card = byId.get(request.cardId)
-          // A customer or account that does not own the card learns nothing more than "not found".
-          if (
-            card === undefined ||
-            card.customerId !== request.customerId ||
-            card.accountNumber !== request.accountNumber
-          ) {
-            return yield* new CardNotFound({ cardId: request.cardId })
-          }
-          if (card.status !== "ACTIVATED") {
-            return yield* new CardNotActive({ cardId: card.cardId, status: card.status })
-          }
-          const now = yield* Clock.currentTimeMillis
-          const reference = request.reference ?? `fake${now}`
-          return {
-            cardId: request.cardId,
-            cvv: makeCvv(card.cvv),
-            flags: card.flags,
-            postedDate: DateTime.unsafeMake(card.postedMillis),
-            updatedDate: DateTime.unsafeMake(card.updatedMillis),
-            ack: new Ack({
-              type: "GET_CVV_ACK",
-              reference: `REF${reference}`,
-              originalReference: reference,
-              dateCreated: Math.floor(now / 1000)
-            })
-          } as CardCvv
-        })
-      )
-
-    const decideFor = (request: AccountValidationRequest): Effect.Effect<Decision> =>
-      Effect.gen(function* () {
+    const validateAccount = (request: AccountValidationRequest): Effect.Effect<AccountValidationResult> =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
         const pan = Redacted.value(request.pan)
         const card = byPan.get(pan)
         const lookup: Lookup =
@@ -289,99 +341,92 @@ export const make = (options: FakeIssuerOptions = {}) =>
             : pan === unlocatablePan
               ? { _tag: "Unlocatable" }
               : { _tag: "Unknown" }
-        const now = yield* Clock.currentTimeMillis
-        const approvalCode = (yield* hex(random, 6)).toUpperCase()
-        return decide(request, lookup, now, approvalCode)
+        const decision = decide(request, lookup, now, card?.approvalCode ?? draws.hex(6).toUpperCase())
+        return new AccountValidationResult({
+          approved: decision.approved,
+          actionCode: decision.raw.actionCode,
+          cvv2: decision.cvv2,
+          address: decision.address,
+          ...(decision.name === undefined ? {} : { name: decision.name }),
+          ...(decision.tavv === undefined ? {} : { tavv: decision.tavv }),
+          transactionId: draws.digits(15),
+          raw: decision.raw
+        })
       })
 
-    return FakeIssuer.of({
-      issueCard,
-      issueCards: (cards) => Effect.forEach(cards, (card) => issueCard(card), { discard: true }),
-      getCard: (cardId) => faulted("getCard", Effect.map(find(cardId), view)),
+    const issuer = FakeIssuer.of({
+      issueCard: (card = {}) =>
+        Effect.map(Clock.currentTimeMillis, (now) => view(store(card, now, defaultExpiryAt(now)))),
+      issueCards,
+      getCard: (cardId) => Effect.map(find(cardId), view),
       findByPan: (pan) => Effect.sync(() => Option.map(Option.fromNullable(byPan.get(pan)), view)),
       setStatus: (cardId, status) =>
-        faulted(
-          "updateStatus",
-          Effect.flatMap(find(cardId), (card) =>
-            Effect.map(Clock.currentTimeMillis, (now) => {
-              card.status = status
-              card.updatedMillis = now
-              return view(card)
-            })
-          )
+        Effect.flatMap(find(cardId), (card) =>
+          Effect.map(Clock.currentTimeMillis, (now) => {
+            card.status = status
+            card.updatedMillis = now
+            return view(card)
+          })
         ),
       getCvv,
       validateCvv: (cardId, cvv) =>
-        faulted(
-          "validateCvv",
-          Effect.flatMap(
-            find(cardId),
-            (card): Effect.Effect<void, CardNotActive | IncorrectCvv> =>
-              card.status !== "ACTIVATED"
-                ? Effect.fail(new CardNotActive({ cardId, status: card.status }))
-                : card.cvv === cvv
-                  ? Effect.void
-                  : Effect.fail(new IncorrectCvv({ cardId }))
-          )
+        Effect.flatMap(
+          find(cardId),
+          (card): Effect.Effect<void, CardNotActive | IncorrectCvv> =>
+            card.status !== "ACTIVATED"
+              ? Effect.fail(new CardNotActive({ cardId, status: card.status }))
+              : cvvOf(card) === cvv
+                ? Effect.void
+                : Effect.fail(new IncorrectCvv({ cardId }))
         ),
-      validateAccount: (request) =>
-        faulted(
-          "validateAccount",
-          Effect.gen(function* () {
-            const decision = yield* decideFor(request)
-            const transactionId = yield* digits(random, 15)
-            return new AccountValidationResult({
-              approved: decision.approved,
-              actionCode: decision.raw.actionCode,
-              cvv2: decision.cvv2,
-              address: decision.address,
-              ...(decision.name === undefined ? {} : { name: decision.name }),
-              ...(decision.tavv === undefined ? {} : { tavv: decision.tavv }),
-              transactionId,
-              raw: decision.raw
-            })
-          })
-        ),
+      validateAccount,
       nextFault: faults.next,
       injectFaults: faults.inject,
-      clearFaults: faults.clear,
+      clearFaults: () => faults.clear,
       size: Effect.sync(() => byId.size)
     })
-  }).pipe(
-    Effect.tap((issuer) => (options.seedDocuments === false ? Effect.void : issuer.issueCards(documentCards))),
-    Effect.tap((issuer) => issuer.issueCards(options.cards ?? []))
-  )
+    if (options.seedDocuments !== false) yield* issueCards(documentCards)
+    yield* issueCards(options.cards ?? [])
+    return issuer
+  })
 
 /**
  * The in-memory issuer behind `FakeProvider` and the wire fakes: a card store, the Visa CVV
  * algorithm, an account-validation decision engine, and controls for tests.
+ *
+ * Its operations never fault by themselves: whoever serves them (the in-memory `FakeProvider`,
+ * or a wire fake) asks `nextFault(operation)` first and shows the fault its own way, so one
+ * injected fault is consumed exactly once.
  */
 export class FakeIssuer extends Context.Tag("@cardkit/fake/FakeIssuer")<
   FakeIssuer,
   {
+    /** Issue (or, with an existing `cardId`, replace) a card; ACTIVATED unless told otherwise. */
     readonly issueCard: (options?: IssueCardOptions) => Effect.Effect<IssuedCard>
+    /** Issue many cards at once, deriving their CVVs lazily: the way to seed a large store. */
     readonly issueCards: (cards: Iterable<IssueCardOptions>) => Effect.Effect<void>
-    readonly getCard: (cardId: string) => Effect.Effect<CardRecord, CardNotFound | ProviderUnavailable>
+    readonly getCard: (cardId: string) => Effect.Effect<CardRecord, CardNotFound>
     readonly findByPan: (pan: string) => Effect.Effect<Option.Option<CardRecord>>
-    readonly setStatus: (
-      cardId: string,
-      status: CardStatus
-    ) => Effect.Effect<CardRecord, CardNotFound | ProviderUnavailable>
-    readonly getCvv: (request: GetCvvRequest) => Effect.Effect<CardCvv, CardSecretsError>
+    readonly setStatus: (cardId: string, status: CardStatus) => Effect.Effect<CardRecord, CardNotFound>
+    /** The ledger's GET_CVV: the card must belong to the customer and account, and be ACTIVATED. */
+    readonly getCvv: (request: GetCvvRequest) => Effect.Effect<CardCvv, CardNotFound | CardNotActive>
     readonly validateCvv: (
       cardId: string,
       cvv: string
-    ) => Effect.Effect<void, CardNotFound | CardNotActive | IncorrectCvv | ProviderUnavailable>
-    readonly validateAccount: (
-      request: AccountValidationRequest
-    ) => Effect.Effect<AccountValidationResult, ProviderUnavailable>
-    /** Consume the operation's next injected fault; the wire fakes turn it into a wire failure. */
+    ) => Effect.Effect<void, CardNotFound | CardNotActive | IncorrectCvv>
+    /** The issuer's decision; `raw` holds the VisaNet codes the wire Visa fake answers with verbatim. */
+    readonly validateAccount: (request: AccountValidationRequest) => Effect.Effect<AccountValidationResult>
+    /** Consume the operation's next injected fault, if any. */
     readonly nextFault: (operation: FakeOperation) => Effect.Effect<Option.Option<Fault>>
+    /** Replace the operation's fault schedule. */
     readonly injectFaults: (operation: FakeOperation, spec: FaultSpec) => Effect.Effect<void>
-    readonly clearFaults: Effect.Effect<void>
+    readonly clearFaults: () => Effect.Effect<void>
+    /** How many cards the issuer holds. */
     readonly size: Effect.Effect<number>
   }
 >() {
-  static readonly layer = Layer.effect(FakeIssuer, make())
-  static readonly layerWith = (options: FakeIssuerOptions) => Layer.effect(FakeIssuer, make(options))
+  /** Seeded with the source documents' records. */
+  static readonly layer: Layer.Layer<FakeIssuer> = Layer.effect(FakeIssuer, make())
+  static readonly layerWith = (options: FakeIssuerOptions): Layer.Layer<FakeIssuer> =>
+    Layer.effect(FakeIssuer, make(options))
 }

@@ -1,3 +1,4 @@
+import { ProviderUnavailable } from "@cardkit/domain"
 import { Effect, Option, Random } from "effect"
 
 /** What the fake can do wrong, per operation. On the wire each is a distinct failure mode. */
@@ -38,6 +39,15 @@ interface FaultState {
 
 const toFault = (tag: FaultTag, spec: FaultSpec): Fault =>
   tag === "Latency" ? { _tag: "Latency", millis: spec.latencyMillis ?? 0 } : { _tag: tag }
+
+/**
+ * A fault as the in-memory provider shows it: latency delays (on Effect's clock, so `TestClock`
+ * controls it), every other fault fails as `ProviderUnavailable` naming it.
+ */
+export const faultEffect = (fault: Fault, provider = "fake"): Effect.Effect<void, ProviderUnavailable> =>
+  fault._tag === "Latency"
+    ? Effect.sleep(fault.millis)
+    : Effect.fail(new ProviderUnavailable({ provider, reason: `injected fault: ${fault._tag}` }))
 
 /** Per-operation fault schedules. Mutable on purpose: every step is one synchronous update. */
 export const makeFaults = () => {

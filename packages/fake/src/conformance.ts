@@ -8,11 +8,12 @@ import {
   GetCvvRequest,
   makeCvv,
   makePan,
+  type Pan,
   Reference,
   Tavv
 } from "@cardkit/domain"
 import { expect, layer } from "@effect/vitest"
-import { Effect, type Layer, Redacted, Schema } from "effect"
+import { Effect, Either, type Layer, Redacted, Schema } from "effect"
 import { FakeIssuer } from "./FakeIssuer.js"
 import { ledgerDocumentCard } from "./internal/documents.js"
 
@@ -110,6 +111,21 @@ export const cardSecretsConformance = <E>(name: string, provider: Layer.Layer<Ca
       })
     )
 
+    it.effect("answers a request its schema would refuse with a typed error, never a defect", () =>
+      Effect.gen(function* () {
+        const unchecked = new GetCvvRequest(
+          {
+            cardId: "no such card!" as GetCvvRequest["cardId"],
+            customerId: ledgerDocumentCard.customerId! as GetCvvRequest["customerId"],
+            accountNumber: ledgerDocumentCard.accountNumber! as GetCvvRequest["accountNumber"]
+          },
+          true
+        )
+        const error = yield* (yield* CardSecrets).getCvv(unchecked).pipe(Effect.flip)
+        expect(["InvalidRequest", "CardNotFound"]).toContain(error._tag)
+      })
+    )
+
     it.effect("answers many concurrent reveals correctly", () =>
       Effect.gen(function* () {
         const secrets = yield* CardSecrets
@@ -139,20 +155,30 @@ export const accountValidationConformance = <E>(
   provider: Layer.Layer<AccountValidation | FakeIssuer, E>
 ) =>
   layer(provider, { excludeTestServices: true })(`AccountValidation conformance: ${name}`, (it) => {
-    it.effect("approves Visa's example card with CVV2 and address matching", () =>
+    it.effect("approves Visa's example card as Visa's sandbox does: 00, 12AB54, CVV2 M, AVS Y", () =>
       Effect.gen(function* () {
         const result = yield* (yield* AccountValidation).validate(visaExample())
-        expect(result.approved).toBe(true)
-        expect(["00", "85"]).toContain(result.actionCode)
-        expect(result.cvv2).toBe("match")
-        expect(result.address).toBe("match")
+        expect(result).toMatchObject({ approved: true, actionCode: "00", cvv2: "match", address: "match" })
         expect(result.transactionId).toMatch(/^\d{15}$/)
-        expect(result.raw.approvalCode).toMatch(/^[0-9A-Z]{6}$/)
-        expect(result.raw).toMatchObject({ cvv2ResultCode: "M", addressVerificationResults: "Y" })
+        expect(result.raw).toMatchObject({
+          actionCode: "00",
+          approvalCode: "12AB54",
+          responseCode: "5",
+          cvv2ResultCode: "M",
+          addressVerificationResults: "Y"
+        })
       })
     )
 
-    it.effect("declines an expired card with 54", () =>
+    it.effect("answers Visa's cannot-locate test account with 25, AVS I and CVV2 P", () =>
+      Effect.gen(function* () {
+        const result = yield* (yield* AccountValidation).validate(visaExample({ pan: makePan("4957040000000001") }))
+        expect(result).toMatchObject({ approved: false, actionCode: "25", cvv2: "not_processed" })
+        expect(result.raw).toMatchObject({ cvv2ResultCode: "P", addressVerificationResults: "I" })
+      })
+    )
+
+    it.effect("declines the document's expired example (2020-10) with 54", () =>
       Effect.gen(function* () {
         const result = yield* (yield* AccountValidation).validate(visaExample({ expiry: CardExpiry.make("2020-10") }))
         expect(result.approved).toBe(false)
@@ -165,6 +191,7 @@ export const accountValidationConformance = <E>(
       Effect.gen(function* () {
         const result = yield* (yield* AccountValidation).validate(visaExample({ cvv2: makeCvv("023") }))
         expect(result).toMatchObject({ approved: false, actionCode: "N7", cvv2: "no_match" })
+        expect(result.raw).toMatchObject({ actionCode: "N7", cvv2ResultCode: "N" })
       })
     )
 
@@ -177,8 +204,20 @@ export const accountValidationConformance = <E>(
             tavv: Schema.decodeSync(Tavv)("0100000000000287A522DC5E26614C4005000000")
           })
         )
-        expect(result.approved).toBe(true)
-        expect(result.cvv2).toBe("not_checked")
+        expect(result).toMatchObject({ approved: true, cvv2: "not_checked", tavv: "valid", address: "match" })
+      })
+    )
+
+    it.effect("declines a TAVV that does not verify", () =>
+      Effect.gen(function* () {
+        const { cvv2: _none, ...tokenRequest } = visaExample()
+        const result = yield* (yield* AccountValidation).validate(
+          new AccountValidationRequest({
+            ...tokenRequest,
+            tavv: Schema.decodeSync(Tavv)("0100000000000287A522DC5E26614C4005000001")
+          })
+        )
+        expect(result).toMatchObject({ approved: false, tavv: "invalid" })
       })
     )
 
@@ -188,6 +227,36 @@ export const accountValidationConformance = <E>(
           new AccountValidationRequest({ pan: makePan("4000000000000002") })
         )
         expect(result).toMatchObject({ approved: false, actionCode: "14" })
+      })
+    )
+
+    it.effect("refuses a PAN failing Luhn: InvalidRequest naming the PAN, or a 14 decline", () =>
+      Effect.gen(function* () {
+        const unchecked = new AccountValidationRequest({ pan: Redacted.make("4957030420210463") as Pan }, true)
+        const outcome = yield* (yield* AccountValidation).validate(unchecked).pipe(Effect.either)
+        if (Either.isLeft(outcome)) {
+          expect(outcome.left).toMatchObject({ _tag: "InvalidRequest", field: "pan" })
+          expect(outcome.left.message).not.toContain("4957030420210463")
+        } else {
+          expect(outcome.right).toMatchObject({ approved: false, actionCode: "14" })
+        }
+      })
+    )
+
+    it.effect("declines a card that is locked, lost or closed, and approves it again once active", () =>
+      Effect.gen(function* () {
+        const issuer = yield* FakeIssuer
+        const validation = yield* AccountValidation
+        const issued = yield* issuer.issueCard()
+        const request = new AccountValidationRequest({ pan: issued.pan, cvv2: issued.cvv2, expiry: issued.expiry })
+        for (const status of ["TEMPRORY_BLOCKED_BY_CLIENT", "LOST_STOLEN", "CLOSED"] as const) {
+          yield* issuer.setStatus(issued.cardId, status)
+          const result = yield* validation.validate(request)
+          expect(result.approved).toBe(false)
+          expect(["05", "41", "43", "62"]).toContain(result.actionCode)
+        }
+        yield* issuer.setStatus(issued.cardId, "ACTIVATED")
+        expect(yield* validation.validate(request)).toMatchObject({ approved: true, cvv2: "match" })
       })
     )
 

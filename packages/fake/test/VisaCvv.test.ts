@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv } from "node:crypto"
 import { fc, test } from "@fast-check/vitest"
 import { describe, expect, it } from "@effect/vitest"
-import { makeCvvCalculator, testCvk } from "../src/index.js"
+import { makeCvvCalculator, serviceCodes, testCvk } from "../src/index.js"
 
 const hex16 = fc.stringMatching(/^[0-9A-F]{16}$/)
 const pans = fc.stringMatching(/^4\d{12,18}$/)
@@ -10,7 +10,7 @@ const yymms = fc
   .map(([y, m]) => `${String(y).padStart(2, "0")}${String(m).padStart(2, "0")}`)
 
 /** A straightforward reference: fresh ciphers per step, written from the algorithm's description. */
-const reference = (a: string, b: string, pan: string, yymm: string, serviceCode: string) => {
+const reference = (a: string, b: string, pan: string, yymm: string, serviceCode: string, length = 3) => {
   const des = (key: string, decrypt: boolean, block: Buffer) => {
     const k = Buffer.from(key + key, "hex")
     const c = decrypt ? createDecipheriv("des-ede-ecb", k, null) : createCipheriv("des-ede-ecb", k, null)
@@ -27,17 +27,26 @@ const reference = (a: string, b: string, pan: string, yymm: string, serviceCode:
   const numeric = [...r].filter((c) => c <= "9").join("")
   const letters = [...r]
     .filter((c) => c > "9")
-    .map((c) => String(c.charCodeAt(0) - 55))
+    .map((c) => String(c.charCodeAt(0) - 65))
     .join("")
-  return (numeric + letters).slice(0, 3)
+  return (numeric + letters).slice(0, length)
 }
 
 describe("Visa CVV algorithm", () => {
-  it("matches the classic published vector", () => {
-    // PAN 4123456789012345, expiry 8701, service code 101, CVK-A 0123456789ABCDEF, CVK-B FEDCBA9876543210
-    // → CVV 561: the worked example reproduced across payment-HSM documentation and open-source
-    // HSM simulators (it is also why `testCvk` is this pair). The step-by-step example below pins the
-    // intermediate values from an independent source.
+  it("matches psec's published examples", () => {
+    // psec (github.com/knovichikhin/psec), a payment-security library: the doctest of
+    // `generate_cvv` in psec/cvv.py, and tests/test_cvv.py::test_generate_cvv.
+    expect(makeCvvCalculator(testCvk).compute({ pan: "1234567890123456", yymm: "9912", serviceCode: "220" })).toBe(
+      "170"
+    )
+    const nines = makeCvvCalculator({ a: "9999999999999999", b: "8888888888888888" })
+    expect(nines.compute({ pan: "2222222222222222", yymm: "3333", serviceCode: "111" })).toBe("361")
+  })
+
+  it("matches the classic worked example", () => {
+    // PAN 4123456789012345, expiry 8701, service code 101 and this CVK pair give 561: the example
+    // reproduced in HSM simulators' self-tests (e.g. "Published Visa CVV example" checks in public
+    // payment-HSM emulators); it agrees with psec above, and is why `testCvk` is this pair.
     expect(makeCvvCalculator(testCvk).compute({ pan: "4123456789012345", yymm: "8701", serviceCode: "101" })).toBe(
       "561"
     )
@@ -46,45 +55,73 @@ describe("Visa CVV algorithm", () => {
   it("matches a published worked example step by step (4-digit result)", () => {
     // From UrielYair/CredoraxCourse, CVCTest.java "Example 1": data 4123450990122129 0721202000000000,
     // keys D676DCF3AFB73505 / 32EAF00EA253D875, after 3DES 24E1A05574051BBF, decimalized 2410557405140115.
-    const calculator = makeCvvCalculator({ a: "D676DCF3AFB73505", b: "32EAF00EA253D875" }, { digits: 4 })
-    expect(calculator.compute({ pan: "4123450990122129", yymm: "0721", serviceCode: "202" })).toBe("2410")
-    const threeDigits = makeCvvCalculator({ a: "D676DCF3AFB73505", b: "32EAF00EA253D875" })
-    expect(threeDigits.compute({ pan: "4123450990122129", yymm: "0721", serviceCode: "202" })).toBe("241")
+    const cvk = { a: "D676DCF3AFB73505", b: "32EAF00EA253D875" }
+    const input = { pan: "4123450990122129", yymm: "0721", serviceCode: "202" }
+    expect(makeCvvCalculator(cvk, { digits: 4 }).compute(input)).toBe("2410")
+    expect(makeCvvCalculator(cvk).compute(input)).toBe("241")
   })
 
-  test.prop([hex16, hex16, pans, yymms, fc.constantFrom("101", "000", "999", "201")])(
-    "a reused calculator agrees with a from-scratch reference, and always yields 3 digits",
-    (a, b, pan, yymm, serviceCode) => {
-      const calculator = makeCvvCalculator({ a, b })
-      const first = calculator.compute({ pan, yymm, serviceCode })
-      expect(first).toMatch(/^\d{3}$/)
-      expect(first).toBe(reference(a, b, pan, yymm, serviceCode))
-      expect(calculator.compute({ pan, yymm, serviceCode })).toBe(first)
+  it("falls back to the letters A-F as 0-5 when the block has too few decimal digits", () => {
+    // Long enough to need all 16 nibbles: a decimalization that ignored letters would come up short.
+    const calculator = makeCvvCalculator(testCvk, { digits: 16 })
+    const all = calculator.compute({ pan: "4123456789012345", yymm: "8701", serviceCode: "101" })
+    expect(all).toMatch(/^\d{16}$/)
+    expect(all).toBe(reference(testCvk.a, testCvk.b, "4123456789012345", "8701", "101", 16))
+  })
+
+  // One calculator for the whole property: its DES contexts are reused across every run.
+  const shared = makeCvvCalculator(testCvk)
+
+  test.prop([pans, yymms, fc.constantFrom("101", "000", "999", "201")], { numRuns: 500 })(
+    "a calculator reused across many inputs agrees with a from-scratch reference, always 3 digits",
+    (pan, yymm, serviceCode) => {
+      const cvv = shared.compute({ pan, yymm, serviceCode })
+      expect(cvv).toMatch(/^\d{3}$/)
+      expect(cvv).toBe(reference(testCvk.a, testCvk.b, pan, yymm, serviceCode))
     }
   )
+
+  test.prop([
+    hex16,
+    hex16,
+    fc.array(fc.record({ pan: pans, yymm: yymms, serviceCode: fc.constantFrom("101", "000") }), { maxLength: 40 })
+  ])("computeMany equals compute, input by input, for any key", (a, b, inputs) => {
+    const calculator = makeCvvCalculator({ a, b })
+    const one = inputs.map((input) => reference(a, b, input.pan, input.yymm, input.serviceCode))
+    expect(calculator.computeMany(inputs)).toEqual(one)
+    expect(inputs.map(calculator.compute)).toEqual(one)
+  })
 
   test.prop([fc.array(pans, { minLength: 20, maxLength: 20 }), yymms])(
     "depends on the key: another CVK pair gives other CVVs",
     (panList, yymm) => {
-      const one = makeCvvCalculator(testCvk)
       const other = makeCvvCalculator({ a: "1111111111111111", b: "2222222222222222" })
-      const differing = panList.filter(
-        (pan) => one.compute({ pan, yymm, serviceCode: "000" }) !== other.compute({ pan, yymm, serviceCode: "000" })
-      )
-      // Two keys agree on a 3-digit value about 1 time in 1000; 20 agreements in a row would be a bug.
+      const input = (pan: string) => ({ pan, yymm, serviceCode: serviceCodes.cvv2 })
+      const differing = panList.filter((pan) => shared.compute(input(pan)) !== other.compute(input(pan)))
+      // Two keys agree on a 3-digit value about 1 time in 1000; 10 agreements in 20 would be a bug.
       expect(differing.length).toBeGreaterThan(10)
     }
   )
 
-  it("applies the configured expiry order", () => {
-    const yymm = makeCvvCalculator(testCvk, { expiryOrder: "YYMM" })
-    const mmyy = makeCvvCalculator(testCvk, { expiryOrder: "MMYY" })
-    expect(mmyy.compute({ pan: "4123456789012345", yymm: "0187", serviceCode: "101" })).toBe(
-      yymm.compute({ pan: "4123456789012345", yymm: "8701", serviceCode: "101" })
-    )
+  test.prop([pans, yymms])("CVV, CVV2 and iCVV come from one algorithm with different service codes", (pan, yymm) => {
+    const [cvv, cvv2, icvv] = shared.computeMany([
+      { pan, yymm, serviceCode: serviceCodes.magneticStripe },
+      { pan, yymm, serviceCode: serviceCodes.cvv2 },
+      { pan, yymm, serviceCode: serviceCodes.icvv }
+    ])
+    expect(cvv2).toBe(reference(testCvk.a, testCvk.b, pan, yymm, "000"))
+    expect(icvv).toBe(reference(testCvk.a, testCvk.b, pan, yymm, "999"))
+    expect(cvv).toBe(shared.compute({ pan, yymm, serviceCode: "101" }))
   })
 
-  it("rejects a key that is not 16 hex digits", () => {
+  it("applies the configured expiry order", () => {
+    const mmyy = makeCvvCalculator(testCvk, { expiryOrder: "MMYY" })
+    expect(mmyy.compute({ pan: "4123456789012345", yymm: "0187", serviceCode: "101" })).toBe("561")
+  })
+
+  it("rejects a key that is not 16 hex digits, and input that is not digits", () => {
     expect(() => makeCvvCalculator({ a: "0123", b: testCvk.b })).toThrow(/16 hexadecimal/)
+    expect(() => makeCvvCalculator({ a: "0123456789ABCDEG", b: testCvk.b })).toThrow(/16 hexadecimal/)
+    expect(() => shared.compute({ pan: "41234567890123x5", yymm: "8701", serviceCode: "101" })).toThrow(/digits/)
   })
 })

@@ -23,6 +23,8 @@ export const visaDocumentCard: IssueCardOptions = {
   cvv2: "022",
   billingAddress: { street: "801 Metro Center Blv", postalCode: "94404" },
   tavv: "0100000000000287A522DC5E26614C4005000000",
+  // What Visa's PAV sandbox answers for this card (protocol-notes.md), so code sees the same here.
+  approvalCode: "12AB54",
   postedDate: "2024-11-20T06:56:11.399Z",
   updatedDate: "2024-11-20T06:56:11.399Z"
 }
