@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs"
+import { createRequire } from "node:module"
 import { generateKeyPairSync } from "node:crypto"
 import { CardSecrets, GetCvvRequest } from "@cardkit/domain"
 import { LedgerCardSecrets, loadPrivateKey, signPayload } from "@cardkit/ledger"
@@ -6,16 +8,10 @@ import { Agent, request } from "undici"
 import { startChild } from "./internal/child.js"
 import { figure, load } from "./internal/measure.js"
 
-const payload = {
-  reference: "visadps100013",
-  product: "DEFAULT",
-  program: "DEFAULT",
-  channel: "VISA_DPS",
-  transactionType: "GET_CVV",
-  customerId: "100000000006001",
-  accountNumber: "400320588344662",
-  cardId: "025951734ff74c13a14137e02834fa00"
-}
+/** The ledger document's GET_CVV payload, from its curl example. */
+const payload = JSON.parse(
+  readFileSync(createRequire(import.meta.url).resolve("@cardkit/ledger/fixtures/get-cvv.request.json"), "utf8")
+).params.payload
 
 const concurrency = 16
 const seconds = 3

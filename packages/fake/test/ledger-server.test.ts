@@ -139,16 +139,7 @@ layer(endToEnd(), { excludeTestServices: true })("LedgerCardSecrets → fake led
   it.effect("refuses a tampered payload, a foreign key and a missing signature, revealing nothing", () =>
     Effect.gen(function* () {
       const ledger = yield* LedgerClient
-      const bytes = JSON.stringify({
-        reference: "r1",
-        product: "DEFAULT",
-        program: "DEFAULT",
-        channel: "VISA_DPS",
-        transactionType: "GET_CVV",
-        customerId: "100000000006001",
-        accountNumber: "400320588344662",
-        cardId: "025951734ff74c13a14137e02834fa00"
-      })
+      const bytes = JSON.stringify({ ...JSON.parse(documentRequest).params.payload, reference: "r1" })
       const signature = signPayload(loadPrivateKey(dev.privateKeyPem), bytes)
       const tampered = bytes.replace("r1", "r2")
       const foreign = makeDevLedgerClient("mallory", dev.keyId)

@@ -5,12 +5,13 @@ import { Effect, Layer, Redacted, Schema } from "effect"
 import {
   LedgerCardSecrets,
   LedgerClient,
+  type GetCvvPayload,
   parseSignatureHeader,
   signPayload,
   verifyPayloadSignature,
   loadPrivateKey
 } from "../src/index.js"
-import { cannedLedger, documentResponse, json, options, signingKeys, type Handler } from "./support.js"
+import { cannedLedger, documentResponse, fixture, json, options, signingKeys, type Handler } from "./support.js"
 
 const keys = signingKeys()
 
@@ -21,16 +22,8 @@ const documentRequest = Schema.decodeUnknownSync(GetCvvRequest)({
   reference: "visadps100013"
 })
 
-const documentPayload = {
-  reference: "visadps100013",
-  product: "DEFAULT",
-  program: "DEFAULT",
-  channel: "VISA_DPS",
-  transactionType: "GET_CVV",
-  customerId: "100000000006001",
-  accountNumber: "400320588344662",
-  cardId: "025951734ff74c13a14137e02834fa00"
-} as const
+/** The document's GET_CVV payload, from its curl example. */
+const documentPayload: GetCvvPayload = JSON.parse(fixture("get-cvv.request.json")).params.payload
 
 /** Run `body` against a canned ledger answering with `handler`, through the real layer. */
 const withLedger = <A, E>(
