@@ -1,1 +1,8 @@
-export {}
+export * from "./CardValidationRequest.js"
+export * from "./CardValidationResponse.js"
+export * from "./Mle.js"
+export * from "./PavClient.js"
+export * from "./VisaAccountValidation.js"
+export * from "./VisaErrorBody.js"
+export * from "./VisaPavOptions.js"
+export * from "./XPayToken.js"

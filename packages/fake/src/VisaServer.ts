@@ -1,0 +1,174 @@
+import { invalidRequestFromParseError } from "@cardkit/domain"
+import { type HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import type { ServeError } from "@effect/platform/HttpServerError"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import {
+  CardValidationRequest,
+  cardValidationPath,
+  importMlePrivateKey,
+  importMlePublicKey,
+  isMleBody,
+  type MleEncryption,
+  type MleError,
+  mleDecrypt,
+  mleEncrypt,
+  type VisaErrorBody,
+  visaErrorBody
+} from "@cardkit/visa-pav"
+import { Effect, Either, Layer, Option, type Redacted, Schema } from "effect"
+import { FakeIssuer } from "./FakeIssuer.js"
+import type { Fault } from "./Faults.js"
+import { toIssuerRequest, toWireResponse, visaErrors } from "./internal/visaWire.js"
+import { layerServe, type WireServer, type WireServerOptions } from "./WireServer.js"
+
+export interface FakeVisaOptions {
+  /** The project credentials Basic auth must carry; without them the fake is open (any or none). */
+  readonly credentials?: { readonly userId: string; readonly password: string }
+  /** Message Level Encryption. */
+  readonly mle?: {
+    readonly keyId: string
+    /** The fake's MLE private key (PEM): requests are encrypted to its public key. */
+    readonly serverPrivateKey: Redacted.Redacted<string>
+    /** The client's MLE public key (certificate or SPKI PEM): responses are encrypted to it. */
+    readonly clientPublicKey: string
+    /** Refuse plain requests (default true); when false, plain requests get plain answers. */
+    readonly required?: boolean
+    readonly encryption?: MleEncryption
+  }
+}
+
+export interface FakeVisaServerOptions extends FakeVisaOptions, WireServerOptions {}
+
+const decodeRequest = Schema.decodeUnknownEither(CardValidationRequest, { errors: "first" })
+
+const parseJson = (text: string): Option.Option<unknown> => {
+  try {
+    return Option.some(JSON.parse(text))
+  } catch {
+    return Option.none()
+  }
+}
+
+const visa = ([status, body]: readonly [number, VisaErrorBody]) => HttpServerResponse.unsafeJson(body, { status })
+
+const isJson = (contentType: string | undefined) =>
+  contentType !== undefined && /^application\/json\s*(;|$)/i.test(contentType)
+
+/** The handler of `POST /pav/v1/cardvalidation`, answering from the `FakeIssuer` in context. */
+const app = (options: FakeVisaOptions = {}): Effect.Effect<HttpApp.Default, MleError, FakeIssuer> =>
+  Effect.gen(function* () {
+    const issuer = yield* FakeIssuer
+    const mle =
+      options.mle === undefined
+        ? undefined
+        : {
+            keyId: options.mle.keyId,
+            required: options.mle.required ?? true,
+            recipient: {
+              keyId: options.mle.keyId,
+              publicKey: yield* importMlePublicKey(options.mle.clientPublicKey),
+              encryption: options.mle.encryption ?? "A128GCM"
+            },
+            privateKey: yield* importMlePrivateKey(options.mle.serverPrivateKey)
+          }
+    const authorization =
+      options.credentials === undefined
+        ? undefined
+        : `Basic ${Buffer.from(`${options.credentials.userId}:${options.credentials.password}`).toString("base64")}`
+
+    const ok = (body: unknown, encrypted: boolean) =>
+      mle === undefined || !encrypted
+        ? Effect.succeed(HttpServerResponse.unsafeJson(body))
+        : Effect.map(mleEncrypt(JSON.stringify(body), mle.recipient), (encData) =>
+            HttpServerResponse.unsafeJson({ encData })
+          )
+
+    /** An injected fault, shown as Visa's infrastructure would show it; `undefined` lets the call through. */
+    const faulty = (fault: Fault, request: HttpServerRequest.HttpServerRequest, body: string) => {
+      switch (fault._tag) {
+        case "Latency":
+          return Effect.as(Effect.sleep(fault.millis), undefined)
+        case "Unavailable":
+          return Effect.succeed(visa(visaErrors.unavailable()))
+        case "Reset":
+          return Effect.sync(() => {
+            NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
+            return HttpServerResponse.empty()
+          })
+        case "Garbage":
+          return Effect.succeed(
+            HttpServerResponse.text("<html><body><h1>502 Bad Gateway</h1></body></html>", {
+              contentType: "text/html"
+            })
+          )
+        case "Truncated":
+          return Effect.succeed(
+            HttpServerResponse.text(body.slice(0, Math.floor(body.length / 2)), { contentType: "application/json" })
+          )
+      }
+    }
+
+    const handle = Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      if (request.url.split("?")[0] !== cardValidationPath) return visa(visaErrors.notFound())
+      if (request.method !== "POST") return visa(visaErrors.method())
+      if (authorization !== undefined) {
+        const given = request.headers.authorization
+        if (given === undefined) return visa(visaErrors.credentialMissing())
+        if (given !== authorization) return visa(visaErrors.credentialWrong())
+      }
+      if (!isJson(request.headers["content-type"])) return visa(visaErrors.mediaType())
+      let json = parseJson(yield* request.text)
+      if (Option.isNone(json)) return visa(visaErrors.notJson())
+      let encrypted = false
+      if (mle !== undefined) {
+        if (isMleBody(json.value)) {
+          if (request.headers.keyid !== mle.keyId)
+            return visa(visaErrors.mle("The keyId header does not name an MLE key"))
+          const opened = yield* Effect.either(mleDecrypt(json.value.encData, mle.privateKey))
+          if (Either.isLeft(opened)) return visa(visaErrors.mle("encData cannot be decrypted with the MLE key"))
+          json = parseJson(opened.right.plaintext)
+          if (Option.isNone(json)) return visa(visaErrors.notJson())
+          encrypted = true
+        } else if (mle.required) {
+          return visa(visaErrors.mle("Message Level Encryption is required: send encData"))
+        }
+      }
+      const wire = decodeRequest(json.value)
+      if (Either.isLeft(wire)) {
+        const problem = invalidRequestFromParseError(wire.left)
+        return visa(visaErrors.invalidField(problem.field, problem.reason))
+      }
+      const issuerRequest = toIssuerRequest(wire.right)
+      if (issuerRequest === undefined) return visa(visaErrors.expiry())
+      const result = yield* issuer.validateAccount(issuerRequest)
+      const body = toWireResponse(result)
+      const fault = yield* issuer.nextFault("validateAccount")
+      if (Option.isSome(fault)) {
+        const shown = yield* faulty(fault.value, request, JSON.stringify(body))
+        if (shown !== undefined) return shown
+      }
+      return yield* ok(body, encrypted)
+    })
+
+    return handle.pipe(
+      // A body that cannot be read is the client's problem; anything else is the fake's own bug,
+      // answered Visa-style without details.
+      Effect.catchTag("RequestError", () => Effect.succeed(visa(visaErrors.notJson()))),
+      Effect.catchAllCause(() =>
+        Effect.succeed(HttpServerResponse.unsafeJson(visaErrorBody(500, "9999", "Internal error"), { status: 500 }))
+      )
+    )
+  })
+
+/**
+ * A wire-level fake of Visa's PAV API over the in-memory `FakeIssuer`: Visa's request schema
+ * enforced (400 in Visa's error format naming the field), Basic auth, optional two-way TLS
+ * (`tls` with `requireClientCertificate`) and MLE, faults from `FakeIssuer.nextFault("validateAccount")`.
+ */
+export const FakeVisaServer = {
+  app,
+  /** Serve on its own port (ephemeral unless `port` is given); the URL is in `WireServer`. */
+  layer: (options: FakeVisaServerOptions = {}): Layer.Layer<WireServer, ServeError | MleError, FakeIssuer> =>
+    Layer.unwrapEffect(Effect.map(app(options), (visaApp) => layerServe(visaApp, options)))
+} as const

@@ -1,0 +1,43 @@
+import { type AccountValidationError, invalidRequestFromParseError } from "@cardkit/domain"
+import { type ConfigError, Context, Effect, Layer, Schema, type Scope } from "effect"
+import { CardValidationRequest } from "./CardValidationRequest.js"
+import type { CardValidationResponse } from "./CardValidationResponse.js"
+import { cardValidationPath, makeTransport } from "./internal/transport.js"
+import { type PavClientOptions, pavClientOptionsFromConfig } from "./VisaPavOptions.js"
+
+export { cardValidationPath }
+
+const encodeRequest = Schema.encode(CardValidationRequest)
+
+/** Visa's PAV API in its own terms: a wire request in, Visa's wire response out, every failure typed. */
+export class PavClient extends Context.Tag("@cardkit/visa-pav/PavClient")<
+  PavClient,
+  {
+    readonly cardValidation: (
+      request: CardValidationRequest
+    ) => Effect.Effect<CardValidationResponse, AccountValidationError>
+  }
+>() {
+  /** A client with its own undici connection pool, closed with the scope. */
+  static readonly make = (
+    options: PavClientOptions
+  ): Effect.Effect<PavClient["Type"], ConfigError.ConfigError, Scope.Scope> =>
+    Effect.map(makeTransport(options), (transport) =>
+      PavClient.of({
+        cardValidation: (request) =>
+          encodeRequest(request).pipe(
+            Effect.mapError((error) => invalidRequestFromParseError(error)),
+            Effect.flatMap(transport.send)
+          )
+      })
+    )
+
+  static readonly layer = (options: PavClientOptions): Layer.Layer<PavClient, ConfigError.ConfigError> =>
+    Layer.scoped(PavClient, PavClient.make(options))
+
+  /** Configured from `CARDKIT_VISA_*` (see README.md). */
+  static readonly layerConfig: Layer.Layer<PavClient, ConfigError.ConfigError> = Layer.scoped(
+    PavClient,
+    Effect.flatMap(pavClientOptionsFromConfig, PavClient.make)
+  )
+}

@@ -1,0 +1,120 @@
+import {
+  AccountValidation,
+  type AccountValidationError,
+  type AccountValidationRequest,
+  type AccountValidationResult,
+  InvalidRequest,
+  invalidRequestFromParseError
+} from "@cardkit/domain"
+import { ConfigError, Effect, Layer, Redacted, Schema, type Scope } from "effect"
+import { CardValidationRequest, type CardValidationRequestJson } from "./CardValidationRequest.js"
+import { domainFieldOf } from "./internal/fields.js"
+import { nextTraceNumbers, type TraceNumbers } from "./internal/references.js"
+import { toDomainResult } from "./internal/results.js"
+import { makeTransport } from "./internal/transport.js"
+import { type VisaAccountValidationOptions, visaAccountValidationOptionsFromConfig } from "./VisaPavOptions.js"
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
+const Acquirer = CardValidationRequest.pick("acquiringBin", "acquirerCountryCode", "cardAcceptor")
+type AcquirerJson = typeof Acquirer.Encoded
+const decodeAcquirer = Schema.decodeUnknown(Acquirer, { errors: "first" })
+
+// The spec's limits for the AVS members, tighter than the domain's.
+const streetMax = 20
+const postalCodeMax = 9
+
+/**
+ * AVS compares the house number and the start of the street name, so a street longer than Visa's
+ * 20 characters is cut rather than refused; a postal code too long even without spaces and dashes
+ * (ZIP+4 `94404-1234` → `944041234`) cannot be verified and is refused.
+ */
+const avsPostalCode = (postalCode: string): string | undefined => {
+  if (postalCode.length <= postalCodeMax) return postalCode
+  const compact = postalCode.replace(/[\s-]/g, "")
+  return compact.length <= postalCodeMax ? compact : undefined
+}
+
+/** The domain request as Visa's wire request, with this client's acquirer and fresh trace numbers. */
+const toWireRequest = (
+  request: AccountValidationRequest,
+  acquirer: AcquirerJson,
+  trace: TraceNumbers
+): CardValidationRequestJson | InvalidRequest => {
+  const wire: Mutable<CardValidationRequestJson> = {
+    ...acquirer,
+    primaryAccountNumber: Redacted.value(request.pan),
+    systemsTraceAuditNumber: trace.systemsTraceAuditNumber,
+    retrievalReferenceNumber: trace.retrievalReferenceNumber
+  }
+  if (request.expiry !== undefined) wire.cardExpiryDate = request.expiry
+  if (request.cvv2 !== undefined) wire.cardCvv2Value = Redacted.value(request.cvv2)
+  if (request.tavv !== undefined) wire.tavv = Redacted.value(request.tavv)
+  if (request.billingAddress !== undefined) {
+    const { street, postalCode } = request.billingAddress
+    const avsPostal = avsPostalCode(postalCode)
+    if (avsPostal === undefined) {
+      return new InvalidRequest({
+        field: "billingAddress.postalCode",
+        reason: `Visa verifies postal codes of at most ${postalCodeMax} characters`
+      })
+    }
+    wire.addressVerificationResults = {
+      ...(street === undefined ? {} : { street: street.trim().slice(0, streetMax).trimEnd() }),
+      postalCode: avsPostal
+    }
+  }
+  if (request.cardholderName !== undefined) {
+    const { first, middle, last } = request.cardholderName
+    wire.cardHolderNameVerification = {
+      lastName: last,
+      ...(first === undefined ? {} : { firstName: first }),
+      ...(middle === undefined ? {} : { middleName: middle })
+    }
+  }
+  return wire
+}
+
+/** `AccountValidation` over Visa's PAV API. */
+const make = (
+  options: VisaAccountValidationOptions
+): Effect.Effect<AccountValidation["Type"], ConfigError.ConfigError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const acquirer: AcquirerJson = {
+      acquiringBin: options.acquiringBin,
+      acquirerCountryCode: options.acquirerCountryCode,
+      ...(options.cardAcceptor === undefined ? {} : { cardAcceptor: options.cardAcceptor })
+    }
+    yield* decodeAcquirer(acquirer).pipe(
+      Effect.mapError((error) => {
+        const problem = invalidRequestFromParseError(error, "options")
+        return ConfigError.InvalidData(problem.field.split("."), problem.reason)
+      })
+    )
+    const transport = yield* makeTransport(options)
+    const validate = (
+      request: AccountValidationRequest
+    ): Effect.Effect<AccountValidationResult, AccountValidationError> =>
+      Effect.flatMap(nextTraceNumbers, (trace) => {
+        const wire = toWireRequest(request, acquirer, trace)
+        return wire instanceof InvalidRequest ? Effect.fail(wire) : transport.send(wire)
+      }).pipe(
+        Effect.mapBoth({
+          onFailure: (error) =>
+            error._tag === "InvalidRequest"
+              ? new InvalidRequest({ field: domainFieldOf(error.field), reason: error.reason })
+              : error,
+          onSuccess: toDomainResult
+        })
+      )
+    return AccountValidation.of({ validate })
+  })
+
+/** `AccountValidation` over Visa's PAV API, with its own connection pool (two-way TLS, optional MLE). */
+export const VisaAccountValidation = {
+  make,
+  layer: (options: VisaAccountValidationOptions): Layer.Layer<AccountValidation, ConfigError.ConfigError> =>
+    Layer.scoped(AccountValidation, make(options)),
+  /** Configured from `CARDKIT_VISA_*` (see README.md). */
+  layerConfig: Layer.scoped(AccountValidation, Effect.flatMap(visaAccountValidationOptionsFromConfig, make))
+} as const

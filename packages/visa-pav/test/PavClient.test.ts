@@ -1,0 +1,79 @@
+import { readFileSync } from "node:fs"
+import { describe, expect, it } from "@effect/vitest"
+import { fc, test } from "@fast-check/vitest"
+import { Effect, Redacted, Schema } from "effect"
+import { parse } from "yaml"
+import { CardValidationRequest } from "../src/CardValidationRequest.js"
+import { traceNumbersAt } from "../src/internal/references.js"
+import { PavClient } from "../src/PavClient.js"
+import { xPayResourcePath } from "../src/XPayToken.js"
+import { json, testServer } from "./support/server.js"
+
+const spec = parse(readFileSync(new URL("../fixtures/visa-pav-openapi.yaml", import.meta.url), "utf8"))
+const successful: unknown =
+  spec.paths["/pav/v1/cardvalidation"].post.requestBody.content["application/json"].examples[
+    "Account Validation Successful"
+  ].value
+
+const options = (url: string) => ({
+  url,
+  userId: Redacted.make("u"),
+  password: Redacted.make("p")
+})
+
+describe("PavClient", () => {
+  it.live("sends a wire request as the spec writes it and decodes Visa's answer", () =>
+    Effect.gen(function* () {
+      const answer = { actionCode: "00", responseCode: "5", transactionIdentifier: "381228649430011" }
+      const server = yield* testServer(json(200, answer))
+      const client = yield* PavClient.make(options(server.url))
+      const request = yield* Schema.decodeUnknown(CardValidationRequest)(successful)
+      expect(String(request.primaryAccountNumber)).not.toContain("4957")
+      const response = yield* client.cardValidation(request)
+      expect(response).toEqual(answer)
+      expect(JSON.parse(server.received[0]!.body)).toEqual(successful)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("refuses a wire request that breaks the spec before sending it, naming the member", () =>
+    Effect.gen(function* () {
+      const server = yield* testServer(json(200, {}))
+      const client = yield* PavClient.make(options(server.url))
+      const request = Schema.decodeUnknownSync(CardValidationRequest)(successful)
+      const error = yield* Effect.flip(client.cardValidation({ ...request, acquiringBin: "4089" }))
+      expect(error).toMatchObject({ _tag: "InvalidRequest", field: "acquiringBin" })
+      expect(server.received).toHaveLength(0)
+    }).pipe(Effect.scoped)
+  )
+})
+
+describe("trace numbers", () => {
+  test.prop([
+    fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 11, 31, 23, 59) }),
+    fc.integer({ min: 0, max: 999_999 })
+  ])("retrievalReferenceNumber is ydddhh + the 6-digit trace number", (now, trace) => {
+    const { systemsTraceAuditNumber, retrievalReferenceNumber } = traceNumbersAt(now, trace)
+    const date = new Date(now)
+    expect(systemsTraceAuditNumber).toMatch(/^\d{6}$/)
+    expect(Number(systemsTraceAuditNumber)).toBe(trace)
+    expect(retrievalReferenceNumber).toMatch(/^\d{12}$/)
+    expect(retrievalReferenceNumber[0]).toBe(String(date.getUTCFullYear() % 10))
+    const day = Number(retrievalReferenceNumber.slice(1, 4))
+    expect(new Date(Date.UTC(date.getUTCFullYear(), 0, day)).toISOString().slice(0, 10)).toBe(
+      date.toISOString().slice(0, 10)
+    )
+    expect(Number(retrievalReferenceNumber.slice(4, 6))).toBe(date.getUTCHours())
+    expect(retrievalReferenceNumber.slice(6)).toBe(systemsTraceAuditNumber)
+  })
+
+  it("matches the spec's example: 015221743720 is year …0, day 152, 21h, trace 743720", () => {
+    expect(traceNumbersAt(Date.UTC(2020, 4, 31, 21, 5), 743720).retrievalReferenceNumber).toBe("015221743720")
+  })
+})
+
+describe("X-Pay-Token", () => {
+  it("signs the path without its leading slash and first segment", () => {
+    expect(xPayResourcePath("/cybersource/payments/v1/authorizations")).toBe("payments/v1/authorizations")
+    expect(xPayResourcePath("/pav/v1/cardvalidation")).toBe("v1/cardvalidation")
+  })
+})
