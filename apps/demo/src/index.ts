@@ -1,1 +1,5 @@
-export {}
+export * from "./ApiErrors.js"
+export * from "./ApiKeys.js"
+export * from "./DemoApi.js"
+export * from "./DemoServer.js"
+export * from "./Provider.js"

@@ -1,8 +1,12 @@
 import { Effect, ParseResult, Schema } from "effect"
 import { InvalidRequest } from "./Errors.js"
 
-// Effect's default messages end in ", actual <value>": for card data that value is the secret.
-const withoutActual = (message: string) => message.replace(/,? actual [\s\S]*$/, "").trim()
+/**
+ * A parse issue's message without the value it rejected: Effect's default messages end in
+ * ", actual <value>", and for card data that value is the secret.
+ */
+export const withoutRejectedValue = (message: string): string =>
+  message.replace(/,? actual [\s\S]*$/, "").trim() || "is invalid"
 
 /**
  * The first problem of a parse error as an `InvalidRequest` naming the field by its dotted path
@@ -12,7 +16,7 @@ export const invalidRequestFromParseError = (error: ParseResult.ParseError, root
   const first = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
   if (first === undefined) return new InvalidRequest({ field: root, reason: "is invalid" })
   const field = first.path.length === 0 ? root : first.path.map(String).join(".")
-  return new InvalidRequest({ field, reason: withoutActual(first.message) || "is invalid" })
+  return new InvalidRequest({ field, reason: withoutRejectedValue(first.message) })
 }
 
 /** Decode untrusted input with `schema`; every failure is an `InvalidRequest` naming the field. */

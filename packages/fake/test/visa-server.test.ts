@@ -154,7 +154,7 @@ describe("FakeVisaServer", () => {
     }).pipe(Effect.provide(withServer()))
   )
 
-  it.live("never answers a client's mistake with a 5xx", () =>
+  it.live("fuzz: never answers a client's mistake with a 5xx", () =>
     Effect.gen(function* () {
       const { url } = yield* WireServer
       const valid = examples["Account Validation Successful"].value
@@ -166,7 +166,7 @@ describe("FakeVisaServer", () => {
             .map((partial) => JSON.stringify({ ...valid, ...partial })),
           fc.string()
         ),
-        { numRuns: 150, seed: 5 }
+        { numRuns: Number(process.env.FUZZ_RUNS ?? 500), seed: 5 }
       )
       for (const body of bodies) {
         const answer = yield* post(url, body)

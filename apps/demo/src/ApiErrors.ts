@@ -1,0 +1,92 @@
+import type { AccountValidationError, CardSecretsError } from "@cardkit/domain"
+import { HttpApiSchema } from "@effect/platform"
+import { Schema } from "effect"
+
+/**
+ * The error body every failing route answers with: `{ error: { code, message } }`. Each status has
+ * its own codes, which is also how the encoder tells the classes apart (they share one shape).
+ */
+const errorBody = <const Codes extends ReadonlyArray<string>>(...codes: Codes) => ({
+  error: Schema.Struct({
+    /** The typed error's name. */
+    code: Schema.Literal(...codes),
+    message: Schema.String
+  })
+})
+
+export const BadRequestDescription = "The input is invalid; `error.field` names the field"
+
+export class BadRequest extends Schema.Class<BadRequest>("BadRequest")(
+  {
+    error: Schema.Struct({
+      code: Schema.Literal("InvalidRequest"),
+      message: Schema.String,
+      /** The offending input's dotted path (`billingAddress.postalCode`), or `body`. */
+      field: Schema.String
+    })
+  },
+  HttpApiSchema.annotations({ status: 400, description: BadRequestDescription })
+) {}
+
+export class Unauthorized extends Schema.Class<Unauthorized>("Unauthorized")(
+  errorBody("Unauthorized"),
+  HttpApiSchema.annotations({ status: 401, description: "The API key is missing or wrong" })
+) {}
+
+export class NotFound extends Schema.Class<NotFound>("NotFound")(
+  errorBody("CardNotFound", "NotFound"),
+  HttpApiSchema.annotations({ status: 404, description: "No such card (or route)" })
+) {}
+
+export class Conflict extends Schema.Class<Conflict>("Conflict")(
+  errorBody("CardNotActive"),
+  HttpApiSchema.annotations({ status: 409, description: "The card's status forbids the operation" })
+) {}
+
+export class BadGateway extends Schema.Class<BadGateway>("BadGateway")(
+  errorBody("ProviderRejected", "AuthenticationFailed", "ProtocolViolation"),
+  HttpApiSchema.annotations({ status: 502, description: "The provider refused or broke its protocol" })
+) {}
+
+export class ServiceUnavailable extends Schema.Class<ServiceUnavailable>("ServiceUnavailable")(
+  errorBody("ProviderUnavailable"),
+  HttpApiSchema.annotations({ status: 503, description: "The provider cannot be reached" })
+) {}
+
+export class GatewayTimeout extends Schema.Class<GatewayTimeout>("GatewayTimeout")(
+  errorBody("ProviderTimeout"),
+  HttpApiSchema.annotations({ status: 504, description: "The provider did not answer in time" })
+) {}
+
+export type ApiError = BadRequest | NotFound | Conflict | BadGateway | ServiceUnavailable | GatewayTimeout
+
+/** A 400 naming the field; `reason` must not repeat the value it rejects. */
+export const badRequest = (field: string, reason: string): BadRequest =>
+  new BadRequest({ error: { code: "InvalidRequest", message: `${field}: ${reason}`, field } })
+
+/**
+ * A domain error as the HTTP answer. Domain errors never carry card data, so their messages go out
+ * as they are.
+ */
+export function fromDomainError(
+  error: AccountValidationError
+): BadRequest | BadGateway | ServiceUnavailable | GatewayTimeout
+export function fromDomainError(error: CardSecretsError): ApiError
+export function fromDomainError(error: CardSecretsError | AccountValidationError): ApiError {
+  switch (error._tag) {
+    case "InvalidRequest":
+      return badRequest(error.field, error.reason)
+    case "CardNotFound":
+      return new NotFound({ error: { code: error._tag, message: error.message } })
+    case "CardNotActive":
+      return new Conflict({ error: { code: error._tag, message: error.message } })
+    case "AuthenticationFailed":
+    case "ProviderRejected":
+    case "ProtocolViolation":
+      return new BadGateway({ error: { code: error._tag, message: error.message } })
+    case "ProviderUnavailable":
+      return new ServiceUnavailable({ error: { code: error._tag, message: error.message } })
+    case "ProviderTimeout":
+      return new GatewayTimeout({ error: { code: error._tag, message: error.message } })
+  }
+}

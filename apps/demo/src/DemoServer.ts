@@ -1,0 +1,138 @@
+import * as Http from "node:http"
+import {
+  FileSystem,
+  HttpApiBuilder,
+  type HttpApp,
+  HttpIncomingMessage,
+  HttpMiddleware,
+  HttpServer
+} from "@effect/platform"
+import { HttpApiDecodeError } from "@effect/platform/HttpApiError"
+import { RequestError, RouteNotFound, type ServeError } from "@effect/platform/HttpServerError"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { type AccountValidation, type CardSecrets, withoutRejectedValue } from "@cardkit/domain"
+import { Cause, Config, type ConfigError, Context, Effect, Layer, Option } from "effect"
+import { type BadRequest, badRequest, NotFound } from "./ApiErrors.js"
+import { ApiKeyAuthLive, ApiKeys } from "./ApiKeys.js"
+import { DemoApi } from "./DemoApi.js"
+import { HandlersLive } from "./Handlers.js"
+import { PagesLive } from "./Pages.js"
+import { ProviderInfo, ProviderLayer } from "./Provider.js"
+
+const fromDecodeError = (error: HttpApiDecodeError): BadRequest => {
+  const first = error.issues[0]
+  if (first === undefined) return badRequest("body", "is invalid")
+  return badRequest(
+    first.path.length === 0 ? "body" : first.path.map(String).join("."),
+    withoutRejectedValue(first.message)
+  )
+}
+
+/** Both request bodies are a few hundred bytes; a bigger one is refused before it is read whole. */
+const maxBodyBytes = 16_384
+
+const badBody = badRequest("body", `must be a JSON document of at most ${maxBodyBytes} bytes`)
+
+/**
+ * Requests the router or HttpApi refuse before a handler runs, in the API's own error shape: schema
+ * failures become a 400 naming the field (never repeating the value), a body that is not JSON or too
+ * big a 400, an unknown path a JSON 404. A declared oversized body is refused before it is read; one
+ * that grows past the limit while streaming costs the client its connection.
+ */
+const requestErrors = (app: HttpApp.Default): HttpApp.Default<unknown> =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+    Number(request.headers["content-length"] ?? 0) > maxBodyBytes ? Effect.fail(badBody) : app
+  ).pipe(
+    Effect.catchAllCause((cause: Cause.Cause<unknown>): HttpApp.Default<unknown> => {
+      const failure = Cause.failureOption(cause)
+      if (Option.isSome(failure)) {
+        if (failure.value instanceof HttpApiDecodeError) return Effect.fail(fromDecodeError(failure.value))
+        if (failure.value instanceof RouteNotFound) {
+          return Effect.fail(new NotFound({ error: { code: "NotFound", message: "no such route" } }))
+        }
+      }
+      const defect = Cause.dieOption(cause)
+      if (Option.isSome(defect) && defect.value instanceof RequestError && defect.value.reason === "Decode") {
+        return Effect.fail(badBody)
+      }
+      return Effect.failCause(cause)
+    })
+  )
+
+const ApiLive = HttpApiBuilder.api(DemoApi).pipe(Layer.provide(HandlersLive), Layer.provide(ApiKeyAuthLive))
+
+const AppLive = HttpApiBuilder.serve().pipe(
+  Layer.provide(PagesLive),
+  Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+  // Typed as failing with nothing because HttpApi checks an API middleware's errors against the
+  // API-level ones only; BadRequest and NotFound are endpoint errors, so its encoder knows them.
+  Layer.provide(HttpApiBuilder.middleware(requestErrors as HttpApiBuilder.MiddlewareFn<never>)),
+  Layer.provide(ApiLive),
+  Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize, Option.some(FileSystem.Size(maxBodyBytes)))),
+  // HttpApi opens a span per request; nothing here exports traces, and the span alone costs a sixth of
+  // a request.
+  HttpMiddleware.withTracerDisabledWhen(() => true)
+)
+
+export interface DemoServerOptions {
+  /** 127.0.0.1 by default: the demo reveals CVVs and is not meant for other hosts unless asked. */
+  readonly host?: string
+  /** 0 picks a free port; read it back from `DemoServer`. */
+  readonly port?: number
+}
+
+/** The running demo app: where it listens. */
+export class DemoServer extends Context.Tag("@cardkit/demo/DemoServer")<
+  DemoServer,
+  { readonly url: string; readonly host: string; readonly port: number }
+>() {
+  /** Serve the app on `host:port` with the given provider services and API keys. */
+  static readonly layerWith = (
+    options: DemoServerOptions = {}
+  ): Layer.Layer<DemoServer, ServeError, ApiKeys | CardSecrets | AccountValidation | ProviderInfo> => {
+    const host = options.host ?? "127.0.0.1"
+    const address = Layer.scoped(
+      DemoServer,
+      Effect.gen(function* () {
+        const bound = yield* HttpServer.HttpServer
+        const port = bound.address._tag === "TcpAddress" ? bound.address.port : 0
+        const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
+        const { name } = yield* ProviderInfo
+        yield* Effect.logInfo(`cardkit demo listening on ${url} (provider: ${name})`)
+        yield* Effect.addFinalizer(() => Effect.logInfo("cardkit demo stopped"))
+        return { url, host, port }
+      })
+    )
+    return Layer.merge(AppLive, address).pipe(
+      Layer.provide(NodeHttpServer.layer(Http.createServer, { host, port: options.port ?? 3000 }))
+    )
+  }
+
+  /** `HOST` and `PORT` (127.0.0.1:3000 by default), API keys from `CARDKIT_DEMO_API_KEYS`. */
+  static readonly layer: Layer.Layer<
+    DemoServer,
+    ServeError | ConfigError.ConfigError,
+    CardSecrets | AccountValidation | ProviderInfo
+  > = Layer.unwrapEffect(
+    Effect.map(
+      Config.all({
+        host: Config.withDefault(Config.string("HOST"), "127.0.0.1"),
+        // Not Config.port: 0 (any free port) is a useful value here.
+        port: Config.withDefault(
+          Config.validate(Config.integer("PORT"), {
+            message: "must be a port number from 0 to 65535",
+            validation: (port) => port >= 0 && port <= 65535
+          }),
+          3000
+        )
+      }),
+      DemoServer.layerWith
+    )
+  ).pipe(Layer.provide(ApiKeys.layerConfig))
+}
+
+/** The whole demo from the environment: the server, its keys and the provider `CARDKIT_PROVIDER` names. */
+export const DemoLive: Layer.Layer<DemoServer, ServeError | ConfigError.ConfigError> = DemoServer.layer.pipe(
+  Layer.provide(ProviderLayer)
+)

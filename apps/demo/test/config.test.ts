@@ -1,0 +1,103 @@
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Console, Effect, Exit, Layer, Redacted } from "effect"
+import { ApiKeys, DemoLive, DemoServer, ProviderInfo, ProviderLayer } from "../src/index.js"
+import { CaptureLogs, request } from "./support.js"
+
+const withEnv = (env: Record<string, string>) =>
+  Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+
+/** Run `effect` with a console that records what is printed. */
+const printed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const lines: Array<string> = []
+    const console = yield* Console.consoleWith((console) =>
+      Effect.succeed({
+        ...console,
+        log: (...args: ReadonlyArray<unknown>) => Effect.sync(() => lines.push(args.join(" ")))
+      })
+    )
+    const result = yield* Effect.withConsole(effect, console as Console.Console)
+    return { result, lines }
+  })
+
+const keys = ApiKeys.pipe(Effect.provide(ApiKeys.layerConfig))
+
+describe("API keys", () => {
+  it.effect("CARDKIT_DEMO_API_KEYS holds comma-separated keys, and only those match", () =>
+    Effect.gen(function* () {
+      const { result, lines } = yield* printed(keys.pipe(withEnv({ CARDKIT_DEMO_API_KEYS: "first-key, second-key" })))
+      expect(result.matches(Redacted.make("first-key"))).toBe(true)
+      expect(result.matches(Redacted.make("second-key"))).toBe(true)
+      expect(result.matches(Redacted.make("first-key, second-key"))).toBe(false)
+      expect(result.matches(Redacted.make(""))).toBe(false)
+      expect(lines).toEqual([])
+    })
+  )
+
+  it.effect("without CARDKIT_DEMO_API_KEYS a random key is made and printed once", () =>
+    Effect.gen(function* () {
+      const first = yield* printed(keys.pipe(withEnv({})))
+      const second = yield* printed(keys.pipe(withEnv({})))
+      expect(first.lines).toHaveLength(1)
+      const [, key] = first.lines[0]!.match(/^API key: ([A-Za-z0-9_-]{32})$/) ?? []
+      expect(key).toBeDefined()
+      expect(first.result.matches(Redacted.make(key!))).toBe(true)
+      expect(second.result.matches(Redacted.make(key!))).toBe(false)
+    })
+  )
+
+  it.effect("a CARDKIT_DEMO_API_KEYS with no key in it is a config error", () =>
+    Effect.gen(function* () {
+      const exit = yield* Effect.exit(keys.pipe(withEnv({ CARDKIT_DEMO_API_KEYS: " , " })))
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(String(exit)).toContain("CARDKIT_DEMO_API_KEYS")
+    })
+  )
+})
+
+describe("provider by CARDKIT_PROVIDER", () => {
+  const provider = ProviderInfo.pipe(Effect.provide(ProviderLayer))
+
+  it.effect("is the fake by default", () =>
+    Effect.gen(function* () {
+      expect((yield* provider.pipe(withEnv({}))).name).toBe("fake")
+    })
+  )
+
+  it.effect("refuses a name it does not know", () =>
+    Effect.gen(function* () {
+      const exit = yield* Effect.exit(provider.pipe(withEnv({ CARDKIT_PROVIDER: "sandbox" })))
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(String(exit)).toContain("CARDKIT_PROVIDER")
+    })
+  )
+
+  it.effect("live needs the transports' own config", () =>
+    Effect.gen(function* () {
+      const exit = yield* Effect.exit(provider.pipe(withEnv({ CARDKIT_PROVIDER: "live" })))
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(String(exit)).toMatch(/CARDKIT_(LEDGER|VISA)_/)
+    })
+  )
+})
+
+describe("DemoLive", () => {
+  it.live("serves on HOST and PORT with the keys and provider from the environment", () =>
+    Effect.gen(function* () {
+      const { url } = yield* DemoServer
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      const health = yield* request(`${url}/health`)
+      expect(health.json).toEqual({ status: "ok", provider: "fake" })
+      const cvv = yield* request(`${url}/v1/cards/025951734ff74c13a14137e02834fa00/cvv`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer env-key" },
+        body: JSON.stringify({ customerId: "100000000006001", accountNumber: "400320588344662" })
+      })
+      expect(cvv.json.cvv).toBe("679")
+    }).pipe(
+      Effect.provide(DemoLive.pipe(Layer.provide(CaptureLogs))),
+      Effect.scoped,
+      withEnv({ HOST: "127.0.0.1", PORT: "0", CARDKIT_DEMO_API_KEYS: "env-key" })
+    )
+  )
+})

@@ -1,0 +1,131 @@
+import {
+  combine,
+  FakeIssuer,
+  FakeLedgerServer,
+  FakeProvider,
+  FakeVisaServer,
+  layerServe,
+  makeDevLedgerClient,
+  WireServer
+} from "@cardkit/fake"
+import { expect, layer } from "@effect/vitest"
+import { ConfigProvider, Context, Effect, Layer, Redacted } from "effect"
+import { ApiKeys, DemoLive, DemoServer, providerLayer } from "../src/index.js"
+import { apiKey, CaptureLogs, capturedLogs, cardData, ledgerCard, post, request, visaCard } from "./support.js"
+
+/*
+ * CARDKIT_PROVIDER=live against the wire fakes: the ledger and Visa transports, configured only
+ * through their environment variables, talk to the fake ledger and fake Visa (one port, one issuer).
+ * Every answer must equal the in-memory fake's: the provider layers really swap.
+ */
+
+const ledgerClient = makeDevLedgerClient()
+const visaCredentials = { userId: "demo-pav-user", password: "demo-pav-password" }
+
+const WireFakes = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const ledger = yield* FakeLedgerServer.app({ clients: [ledgerClient.registration] })
+    const visa = yield* FakeVisaServer.app({ credentials: visaCredentials })
+    return layerServe(
+      combine([
+        [FakeLedgerServer.path, ledger],
+        ["/pav/v1/cardvalidation", visa]
+      ])
+    )
+  })
+)
+
+/** The environment a deployment would set, pointing both transports at the wire fakes. */
+const liveEnvironment = (url: string) =>
+  ConfigProvider.fromMap(
+    new Map([
+      ["CARDKIT_PROVIDER", "live"],
+      ["HOST", "127.0.0.1"],
+      ["PORT", "0"],
+      ["CARDKIT_DEMO_API_KEYS", apiKey],
+      ["CARDKIT_LEDGER_URL", url],
+      ["CARDKIT_LEDGER_API_KEY", ledgerClient.apiKey],
+      ["CARDKIT_LEDGER_USERNAME", ledgerClient.username],
+      ["CARDKIT_LEDGER_KEY_ID", ledgerClient.keyId],
+      ["CARDKIT_LEDGER_PRIVATE_KEY", ledgerClient.privateKeyPem],
+      ["CARDKIT_VISA_URL", url],
+      ["CARDKIT_VISA_USER_ID", visaCredentials.userId],
+      ["CARDKIT_VISA_PASSWORD", visaCredentials.password],
+      ["CARDKIT_VISA_ACQUIRING_BIN", "408999"],
+      ["CARDKIT_VISA_CARD_ACCEPTOR_NAME", "cardkit demo"],
+      ["CARDKIT_VISA_CARD_ACCEPTOR_ID_CODE", "CARDKITDEMO0001"]
+    ]),
+    { pathDelim: "_" }
+  )
+
+const LiveDemo = Layer.unwrapEffect(
+  Effect.map(WireServer, ({ url }) => DemoLive.pipe(Layer.provide(Layer.setConfigProvider(liveEnvironment(url)))))
+).pipe(Layer.provideMerge(WireFakes), Layer.provideMerge(FakeIssuer.layer), Layer.provide(CaptureLogs))
+
+/** The same demo over the in-memory fake, built inside a test: its URL and its issuer. */
+const inMemoryDemo = Effect.map(
+  Layer.build(
+    DemoServer.layerWith({ port: 0 }).pipe(
+      Layer.provide(ApiKeys.layerWith([Redacted.make(apiKey)])),
+      Layer.provideMerge(providerLayer("fake", FakeProvider.layer)),
+      Layer.provide(CaptureLogs)
+    )
+  ),
+  (context) => ({ url: Context.get(context, DemoServer).url, issuer: Context.get(context, FakeIssuer) })
+)
+
+const cvvPath = (cardId: string) => `/v1/cards/${cardId}/cvv`
+const ledgerBody = { customerId: ledgerCard.customerId, accountNumber: ledgerCard.accountNumber }
+const blockedCard = { cardId: "blocked-card-1", customerId: "cust-1", accountNumber: "ACC0001" }
+
+const exchanges: ReadonlyArray<readonly [string, string, unknown]> = [
+  ["the ledger document's card", cvvPath(ledgerCard.cardId), { ...ledgerBody, reference: "visadps100013" }],
+  ["a card of another customer", cvvPath(ledgerCard.cardId), { ...ledgerBody, customerId: "100000000006002" }],
+  ["an unknown card", cvvPath("no-such-card"), { ...ledgerBody, reference: "ref-2" }],
+  ["a blocked card", cvvPath(blockedCard.cardId), { ...blockedCard, reference: "ref-3" }],
+  ["Visa's example card", "/v1/account-validations", visaCard],
+  ["Visa's example card with a wrong CVV2", "/v1/account-validations", { ...visaCard, cvv2: "023" }],
+  [
+    "Visa's example card with another address",
+    "/v1/account-validations",
+    { ...visaCard, billingAddress: { street: "1 Other Road", postalCode: "10001" } }
+  ],
+  ["an account nobody issued", "/v1/account-validations", { pan: "4000000000000002", expiry: "2040-10" }],
+  ["a PAN failing Luhn", "/v1/account-validations", { pan: "4957030420210463" }]
+]
+
+/** What both providers must agree on: everything but the per-call transaction id. */
+const comparable = (answer: { readonly status: number; readonly json: unknown }) => {
+  const { transactionId: _, ...body } = (answer.json ?? {}) as Record<string, unknown>
+  return { status: answer.status, body }
+}
+
+layer(LiveDemo, { excludeTestServices: true })("CARDKIT_PROVIDER=live over the wire fakes", (it) => {
+  it.effect("reports the live provider", () =>
+    Effect.gen(function* () {
+      const { url } = yield* DemoServer
+      expect((yield* request(`${url}/health`)).json).toEqual({ status: "ok", provider: "live" })
+    })
+  )
+
+  it.scoped("answers exactly as the in-memory fake", () =>
+    Effect.gen(function* () {
+      const live = yield* DemoServer
+      const liveIssuer = yield* FakeIssuer
+      const fake = yield* inMemoryDemo
+      for (const issuer of [liveIssuer, fake.issuer]) {
+        yield* issuer.issueCard(blockedCard)
+        yield* issuer.setStatus(blockedCard.cardId, "LOST_STOLEN")
+      }
+      for (const [name, path, body] of exchanges) {
+        const fromLive = comparable(yield* post(`${live.url}${path}`, body))
+        const fromFake = comparable(yield* post(`${fake.url}${path}`, body))
+        expect({ name, ...fromLive }).toEqual({ name, ...fromFake })
+      }
+      const revealed = yield* post(`${live.url}${cvvPath(ledgerCard.cardId)}`, ledgerBody)
+      expect(revealed.json.cvv).toBe("679")
+      expect(capturedLogs.join("\n")).toContain("495703******0462")
+      for (const secret of cardData) expect(capturedLogs.join("\n")).not.toMatch(secret)
+    })
+  )
+})
