@@ -193,8 +193,10 @@ layer(endToEnd(), { excludeTestServices: true })("LedgerCardSecrets → fake led
 cardSecretsConformance("ledger transport over the fake ledger", endToEnd())
 
 describe("faults over the wire", () => {
-  const withFaults = <A, E>(body: Effect.Effect<A, E, CardSecrets | LedgerClient | FakeIssuer>, timeout?: string) =>
-    body.pipe(Effect.provide(Layer.fresh(endToEnd(undefined, timeout))), Effect.scoped)
+  const withFaults = <A, E>(
+    body: Effect.Effect<A, E, CardSecrets | LedgerClient | FakeIssuer>,
+    timeout?: Duration.DurationInput
+  ) => body.pipe(Effect.provide(Layer.fresh(endToEnd(undefined, timeout))), Effect.scoped)
 
   it.live("a read is retried exactly twice after 503, reset and garbage, then succeeds", () =>
     withFaults(
