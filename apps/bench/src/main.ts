@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import { benchCli } from "./cli.js"
 import { benchCvv } from "./cvv.js"
+import { benchDemo } from "./demo.js"
 import { type Figure, machine, round } from "./internal/measure.js"
 import { benchLedger } from "./ledger.js"
 import { benchSeed } from "./seed.js"
@@ -12,6 +13,7 @@ import { benchSeed } from "./seed.js"
 const sections: ReadonlyArray<readonly [string, () => Promise<ReadonlyArray<Figure>> | ReadonlyArray<Figure>]> = [
   ["cvv", benchCvv],
   ["seed", benchSeed],
+  ["demo", benchDemo],
   ["ledger", benchLedger],
   ["cli", benchCli]
 ]

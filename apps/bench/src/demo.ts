@@ -1,0 +1,56 @@
+import autocannon from "autocannon"
+import { startChild } from "./internal/child.js"
+import { figure } from "./internal/measure.js"
+
+const path = "/v1/cards/025951734ff74c13a14137e02834fa00/cvv"
+const body = JSON.stringify({ customerId: "100000000006001", accountNumber: "400320588344662" })
+
+const hammer = async (script: string) => {
+  const { port, child } = await startChild(new URL(`./internal/${script}`, import.meta.url))
+  try {
+    const options = {
+      url: `http://127.0.0.1:${port}${path}`,
+      method: "POST" as const,
+      headers: { "content-type": "application/json", "x-api-key": "bench-key" },
+      body,
+      connections: 50
+    }
+    await autocannon({ ...options, duration: 1 })
+    const result = await autocannon({ ...options, duration: 5 })
+    if (result.non2xx > 0 || result.errors > 0) {
+      throw new Error(`${script}: ${result.non2xx} non-2xx answers and ${result.errors} errors`)
+    }
+    return { perSecond: result.requests.average, p99: result.latency.p99 }
+  } finally {
+    child.kill()
+  }
+}
+
+/** The demo's CVV route against a bare node:http handler calling the same fake, 50 connections. */
+export const benchDemo = async () => {
+  const ours = await hammer("demoServer.js")
+  const baseline = await hammer("bareServer.js")
+  return [
+    figure({
+      section: "demo",
+      metric: "POST /v1/cards/{id}/cvv requests per second (50 connections)",
+      ours: ours.perSecond,
+      baseline: baseline.perSecond,
+      unit: "req/s",
+      higherIsBetter: true,
+      goal: "ratio ≥ 0.5",
+      met: ours.perSecond / baseline.perSecond >= 0.5,
+      note: "baseline: bare node:http handler decoding the body and calling the same fake"
+    }),
+    figure({
+      section: "demo",
+      metric: "p99 latency",
+      ours: ours.p99,
+      baseline: baseline.p99,
+      unit: "ms",
+      higherIsBetter: false,
+      goal: "ratio ≤ 2",
+      met: ours.p99 / baseline.p99 <= 2
+    })
+  ]
+}

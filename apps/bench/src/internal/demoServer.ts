@@ -1,0 +1,20 @@
+import { FakeProvider } from "@cardkit/fake"
+import { ApiKeys, DemoServer, providerLayer } from "@cardkit/demo"
+import { Effect, Layer, Logger, LogLevel, Redacted } from "effect"
+
+/** The demo app on the seeded fake, in its own process, as `pnpm demo` runs it (request log off). */
+const server = DemoServer.layerWith({ port: 0 }).pipe(
+  Layer.provide(ApiKeys.layerWith([Redacted.make("bench-key")])),
+  Layer.provide(providerLayer("fake", FakeProvider.layer)),
+  Layer.provide(Logger.minimumLogLevel(LogLevel.Warning))
+)
+
+Effect.runFork(
+  Effect.flatMap(DemoServer, ({ port }) =>
+    Effect.zipRight(
+      Effect.sync(() => process.send?.({ port })),
+      Effect.never
+    )
+  ).pipe(Effect.provide(server), Effect.scoped)
+)
+process.on("disconnect", () => process.exit(0))
