@@ -1,4 +1,5 @@
 import { mergeConfig } from "vitest/config"
 import shared from "../../vitest.shared.js"
 
-export default mergeConfig(shared, {})
+// The load test compares heap after garbage collection, which needs `global.gc`.
+export default mergeConfig(shared, { test: { poolOptions: { forks: { execArgv: ["--expose-gc"] } } } })
