@@ -116,7 +116,7 @@ layer(TestServer, { excludeTestServices: true })("demo API over a socket", (it) 
     }
   })
 
-  it.effect("any value in any field of either route is a 200 or a 400 naming that field, never echoed", () =>
+  it.effect("fuzz: any value in any field of either route is a 200 or a 400 naming that field, never echoed", () =>
     Effect.gen(function* () {
       const { url } = yield* DemoServer
       const routes = [
@@ -140,7 +140,7 @@ layer(TestServer, { excludeTestServices: true })("demo API over a socket", (it) 
               }
             }
           ),
-          { numRuns: 150, seed: 6 }
+          { numRuns: Number(process.env.FUZZ_RUNS ?? 500), seed: 6 }
         )
       )
     })
