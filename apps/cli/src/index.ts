@@ -1,1 +1,3 @@
-export {}
+export { cardkit, run } from "./Cli.js"
+export { ExitCode } from "./Failure.js"
+export { maskPans } from "./Output.js"

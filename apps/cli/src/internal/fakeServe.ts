@@ -1,0 +1,101 @@
+import { randomBytes } from "node:crypto"
+import {
+  combine,
+  FakeIssuer,
+  FakeLedgerServer,
+  FakeVisaServer,
+  layerServe,
+  makeDevLedgerClient,
+  WireServer,
+  type WireServerTls
+} from "@cardkit/fake"
+import { InvalidRequest } from "@cardkit/domain"
+import { cardValidationPath } from "@cardkit/visa-pav"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
+import { Console, Context, Effect, Layer, Option } from "effect"
+import type { ServeArgs } from "../Cli.js"
+
+/** Visa's sandbox example acquirer: the fake ignores it, but the Visa transport requires one. */
+const exampleAcquiringBin = "408999"
+
+const readTls = (args: ServeArgs) =>
+  Effect.gen(function* () {
+    if (Option.isNone(args.tlsCert) && Option.isNone(args.tlsKey)) return undefined
+    if (Option.isNone(args.tlsCert) || Option.isNone(args.tlsKey)) {
+      const [missing, other] = Option.isNone(args.tlsCert) ? ["--tls-cert", "--tls-key"] : ["--tls-key", "--tls-cert"]
+      return yield* new InvalidRequest({ field: missing, reason: `is required with ${other}` })
+    }
+    const fs = yield* FileSystem.FileSystem
+    const ca = Option.isSome(args.clientCa) ? yield* fs.readFileString(args.clientCa.value) : undefined
+    const tls: WireServerTls = {
+      cert: yield* fs.readFileString(args.tlsCert.value),
+      key: yield* fs.readFileString(args.tlsKey.value),
+      ...(ca === undefined ? {} : { ca, requireClientCertificate: true })
+    }
+    return tls
+  })
+
+/**
+ * `cardkit fake serve`: both wire fakes on one port over one seeded issuer. Unless `--open`, a
+ * development client is registered and everything it needs is printed, as the environment variables
+ * `--provider live` reads; its private key is written to a temporary directory removed on exit.
+ */
+export const serveFakes = (args: ServeArgs) =>
+  Effect.gen(function* () {
+    const tls = yield* readTls(args)
+    const ledgerClient = args.open ? undefined : makeDevLedgerClient()
+    const visaClient = args.open
+      ? undefined
+      : { userId: `dev${randomBytes(8).toString("hex")}`, password: randomBytes(16).toString("base64url") }
+    const ledgerApp = yield* FakeLedgerServer.app(
+      ledgerClient === undefined ? { open: true } : { clients: [ledgerClient.registration] }
+    )
+    const visaApp = yield* FakeVisaServer.app(visaClient === undefined ? {} : { credentials: visaClient })
+    const app = combine([
+      [FakeLedgerServer.path, ledgerApp],
+      [cardValidationPath, visaApp]
+    ])
+    const server = yield* Layer.build(
+      layerServe(app, { host: args.host, port: args.port, ...(tls === undefined ? {} : { tls }) })
+    )
+    const { url } = Context.get(server, WireServer)
+
+    const env: Record<string, string> = {}
+    if (ledgerClient !== undefined && visaClient !== undefined) {
+      const fs = yield* FileSystem.FileSystem
+      const path = yield* Path.Path
+      const directory = yield* fs.makeTempDirectoryScoped({ prefix: "cardkit-fake-" })
+      const keyFile = path.join(directory, "ledger-dev-key.pem")
+      yield* fs.writeFileString(keyFile, ledgerClient.privateKeyPem, { mode: 0o600 })
+      Object.assign(env, {
+        CARDKIT_LEDGER_URL: url,
+        CARDKIT_LEDGER_API_KEY: ledgerClient.apiKey,
+        CARDKIT_LEDGER_KEY_ID: ledgerClient.keyId,
+        CARDKIT_LEDGER_PRIVATE_KEY_FILE: keyFile,
+        CARDKIT_LEDGER_USERNAME: ledgerClient.username,
+        CARDKIT_VISA_URL: url,
+        CARDKIT_VISA_USER_ID: visaClient.userId,
+        CARDKIT_VISA_PASSWORD: visaClient.password,
+        CARDKIT_VISA_ACQUIRING_BIN: exampleAcquiringBin
+      })
+    }
+    const endpoints = { ledger: `${url}${FakeLedgerServer.path}`, visa: `${url}${cardValidationPath}` }
+    yield* Console.log(
+      args.json
+        ? JSON.stringify({ url, open: args.open, endpoints, env })
+        : [
+            `cardkit fake listening on ${url}${args.open ? " (open: any credentials are accepted)" : ""}`,
+            `  ledger    POST ${endpoints.ledger}`,
+            `  Visa PAV  POST ${endpoints.visa}`,
+            ...(args.open
+              ? []
+              : [
+                  "Development client (export these, or pass them as flags, for --provider live):",
+                  ...Object.entries(env).map(([name, value]) => `  ${name}=${value}`)
+                ]),
+            "Stop with Ctrl+C."
+          ].join("\n")
+    )
+    return yield* Effect.never
+  }).pipe(Effect.scoped, Effect.provide(FakeIssuer.layer))

@@ -1,0 +1,313 @@
+import { generateKeyPairSync } from "node:crypto"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterEach, describe, expect, it } from "vitest"
+import { cardkit, makeTestPki, type Running, start } from "./support.js"
+
+const ledgerCard = [
+  "--card-id",
+  "025951734ff74c13a14137e02834fa00",
+  "--customer-id",
+  "100000000006001",
+  "--account-number",
+  "400320588344662"
+]
+const visaPan = "4957030420210462"
+const visaCard = ["--pan", visaPan, "--expiry", "2040-10", "--cvv2", "022"]
+const visaAddress = ["--street", "801 Metro Center Blv", "--postal-code", "94404"]
+
+const running: Array<Running> = []
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((server) => server.stop()))
+})
+
+const expectNoFullPan = (text: string, pan: string) => {
+  expect(text).not.toContain(pan)
+}
+
+describe("cardkit on the fake", () => {
+  it("cvv prints the ledger document's CVV and nothing else", async () => {
+    const { code, stdout, stderr } = await cardkit(["cvv", ...ledgerCard])
+    expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: "679\n", stderr: "" })
+  })
+
+  it("cvv --json prints the domain result with the flags and the ack", async () => {
+    const { code, stdout } = await cardkit(["cvv", ...ledgerCard, "--reference", "visadps100013", "--json"])
+    expect(code).toBe(0)
+    const result = JSON.parse(stdout)
+    expect(result).toMatchObject({
+      cardId: "025951734ff74c13a14137e02834fa00",
+      cvv: "679",
+      flags: { allowAtm: false, isReplace: false },
+      postedDate: "2024-11-20T06:56:11.399Z",
+      ack: { type: "GET_CVV_ACK", reference: "REFvisadps100013", originalReference: "visadps100013" }
+    })
+  })
+
+  it("validate says approved for Visa's example card, with each check, and masks the PAN", async () => {
+    const { code, stdout, stderr } = await cardkit(["validate", ...visaCard, ...visaAddress])
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/^495703\*{6}0462: approved, action code 00/)
+    expect(stdout).toMatch(/CVV2\s+match/)
+    expect(stdout).toMatch(/address\s+match/)
+    expectNoFullPan(stdout + stderr, visaPan)
+  })
+
+  it("validate says declined 54 for the expired example and still exits 0", async () => {
+    const { code, stdout } = await cardkit(["validate", "--pan", visaPan, "--expiry", "2020-10"])
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/declined, action code 54 \(expired card\)/)
+  })
+
+  it("validate --json prints the domain result", async () => {
+    const { code, stdout } = await cardkit(["validate", ...visaCard, "--json"])
+    expect(code).toBe(0)
+    expect(JSON.parse(stdout)).toMatchObject({
+      approved: true,
+      actionCode: "00",
+      cvv2: "match",
+      raw: { actionCode: "00" }
+    })
+    expectNoFullPan(stdout, visaPan)
+  })
+})
+
+describe("exit codes and messages", () => {
+  it("a PAN failing the Luhn check exits 2 with one line naming --pan, without the PAN", async () => {
+    const bad = "4957030420210463"
+    const { code, stdout, stderr } = await cardkit(["validate", "--pan", bad])
+    expect(code).toBe(2)
+    expect(stdout).toBe("")
+    expect(stderr).toBe("cardkit: --pan: fails the Luhn check\n")
+    expectNoFullPan(stderr, bad)
+  })
+
+  it("a bad nested field names its flag", async () => {
+    const { code, stderr } = await cardkit(["validate", "--pan", visaPan, "--street", "801 Metro Center Blv"])
+    expect(code).toBe(2)
+    expect(stderr).toMatch(/^cardkit: --postal-code: /)
+  })
+
+  it("--json reports a bad input as JSON naming the field", async () => {
+    const { code, stderr } = await cardkit(["validate", "--pan", "12", "--json"])
+    expect(code).toBe(2)
+    expect(JSON.parse(stderr)).toMatchObject({ error: { code: "InvalidRequest", field: "pan" } })
+  })
+
+  it("a PAN given where no argument belongs is echoed masked", async () => {
+    const { code, stderr } = await cardkit(["validate", "--pan", visaPan, visaPan])
+    expect(code).toBe(2)
+    expect(stderr).toContain("495703******0462")
+    expectNoFullPan(stderr, visaPan)
+  })
+
+  it("a missing option exits 2 naming it", async () => {
+    const { code, stderr } = await cardkit(["cvv", "--card-id", "025951734ff74c13a14137e02834fa00"])
+    expect(code).toBe(2)
+    expect(stderr).toContain("--customer-id")
+  })
+
+  it("an unknown card is the provider refusing: exit 1, one line, no stack", async () => {
+    const { code, stdout, stderr } = await cardkit([
+      "cvv",
+      "--card-id",
+      "nosuchcard",
+      "--customer-id",
+      "100000000006001",
+      "--account-number",
+      "400320588344662"
+    ])
+    expect({ code, stdout }).toEqual({ code: 1, stdout: "" })
+    expect(stderr).toBe("cardkit: card nosuchcard was not found\n")
+  })
+
+  it("--provider live without settings exits 2 naming the missing setting", async () => {
+    const { code, stderr } = await cardkit(["cvv", ...ledgerCard, "--provider", "live"])
+    expect(code).toBe(2)
+    expect(stderr).toContain("CARDKIT_LEDGER_URL")
+    expect(stderr.trim().split("\n")).toHaveLength(1)
+  })
+})
+
+describe("help and completions", () => {
+  it("--help lists the commands", async () => {
+    const { code, stdout } = await cardkit(["--help"])
+    expect(code).toBe(0)
+    for (const command of ["cvv", "validate", "fake", "demo"]) expect(stdout).toMatch(new RegExp(`- ${command}\\b`))
+    expect(stdout).not.toContain("\u001b[")
+  })
+
+  it.each([
+    [["cvv"], "--card-id"],
+    [["validate"], "--postal-code"],
+    [["fake", "serve"], "--open"],
+    [["demo"], "--provider"]
+  ])("%s --help describes its options", async (command, option) => {
+    const { code, stdout } = await cardkit([...command, "--help"])
+    expect(code).toBe(0)
+    expect(stdout).toContain(option)
+  })
+
+  it("--completions bash prints a completion script", async () => {
+    const { code, stdout } = await cardkit(["--completions", "bash"])
+    expect(code).toBe(0)
+    expect(stdout).toContain("complete")
+    expect(stdout).toContain("cardkit")
+  })
+})
+
+describe("fake serve and --provider live", () => {
+  const serve = async (args: ReadonlyArray<string> = []) => {
+    const server = start(["fake", "serve", "--port", "0", "--json", ...args])
+    running.push(server)
+    const [line] = await server.waitFor(/^\{.*\}$/m)
+    return JSON.parse(line) as { url: string; env: Record<string, string> }
+  }
+
+  it("prints its URL and a development client, and cvv --provider live gets 679 through the ledger transport", async () => {
+    const { url, env } = await serve()
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(Object.keys(env)).toEqual(
+      expect.arrayContaining([
+        "CARDKIT_LEDGER_URL",
+        "CARDKIT_LEDGER_API_KEY",
+        "CARDKIT_LEDGER_KEY_ID",
+        "CARDKIT_LEDGER_PRIVATE_KEY_FILE",
+        "CARDKIT_VISA_USER_ID",
+        "CARDKIT_VISA_PASSWORD"
+      ])
+    )
+    const { code, stdout, stderr } = await cardkit(["cvv", ...ledgerCard, "--provider", "live"], env)
+    expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: "679\n", stderr: "" })
+  })
+
+  it("takes the live settings from flags as well", async () => {
+    const { env } = await serve()
+    const { code, stdout } = await cardkit([
+      "cvv",
+      ...ledgerCard,
+      "--provider",
+      "live",
+      "--ledger-url",
+      env.CARDKIT_LEDGER_URL!,
+      "--ledger-api-key",
+      env.CARDKIT_LEDGER_API_KEY!,
+      "--ledger-key-id",
+      env.CARDKIT_LEDGER_KEY_ID!,
+      "--ledger-private-key-file",
+      env.CARDKIT_LEDGER_PRIVATE_KEY_FILE!,
+      "--ledger-username",
+      env.CARDKIT_LEDGER_USERNAME!
+    ])
+    expect({ code, stdout }).toEqual({ code: 0, stdout: "679\n" })
+  })
+
+  it("verifies signatures: a key the ledger does not know is refused with exit 1", async () => {
+    const first = await serve()
+    const second = await serve()
+    // The second server's key signs; the first server knows only its own client's key.
+    const env = { ...first.env, CARDKIT_LEDGER_PRIVATE_KEY_FILE: second.env.CARDKIT_LEDGER_PRIVATE_KEY_FILE! }
+    const { code, stdout, stderr } = await cardkit(["cvv", ...ledgerCard, "--provider", "live"], env)
+    expect({ code, stdout }).toEqual({ code: 1, stdout: "" })
+    expect(stderr).toMatch(/^cardkit: ledger refused the credentials/)
+  })
+
+  it("validate --provider live goes through the Visa transport: approved, and declined 54 when expired", async () => {
+    const { env } = await serve()
+    const approved = await cardkit(["validate", ...visaCard, ...visaAddress, "--provider", "live"], env)
+    expect(approved.code).toBe(0)
+    expect(approved.stdout).toMatch(/approved, action code 00/)
+    expect(approved.stdout).toMatch(/CVV2\s+match/)
+    const expired = await cardkit(["validate", "--pan", visaPan, "--expiry", "2020-10", "--provider", "live"], env)
+    expect(expired.code).toBe(0)
+    expect(expired.stdout).toMatch(/declined, action code 54/)
+  })
+
+  it("refuses wrong Visa credentials with exit 1", async () => {
+    const { env } = await serve()
+    const { code, stderr } = await cardkit(["validate", ...visaCard, "--provider", "live"], {
+      ...env,
+      CARDKIT_VISA_PASSWORD: "wrong"
+    })
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/^cardkit: /)
+    expectNoFullPan(stderr, visaPan)
+  })
+
+  it("--open accepts any credentials and any signing key", async () => {
+    const { url, env } = await serve(["--open"])
+    expect(env).toEqual({})
+    const directory = await mkdtemp(join(tmpdir(), "cardkit-cli-test-"))
+    const keyFile = join(directory, "any-key.pem")
+    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" })
+    await writeFile(keyFile, privateKey.export({ type: "pkcs8", format: "pem" }))
+    try {
+      const anyone = {
+        CARDKIT_LEDGER_URL: url,
+        CARDKIT_LEDGER_API_KEY: "any",
+        CARDKIT_LEDGER_KEY_ID: "any",
+        CARDKIT_LEDGER_PRIVATE_KEY_FILE: keyFile,
+        CARDKIT_LEDGER_USERNAME: "any"
+      }
+      const { code, stdout } = await cardkit(["cvv", ...ledgerCard, "--provider", "live"], anyone)
+      expect({ code, stdout }).toEqual({ code: 0, stdout: "679\n" })
+    } finally {
+      await rm(directory, { recursive: true, force: true })
+    }
+  })
+
+  it("serves two-way TLS: the Visa transport gets through with the client certificate, not without", async () => {
+    const pki = await makeTestPki()
+    const directory = await mkdtemp(join(tmpdir(), "cardkit-cli-test-"))
+    const file = async (name: string, pem: string) => {
+      await writeFile(join(directory, name), pem)
+      return join(directory, name)
+    }
+    try {
+      const serverCert = await file("server.pem", pki.serverCert)
+      const serverKey = await file("server.key", pki.serverKey)
+      const { url, env } = await serve(["--tls-cert", serverCert, "--tls-key", serverKey, "--client-ca", serverCert])
+      expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
+      const trusting = { ...env, CARDKIT_VISA_CA_FILE: serverCert }
+      const withCertificate = {
+        ...trusting,
+        CARDKIT_VISA_CLIENT_CERT_FILE: await file("client.pem", pki.clientCert),
+        CARDKIT_VISA_CLIENT_KEY_FILE: await file("client.key", pki.clientKey)
+      }
+      const approved = await cardkit(["validate", ...visaCard, "--provider", "live"], withCertificate)
+      expect(approved.code).toBe(0)
+      expect(approved.stdout).toMatch(/approved, action code 00/)
+      const refused = await cardkit(["validate", ...visaCard, "--provider", "live"], trusting)
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toMatch(/^cardkit: /)
+    } finally {
+      await rm(directory, { recursive: true, force: true })
+    }
+  })
+
+  it("stops on SIGTERM with exit 0", async () => {
+    const server = start(["fake", "serve", "--port", "0"])
+    await server.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/)
+    expect(await server.stop()).toBe(0)
+  })
+})
+
+describe("demo", () => {
+  it("starts the demo app on the fake", async () => {
+    const demo = start(["demo", "--port", "0"], { CARDKIT_DEMO_API_KEYS: "test-key" })
+    running.push(demo)
+    const [, url] = await demo.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/)
+    const health = await fetch(`${url}/health`)
+    expect(await health.json()).toEqual({ status: "ok", provider: "fake" })
+    const revealed = await fetch(`${url}/v1/cards/025951734ff74c13a14137e02834fa00/cvv`, {
+      method: "POST",
+      headers: { "x-api-key": "test-key", "content-type": "application/json" },
+      body: JSON.stringify({ customerId: "100000000006001", accountNumber: "400320588344662" })
+    })
+    expect(await revealed.json()).toMatchObject({ cvv: "679" })
+    // Served from a file the demo finds at run time, which the bundle must still find.
+    const docs = await fetch(`${url}/docs/scalar.js`)
+    expect(docs.status).toBe(200)
+  })
+})

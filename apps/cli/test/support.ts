@@ -1,0 +1,108 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import selfsigned from "selfsigned"
+
+/** The built entry point: these tests run the CLI exactly as a user does. */
+export const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url))
+
+export interface Ran {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+// The caller's own CARDKIT_* settings must not leak into a test's provider.
+const cleanEnv = (extra: Readonly<Record<string, string>> = {}) => ({
+  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("CARDKIT_"))),
+  ...extra
+})
+
+/** Run `cardkit …args` to completion. */
+export const cardkit = (args: ReadonlyArray<string>, env?: Readonly<Record<string, string>>): Promise<Ran> =>
+  new Promise((resolve, reject) => {
+    execFile(process.execPath, [bin, ...args], { env: cleanEnv(env), timeout: 20_000 }, (error, stdout, stderr) => {
+      if (error !== null && typeof error.code !== "number") return reject(error)
+      resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr })
+    })
+  })
+
+export interface Running {
+  readonly process: ChildProcess
+  /** Everything printed on stdout so far. */
+  readonly output: () => string
+  /** Resolves with the first stdout text matching `pattern`. */
+  readonly waitFor: (pattern: RegExp) => Promise<RegExpMatchArray>
+  readonly stop: () => Promise<number | null>
+}
+
+/** Start a long-running `cardkit …args` (a server); `stop` sends SIGTERM and waits for the exit code. */
+export const start = (args: ReadonlyArray<string>, env?: Readonly<Record<string, string>>): Running => {
+  const child = spawn(process.execPath, [bin, ...args], { env: cleanEnv(env), stdio: ["ignore", "pipe", "pipe"] })
+  let stdout = ""
+  let stderr = ""
+  const waiters = new Set<() => void>()
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk
+    for (const check of waiters) check()
+  })
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk
+  })
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+  return {
+    process: child,
+    output: () => stdout,
+    waitFor: (pattern) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const match = stdout.match(pattern)
+          if (match !== null) {
+            waiters.delete(check)
+            resolve(match)
+          }
+        }
+        waiters.add(check)
+        check()
+        void exited.then((code) => {
+          if (waiters.delete(check)) reject(new Error(`cardkit exited (${code}) before printing ${pattern}: ${stderr}`))
+        })
+      }),
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM")
+      return exited
+    }
+  }
+}
+
+export interface TestPki {
+  /** Self-signed server certificate for 127.0.0.1; it also signs the client certificate. */
+  readonly serverCert: string
+  readonly serverKey: string
+  readonly clientCert: string
+  readonly clientKey: string
+}
+
+/** A fresh server and client certificate made at test time: no key is checked in. */
+export const makeTestPki = async (): Promise<TestPki> => {
+  const result = await selfsigned.generate([{ name: "commonName", value: "cardkit cli test" }], {
+    keySize: 2048,
+    algorithm: "sha256",
+    extensions: [
+      { name: "basicConstraints", cA: true },
+      { name: "keyUsage", digitalSignature: true, keyEncipherment: true, keyCertSign: true },
+      { name: "extKeyUsage", serverAuth: true, clientAuth: true },
+      { name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] }
+    ],
+    clientCertificate: true,
+    clientCertificateCN: "cardkit cli test client"
+  })
+  if (result.clientcert === undefined || result.clientprivate === undefined) {
+    throw new Error("selfsigned did not return a client certificate")
+  }
+  return {
+    serverCert: result.cert,
+    serverKey: result.private,
+    clientCert: result.clientcert,
+    clientKey: result.clientprivate
+  }
+}
