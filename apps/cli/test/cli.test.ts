@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { cardkit, makeTestPki, type Running, start } from "./support.js"
+import { makeTestPki } from "@cardkit/fake/testing"
+import { cardkit, type Running, start } from "./support.js"
 
 const ledgerCard = [
   "--card-id",

@@ -1,6 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import selfsigned from "selfsigned"
 
 /** The built entry point: these tests run the CLI exactly as a user does. */
 export const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url))
@@ -71,38 +70,5 @@ export const start = (args: ReadonlyArray<string>, env?: Readonly<Record<string,
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM")
       return exited
     }
-  }
-}
-
-export interface TestPki {
-  /** Self-signed server certificate for 127.0.0.1; it also signs the client certificate. */
-  readonly serverCert: string
-  readonly serverKey: string
-  readonly clientCert: string
-  readonly clientKey: string
-}
-
-/** A fresh server and client certificate made at test time: no key is checked in. */
-export const makeTestPki = async (): Promise<TestPki> => {
-  const result = await selfsigned.generate([{ name: "commonName", value: "cardkit cli test" }], {
-    keySize: 2048,
-    algorithm: "sha256",
-    extensions: [
-      { name: "basicConstraints", cA: true },
-      { name: "keyUsage", digitalSignature: true, keyEncipherment: true, keyCertSign: true },
-      { name: "extKeyUsage", serverAuth: true, clientAuth: true },
-      { name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] }
-    ],
-    clientCertificate: true,
-    clientCertificateCN: "cardkit cli test client"
-  })
-  if (result.clientcert === undefined || result.clientprivate === undefined) {
-    throw new Error("selfsigned did not return a client certificate")
-  }
-  return {
-    serverCert: result.cert,
-    serverKey: result.private,
-    clientCert: result.clientcert,
-    clientKey: result.clientprivate
   }
 }

@@ -19,7 +19,7 @@ import { FakeIssuer } from "../src/FakeIssuer.js"
 import type { FaultTag } from "../src/Faults.js"
 import { FakeVisaServer } from "../src/VisaServer.js"
 import { WireServer } from "../src/WireServer.js"
-import { makeTestPki, type TestPki } from "./support/tls.js"
+import { makeTestPki, type TestPki } from "../src/testing.js"
 import { examples } from "./support/visaSpec.js"
 
 /*

@@ -3,7 +3,7 @@ import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import { Agent, request } from "undici"
 import { combine, layerServe, WireServer } from "../src/WireServer.js"
-import { makeTestPki } from "./support/tls.js"
+import { makeTestPki } from "../src/testing.js"
 
 const echoPath = (name: string) =>
   Effect.map(HttpServerRequest.HttpServerRequest, (req) =>

@@ -1,5 +1,11 @@
 import selfsigned from "selfsigned"
 
+/*
+ * Test support for teams running the wire fakes over TLS: certificates made at test time, so no
+ * key is ever checked in. Its own entry point (`@cardkit/fake/testing`) keeps `selfsigned` out of
+ * what production code imports.
+ */
+
 export interface TestPki {
   /** Self-signed server certificate for 127.0.0.1/localhost; it also signs the client certificate. */
   readonly serverCert: string
