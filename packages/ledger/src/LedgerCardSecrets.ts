@@ -1,9 +1,10 @@
-import { Ack, CardCvv, CardSecrets, makeCvv, ProtocolViolation } from "@cardkit/domain"
+import { Ack, CardCvv, CardSecrets, makeCvv, ProtocolViolation, ProviderRejected } from "@cardkit/domain"
 import type { CardSecretsError } from "@cardkit/domain"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { DateTime, Effect, Layer, Option } from "effect"
 import { LedgerClient, type LedgerClientOptions } from "./LedgerClient.js"
 import { LedgerConfig } from "./LedgerConfig.js"
+import { LedgerErrorCodes } from "./LedgerWire.js"
 
 const violation = (reason: string) => new ProtocolViolation({ provider: "ledger", reason })
 
@@ -32,20 +33,38 @@ export const make = Effect.gen(function* () {
         if (card.cardId !== request.cardId) return yield* violation("the answer is for another card")
         if (!/^\d{3,4}$/.test(card.cvv)) return yield* violation("the CVV is not 3 or 4 digits")
         const { cvv, postedDate, updatedDate, cardId: _, ...flags } = card
-        return new CardCvv({
-          cardId: request.cardId,
-          cvv: makeCvv(cvv),
-          flags,
-          postedDate: yield* date(postedDate, "postedDate"),
-          updatedDate: yield* date(updatedDate, "updatedDate"),
-          ack: new Ack({
-            type: api.type,
-            reference: api.reference,
-            originalReference: api.originalReference ?? "",
-            dateCreated: api.dateCreated
-          })
-        })
-      }) as Effect.Effect<CardCvv, CardSecretsError>
+        // Every field was decoded or checked above; re-validating the class costs more than the signature.
+        return new CardCvv(
+          {
+            cardId: request.cardId,
+            cvv: makeCvv(cvv),
+            flags,
+            postedDate: yield* date(postedDate, "postedDate"),
+            updatedDate: yield* date(updatedDate, "updatedDate"),
+            ack: new Ack(
+              {
+                type: api.type,
+                reference: api.reference,
+                originalReference: api.originalReference ?? "",
+                dateCreated: api.dateCreated
+              },
+              { disableValidation: true }
+            )
+          },
+          { disableValidation: true }
+        )
+      }).pipe(
+        // GET_CVV checks no CVV, so an "incorrect CVV" answer is the ledger's oddity, not the caller's.
+        Effect.catchTag("IncorrectCvv", () =>
+          Effect.fail(
+            new ProviderRejected({
+              provider: "ledger",
+              code: LedgerErrorCodes.incorrectCvv,
+              message: "incorrect CVV answered to GET_CVV"
+            })
+          )
+        )
+      ) satisfies Effect.Effect<CardCvv, CardSecretsError>
   })
 })
 

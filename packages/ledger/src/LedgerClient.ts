@@ -6,6 +6,7 @@ import {
   CardNotFound,
   IncorrectCvv,
   InvalidRequest,
+  maskPan,
   ProtocolViolation,
   ProviderRejected,
   ProviderTimeout,
@@ -99,6 +100,15 @@ const reads: ReadonlySet<TransactionType> = new Set(["GET_CVV", "GET_CARD", "GET
 
 const newReference = () => `ck${randomBytes(8).toString("hex")}`
 
+/**
+ * A provider's error message goes into cardkit's errors, which are logged and shown; a ledger that
+ * echoes the request could put a PAN there, so any run of 12 or more digits is masked first.
+ */
+const scrub = (message: string): string => message.replace(/\d{12,}/g, (digits) => maskPan(digits))
+
+/** However many retries are configured, no single backoff waits longer than this. */
+const maxRetryDelay = "5 seconds"
+
 export const make = (options: LedgerClientOptions) =>
   Effect.gen(function* () {
     const tracing = options.tracing ?? false
@@ -114,28 +124,33 @@ export const make = (options: LedgerClientOptions) =>
     const signingKey: KeyObject | undefined =
       options.privateKey === undefined ? undefined : loadPrivateKey(Redacted.value(options.privateKey))
     const rsaKey = options.rsaPublicKey === undefined ? undefined : loadPublicKey(options.rsaPublicKey)
-    const retrySchedule = Schedule.exponential(options.retryBaseDelay ?? "100 millis", 2).pipe(Schedule.jittered)
+    // `union` takes the shorter delay of the two, so the exponential backoff is capped at `maxRetryDelay`.
+    const retrySchedule = Schedule.exponential(options.retryBaseDelay ?? "100 millis", 2).pipe(
+      Schedule.union(Schedule.spaced(maxRetryDelay)),
+      Schedule.jittered
+    )
     const retries = options.retries ?? 2
     const apiKey = JSON.stringify(Redacted.value(options.apiKey))
 
-    const wireError = (error: WireError, cardId: string): LedgerError => {
-      switch (error.code) {
+    const wireError = ({ code, message: raw }: WireError, cardId: string): LedgerError => {
+      const message = scrub(raw)
+      switch (code) {
         case codes.cardNotFound:
           return new CardNotFound({ cardId })
         case codes.cardNotActive:
-          return new CardNotActive({ cardId, status: error.message })
+          return new CardNotActive({ cardId, status: message })
         case codes.incorrectCvv:
           return new IncorrectCvv({ cardId })
         case codes.authentication:
-          return new AuthenticationFailed({ provider, reason: error.message })
+          return new AuthenticationFailed({ provider, reason: message })
         case codes.invalidRequest: {
-          const [field, ...reason] = error.message.split(": ")
+          const [field, ...reason] = message.split(": ")
           return reason.length > 0
             ? new InvalidRequest({ field: field!, reason: reason.join(": ") })
-            : new InvalidRequest({ field: "payload", reason: error.message })
+            : new InvalidRequest({ field: "payload", reason: message })
         }
         default:
-          return new ProviderRejected({ provider, code: error.code, message: error.message })
+          return new ProviderRejected({ provider, code, message })
       }
     }
 

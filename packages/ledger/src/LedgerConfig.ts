@@ -2,6 +2,18 @@ import { readFileSync } from "node:fs"
 import { Config, ConfigError, Either, Option, Redacted } from "effect"
 import { type CredentialStrategy, makeCredential } from "./Credential.js"
 import type { KeyIdPlacement, LedgerClientOptions } from "./LedgerClient.js"
+import { loadPrivateKey, loadPublicKey } from "./Signing.js"
+
+/** A key that does not parse is a configuration error naming its variable, not a defect at first use. */
+const checkKey = (name: string, pem: Option.Option<Redacted.Redacted<string>>, load: (pem: string) => unknown) => {
+  if (Option.isNone(pem)) return undefined
+  try {
+    load(Redacted.value(pem.value))
+    return undefined
+  } catch {
+    return ConfigError.InvalidData([name], `${name} is not a usable key`)
+  }
+}
 
 const readPem = (name: string, path: string) => {
   try {
@@ -53,6 +65,9 @@ export const LedgerConfig: Config.Config<LedgerClientOptions> = Config.all({
   retries: Config.integer("RETRIES").pipe(Config.withDefault(2))
 }).pipe(
   Config.mapOrFail((c) => {
+    const keyError =
+      checkKey("PRIVATE_KEY", c.privateKey, loadPrivateKey) ?? checkKey("RSA_PUBLIC_KEY", c.rsaPublicKey, loadPublicKey)
+    if (keyError !== undefined) return Either.left(keyError)
     try {
       const credential = makeCredential({
         strategy: c.strategy,

@@ -1,0 +1,265 @@
+import { constants, generateKeyPairSync, privateDecrypt } from "node:crypto"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { CardSecrets, GetCvvRequest } from "@cardkit/domain"
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Exit, Layer, Redacted, Schema } from "effect"
+import { type GetCvvPayload, LedgerCardSecrets, LedgerClient, WireAck } from "../src/index.js"
+import {
+  cannedLedger,
+  documentResponse,
+  fixture,
+  type Handler,
+  json,
+  options,
+  type Recorded,
+  signingKeys
+} from "./support.js"
+
+const keys = signingKeys()
+const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 })
+const rsaPublicPem = rsa.publicKey.export({ type: "spki", format: "pem" }).toString()
+
+const documentPayload: GetCvvPayload = JSON.parse(fixture("get-cvv.request.json")).params.payload
+const { transactionType: _, ...cardFields } = documentPayload
+const documentRequest = Schema.decodeUnknownSync(GetCvvRequest)(cardFields)
+
+const payloadOf = (request: Recorded) => JSON.parse(request.body).params.payload
+
+/** An answer carrying only the ack for `type`, under the request's id and reference. */
+const ackAnswer = (request: Recorded, type: string, extra: object = {}) => {
+  const reference = payloadOf(request).reference
+  return JSON.stringify({
+    id: JSON.parse(request.body).id,
+    result: {
+      ...extra,
+      api: { type, reference: `REF${reference}`, dateCreated: 1732086388, originalReference: reference }
+    }
+  })
+}
+
+const errorAnswer = (request: Recorded, code: string, message: string) =>
+  JSON.stringify({ id: JSON.parse(request.body).id, error: { code, message } })
+
+const withLedger = <A, E>(
+  handler: Handler,
+  body: (requests: ReadonlyArray<Recorded>) => Effect.Effect<A, E, CardSecrets | LedgerClient>
+) =>
+  Effect.gen(function* () {
+    const ledger = yield* cannedLedger(handler)
+    return yield* body(ledger.requests).pipe(
+      Effect.provide(
+        Layer.fresh(LedgerCardSecrets.layer(options(ledger.url, keys.privatePem, { rsaPublicKey: rsaPublicPem })))
+      )
+    )
+  }).pipe(Effect.scoped)
+
+/**
+ * PKCS#1 v1.5 decryption done by hand over a raw RSA decryption: Node refuses PKCS#1 v1.5 private
+ * decryption since the Marvin fix, and this is the test's way to read what the client encrypted.
+ */
+const decryptPkcs1 = (base64: string): string => {
+  const block = privateDecrypt(
+    { key: rsa.privateKey, padding: constants.RSA_NO_PADDING },
+    Buffer.from(base64, "base64")
+  )
+  expect([block[0], block[1]]).toEqual([0x00, 0x02])
+  const separator = block.indexOf(0x00, 2)
+  expect(separator).toBeGreaterThanOrEqual(10)
+  return block.subarray(separator + 1).toString("utf8")
+}
+
+describe("VALIDATE_CVV", () => {
+  it.live("sends the CVV encrypted to the ledger's RSA key, never in clear", () =>
+    withLedger(
+      (req, res) => json(res, ackAnswer(req, "VALIDATE_CVV_ACK")),
+      (requests) =>
+        Effect.gen(function* () {
+          const ledger = yield* LedgerClient
+          const result = yield* ledger.validateCvv.call({
+            ...cardFields,
+            transactionType: "VALIDATE_CVV",
+            cvv: Redacted.make("679")
+          })
+          expect(result.api.type).toBe("VALIDATE_CVV_ACK")
+          const payload = payloadOf(requests[0]!)
+          expect(payload).toMatchObject({ transactionType: "VALIDATE_CVV", isEncrypt: true })
+          expect(requests[0]!.body).not.toContain('"679"')
+          expect(decryptPkcs1(payload.cvv)).toBe("679")
+        })
+    )
+  )
+
+  it.live("maps 1019 to IncorrectCvv, with no CVV in the error, and does not retry the write", () =>
+    withLedger(
+      (req, res) => json(res, errorAnswer(req, "1019", "Incorrect card CVV")),
+      (requests) =>
+        Effect.gen(function* () {
+          const ledger = yield* LedgerClient
+          const error = yield* Effect.flip(
+            ledger.validateCvv.call({ ...cardFields, transactionType: "VALIDATE_CVV", cvv: Redacted.make("123") })
+          )
+          expect(error).toMatchObject({ _tag: "IncorrectCvv", cardId: documentPayload.cardId })
+          expect(`${error.message} ${String(error)} ${JSON.stringify(error)}`).not.toContain("123")
+          expect(requests).toHaveLength(1)
+        })
+    )
+  )
+
+  it.live("refuses to validate without the ledger's RSA key, sending nothing", () =>
+    Effect.gen(function* () {
+      const ledger = yield* cannedLedger((req, res) => json(res, ackAnswer(req, "VALIDATE_CVV_ACK")))
+      const error = yield* Effect.flip(
+        Effect.flatMap(LedgerClient, (client) =>
+          client.validateCvv.call({ ...cardFields, transactionType: "VALIDATE_CVV", cvv: Redacted.make("679") })
+        ).pipe(Effect.provide(Layer.fresh(LedgerCardSecrets.layer(options(ledger.url, keys.privatePem)))))
+      )
+      expect(error).toMatchObject({ _tag: "InvalidRequest", field: "cvv" })
+      expect(ledger.requests).toHaveLength(0)
+    }).pipe(Effect.scoped)
+  )
+})
+
+describe("other operations", () => {
+  it.live("GET_CARD decodes the card and its status", () =>
+    withLedger(
+      (req, res) => {
+        const card = JSON.parse(documentResponse(req)).result.card
+        delete card.cvv
+        json(res, ackAnswer(req, "GET_CARD_ACK", { card: { ...card, status: "ACTIVATED" } }))
+      },
+      (requests) =>
+        Effect.gen(function* () {
+          const ledger = yield* LedgerClient
+          const result = yield* ledger.getCard.call({ ...cardFields, transactionType: "GET_CARD" })
+          expect(result.card).toMatchObject({ cardId: documentPayload.cardId, status: "ACTIVATED", allowAtm: false })
+          expect(payloadOf(requests[0]!).transactionType).toBe("GET_CARD")
+        })
+    )
+  )
+
+  it.live("UPDATE_STATUS sends the action and checks its ack", () =>
+    withLedger(
+      (req, res) => json(res, ackAnswer(req, "UPDATE_STATUS_ACK")),
+      (requests) =>
+        Effect.gen(function* () {
+          const ledger = yield* LedgerClient
+          yield* ledger.updateStatus.call({ ...cardFields, transactionType: "UPDATE_STATUS", action: "LOCK" })
+          expect(payloadOf(requests[0]!)).toMatchObject({ transactionType: "UPDATE_STATUS", action: "LOCK" })
+        })
+    )
+  )
+
+  it.live("the generic request types any transaction with the caller's schemas", () => {
+    const LimitPayload = Schema.Struct({
+      reference: Schema.optional(Schema.String),
+      transactionType: Schema.Literal("GET_CARD_LIMIT"),
+      cardId: Schema.String
+    })
+    const LimitResult = Schema.Struct({ limit: Schema.Struct({ daily: Schema.Number }), api: WireAck })
+    return withLedger(
+      (req, res) =>
+        json(
+          res,
+          ackAnswer(req, "GET_CARD_LIMIT_ACK", payloadOf(req).cardId === "card-1" ? { limit: { daily: 500 } } : {})
+        ),
+      (requests) =>
+        Effect.gen(function* () {
+          const ledger = yield* LedgerClient
+          const limits = ledger.request("GET_CARD_LIMIT", LimitPayload, LimitResult)
+          const result = yield* limits.call({ transactionType: "GET_CARD_LIMIT", cardId: "card-1" })
+          expect(result.limit.daily).toBe(500)
+          expect(Object.keys(payloadOf(requests[0]!))).toEqual(["reference", "transactionType", "cardId"])
+          const withoutLimit = yield* Effect.flip(limits.call({ transactionType: "GET_CARD_LIMIT", cardId: "card-2" }))
+          expect(withoutLimit).toMatchObject({
+            _tag: "ProtocolViolation",
+            reason: "the GET_CARD_LIMIT result is malformed"
+          })
+        })
+    )
+  })
+})
+
+describe("card data never leaks into errors", () => {
+  it.live("a provider message echoing a PAN is masked", () =>
+    withLedger(
+      (req, res) => json(res, errorAnswer(req, "7342", "declined for 4957030420210462")),
+      () =>
+        Effect.gen(function* () {
+          const error = yield* Effect.flip((yield* CardSecrets).getCvv(documentRequest))
+          expect(error).toMatchObject({ _tag: "ProviderRejected", code: "7342" })
+          expect(error.message).toContain("495703******0462")
+          expect(`${error.message} ${String(error)} ${JSON.stringify(error)}`).not.toContain("4957030420210462")
+        })
+    )
+  )
+
+  it.live("an 'incorrect CVV' answer to GET_CVV is a ProviderRejected, within CardSecrets' errors", () =>
+    withLedger(
+      (req, res) => json(res, errorAnswer(req, "1019", "Incorrect card CVV")),
+      () =>
+        Effect.gen(function* () {
+          const error = yield* Effect.flip((yield* CardSecrets).getCvv(documentRequest))
+          expect(error).toMatchObject({ _tag: "ProviderRejected", code: "1019" })
+        })
+    )
+  )
+})
+
+describe("LedgerCardSecrets.layerConfig", () => {
+  const directory = mkdtempSync(join(tmpdir(), "cardkit-ledger-"))
+  const keyFile = join(directory, "signing.pem")
+  writeFileSync(keyFile, keys.privatePem)
+
+  const withConfig = (url: string, extra: Record<string, string> = {}) =>
+    Layer.fresh(LedgerCardSecrets.layerConfig).pipe(
+      Layer.provide(
+        Layer.setConfigProvider(
+          ConfigProvider.fromMap(
+            new Map(
+              Object.entries({
+                CARDKIT_LEDGER_URL: url,
+                CARDKIT_LEDGER_API_KEY: "api-key-123",
+                CARDKIT_LEDGER_USERNAME: "user",
+                CARDKIT_LEDGER_KEY_ID: "service-key",
+                CARDKIT_LEDGER_PRIVATE_KEY_FILE: keyFile,
+                ...extra
+              })
+            ),
+            { pathDelim: "_" }
+          )
+        )
+      )
+    )
+
+  it.live("reads CARDKIT_LEDGER_* with the key from a file and the default credential strategy", () =>
+    Effect.gen(function* () {
+      const ledger = yield* cannedLedger((req, res) => json(res, documentResponse(req)))
+      const card = yield* Effect.flatMap(CardSecrets, (secrets) => secrets.getCvv(documentRequest)).pipe(
+        Effect.provide(withConfig(ledger.url))
+      )
+      expect(Redacted.value(card.cvv)).toBe("679")
+      const api = JSON.parse(ledger.requests[0]!.body).params.api
+      expect(api).toMatchObject({
+        apiKey: "api-key-123",
+        keyId: "service-key",
+        credential: `Basic ${Buffer.from("user:api-key-123").toString("base64")}`
+      })
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("a key that does not parse is a configuration error naming the variable, without its value", () =>
+    Effect.gen(function* () {
+      const exit = yield* Effect.exit(
+        Effect.flatMap(CardSecrets, () => Effect.void).pipe(
+          Effect.provide(withConfig("http://127.0.0.1:9", { CARDKIT_LEDGER_PRIVATE_KEY: "not-a-pem-secret" }))
+        )
+      )
+      expect(Exit.isFailure(exit)).toBe(true)
+      const text = String(exit)
+      expect(text).toContain("PRIVATE_KEY")
+      expect(text).not.toContain("not-a-pem-secret")
+    })
+  )
+})
