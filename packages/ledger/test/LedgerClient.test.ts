@@ -11,7 +11,16 @@ import {
   verifyPayloadSignature,
   loadPrivateKey
 } from "../src/index.js"
-import { cannedLedger, documentResponse, fixture, json, options, signingKeys, type Handler } from "./support.js"
+import {
+  cannedLedger,
+  type DocumentResult,
+  documentResponse,
+  fixture,
+  type Handler,
+  json,
+  options,
+  signingKeys
+} from "./support.js"
 
 const keys = signingKeys()
 
@@ -119,9 +128,9 @@ describe("LedgerCardSecrets over a canned ledger", () => {
   )
 
   for (const [name, patch, reason] of [
-    ["the ack type", (r: any) => (r.api.type = "GET_CARD_ACK"), "acknowledged as GET_CARD_ACK"],
-    ["the original reference", (r: any) => (r.api.originalReference = "other"), "another reference"],
-    ["the result shape", (r: any) => delete r.card.allowAtm, "malformed"]
+    ["the ack type", (r: DocumentResult) => (r.api.type = "GET_CARD_ACK"), "acknowledged as GET_CARD_ACK"],
+    ["the original reference", (r: DocumentResult) => (r.api.originalReference = "other"), "another reference"],
+    ["the result shape", (r: DocumentResult) => delete r.card.allowAtm, "malformed"]
   ] as const) {
     it.live(`refuses an answer whose ${name} does not match`, () =>
       withLedger(
@@ -186,19 +195,17 @@ describe("resilience", () => {
       }
     ],
     ["truncated JSON", (req, res) => json(res, documentResponse(req).slice(0, 40))],
-    ["a reset connection", (req) => (req as any).socket?.destroy()]
+    ["a reset connection", (_req, res) => res.socket?.destroy()]
   ]
 
   for (const [name, handler] of unavailable) {
     it.live(`retries a read twice after ${name}, then fails ProviderUnavailable`, () =>
-      withLedger(
-        (req, res) => (name === "a reset connection" ? res.socket?.destroy() : handler(req, res)),
-        (requests) =>
-          Effect.gen(function* () {
-            const error = yield* Effect.flip((yield* CardSecrets).getCvv(documentRequest))
-            expect(error._tag).toBe("ProviderUnavailable")
-            expect(requests).toHaveLength(3)
-          })
+      withLedger(handler, (requests) =>
+        Effect.gen(function* () {
+          const error = yield* Effect.flip((yield* CardSecrets).getCvv(documentRequest))
+          expect(error._tag).toBe("ProviderUnavailable")
+          expect(requests).toHaveLength(3)
+        })
       )
     )
   }

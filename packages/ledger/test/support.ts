@@ -48,8 +48,14 @@ export const cannedLedger = (handler: Handler) =>
 
 export const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8")
 
+/** The document's GET_CVV result as JSON, for a test to break one part of. */
+export interface DocumentResult {
+  card: Record<string, unknown>
+  api: Record<string, unknown>
+}
+
 /** The document's GET_CVV response, answered under the request's own id. */
-export const documentResponse = (request: Recorded, patch: (result: any) => void = () => {}) => {
+export const documentResponse = (request: Recorded, patch: (result: DocumentResult) => void = () => {}) => {
   const response = JSON.parse(fixture("get-cvv.response.json"))
   response.id = JSON.parse(request.body).id
   patch(response.result)
