@@ -35,7 +35,11 @@ export const benchLedger = async () => {
     )
     const secrets = await runtime.runPromise(CardSecrets)
     const getCvv = Schema.decodeUnknownSync(GetCvvRequest)(payload)
-    const ours = await load(() => runtime.runPromise(secrets.getCvv(getCvv)), { concurrency, seconds })
+    const ours = await load(() => runtime.runPromise(secrets.getCvv(getCvv)), {
+      concurrency,
+      seconds,
+      warmupSeconds: 2
+    })
     await runtime.dispose()
 
     const bytes = JSON.stringify(payload)
@@ -52,7 +56,7 @@ export const benchLedger = async () => {
         })
         JSON.parse(await response.body.text())
       },
-      { concurrency, seconds }
+      { concurrency, seconds, warmupSeconds: 2 }
     )
     await agent.close()
     return [

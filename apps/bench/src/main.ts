@@ -5,6 +5,7 @@ import { benchDemo } from "./demo.js"
 import { type Figure, machine, round } from "./internal/measure.js"
 import { benchLedger } from "./ledger.js"
 import { benchSeed } from "./seed.js"
+import { benchVisa } from "./visa.js"
 
 /*
  * `pnpm bench`: every figure next to a baseline measured in the same run on the same machine,
@@ -15,6 +16,7 @@ const sections: ReadonlyArray<readonly [string, () => Promise<ReadonlyArray<Figu
   ["seed", benchSeed],
   ["demo", benchDemo],
   ["ledger", benchLedger],
+  ["visa", benchVisa],
   ["cli", benchCli]
 ]
 
