@@ -1,13 +1,4 @@
-import {
-  combine,
-  FakeIssuer,
-  FakeLedgerServer,
-  FakeProvider,
-  FakeVisaServer,
-  layerServe,
-  makeDevLedgerClient,
-  WireServer
-} from "@cardkit/fake"
+import { FakeIssuer, FakeProvider, FakeWireServers, makeDevLedgerClient, WireServer } from "@cardkit/fake"
 import { expect, layer } from "@effect/vitest"
 import { ConfigProvider, Context, Effect, Layer, Redacted } from "effect"
 import { ApiKeys, DemoLive, DemoServer, providerLayer } from "../src/index.js"
@@ -22,18 +13,10 @@ import { apiKey, CaptureLogs, capturedLogs, cardData, ledgerCard, post, request,
 const ledgerClient = makeDevLedgerClient()
 const visaCredentials = { userId: "demo-pav-user", password: "demo-pav-password" }
 
-const WireFakes = Layer.unwrapEffect(
-  Effect.gen(function* () {
-    const ledger = yield* FakeLedgerServer.app({ clients: [ledgerClient.registration] })
-    const visa = yield* FakeVisaServer.app({ credentials: visaCredentials })
-    return layerServe(
-      combine([
-        [FakeLedgerServer.path, ledger],
-        ["/pav/v1/cardvalidation", visa]
-      ])
-    )
-  })
-)
+const WireFakes = FakeWireServers.layer({
+  ledger: { clients: [ledgerClient.registration] },
+  visa: { credentials: visaCredentials }
+})
 
 /** The environment a deployment would set, pointing both transports at the wire fakes. */
 const liveEnvironment = (url: string) =>

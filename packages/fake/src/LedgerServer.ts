@@ -12,6 +12,7 @@ import {
   cardMethod,
   GetCardPayload,
   GetCvvPayload,
+  type LedgerClientOptions,
   LedgerErrorCodes,
   loadPublicKey,
   parseSignatureHeader,
@@ -58,6 +59,8 @@ export interface DevLedgerClient {
   readonly credential: string
   readonly keyId: string
   readonly privateKeyPem: string
+  /** What `LedgerCardSecrets.layer` needs to sign as this client against a fake ledger at `url`. */
+  readonly clientOptions: (url: string) => LedgerClientOptions
 }
 
 /** A fresh development client: a random API key and a new P-256 key pair registered under `keyId`. */
@@ -65,6 +68,7 @@ export const makeDevLedgerClient = (username = "dev", keyId = "dev-key-1"): DevL
   const apiKey = randomBytes(16).toString("hex")
   const credential = `Basic ${Buffer.from(`${username}:${apiKey}`).toString("base64")}`
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" })
+  const privateKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString()
   return {
     registration: {
       apiKey,
@@ -75,7 +79,14 @@ export const makeDevLedgerClient = (username = "dev", keyId = "dev-key-1"): DevL
     username,
     credential,
     keyId,
-    privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString()
+    privateKeyPem,
+    clientOptions: (url) => ({
+      url,
+      apiKey: Redacted.make(apiKey),
+      credential: Redacted.make(credential),
+      keyId,
+      privateKey: Redacted.make(privateKeyPem)
+    })
   }
 }
 

@@ -168,6 +168,7 @@ const app = (options: FakeVisaOptions = {}): Effect.Effect<HttpApp.Default, MleE
  */
 export const FakeVisaServer = {
   app,
+  path: cardValidationPath,
   /** Serve on its own port (ephemeral unless `port` is given); the URL is in `WireServer`. */
   layer: (options: FakeVisaServerOptions = {}): Layer.Layer<WireServer, ServeError | MleError, FakeIssuer> =>
     Layer.unwrapEffect(Effect.map(app(options), (visaApp) => layerServe(visaApp, options)))

@@ -6,15 +6,7 @@ import { VisaAccountValidation } from "@cardkit/visa-pav"
 import { expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, HashMap, Layer, Logger, LogLevel, Redacted } from "effect"
 import { request } from "undici"
-import {
-  combine,
-  FakeIssuer,
-  FakeLedgerServer,
-  FakeVisaServer,
-  layerServe,
-  makeDevLedgerClient,
-  WireServer
-} from "../src/index.js"
+import { FakeIssuer, FakeWireServers, makeDevLedgerClient, WireServer } from "../src/index.js"
 
 /*
  * Card data never leaks: both transports against both wire fakes, logging at every level, through
@@ -42,30 +34,15 @@ const capture = Layer.merge(
 const dev = makeDevLedgerClient()
 const visaCredentials = { userId: "leak-user", password: "leak-password" }
 
-const server = Layer.unwrapEffect(
-  Effect.gen(function* () {
-    const ledger = yield* FakeLedgerServer.app({ clients: [dev.registration] })
-    const visa = yield* FakeVisaServer.app({ credentials: visaCredentials })
-    return layerServe(
-      combine([
-        [FakeLedgerServer.path, ledger],
-        ["/pav/v1/cardvalidation", visa]
-      ])
-    )
-  })
-)
+const server = FakeWireServers.layer({
+  ledger: { clients: [dev.registration] },
+  visa: { credentials: visaCredentials }
+})
 
 const clients = Layer.unwrapEffect(
   Effect.map(WireServer, ({ url }) =>
     Layer.merge(
-      LedgerCardSecrets.layer({
-        url,
-        apiKey: Redacted.make(dev.apiKey),
-        credential: Redacted.make(dev.credential),
-        keyId: dev.keyId,
-        privateKey: Redacted.make(dev.privateKeyPem),
-        retryBaseDelay: "1 millis"
-      }),
+      LedgerCardSecrets.layer({ ...dev.clientOptions(url), retryBaseDelay: "1 millis" }),
       VisaAccountValidation.layer({
         url,
         userId: Redacted.make(visaCredentials.userId),

@@ -32,11 +32,7 @@ const endToEnd = (
   Layer.unwrapEffect(
     Effect.map(WireServer, ({ url }) =>
       LedgerCardSecrets.layer({
-        url,
-        apiKey: Redacted.make(dev.apiKey),
-        credential: Redacted.make(dev.credential),
-        keyId: dev.keyId,
-        privateKey: Redacted.make(dev.privateKeyPem),
+        ...dev.clientOptions(url),
         rsaPublicKey: rsa.publicKeyPem,
         retryBaseDelay: "1 millis",
         timeout

@@ -1,16 +1,14 @@
 import { randomBytes } from "node:crypto"
 import {
-  combine,
   FakeIssuer,
   FakeLedgerServer,
   FakeVisaServer,
-  layerServe,
+  FakeWireServers,
   makeDevLedgerClient,
   WireServer,
   type WireServerTls
 } from "@cardkit/fake"
 import { InvalidRequest } from "@cardkit/domain"
-import { cardValidationPath } from "@cardkit/visa-pav"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import { Console, Context, Effect, Layer, Option } from "effect"
@@ -48,16 +46,14 @@ export const serveFakes = (args: ServeArgs) =>
     const visaClient = args.open
       ? undefined
       : { userId: `dev${randomBytes(8).toString("hex")}`, password: randomBytes(16).toString("base64url") }
-    const ledgerApp = yield* FakeLedgerServer.app(
-      ledgerClient === undefined ? { open: true } : { clients: [ledgerClient.registration] }
-    )
-    const visaApp = yield* FakeVisaServer.app(visaClient === undefined ? {} : { credentials: visaClient })
-    const app = combine([
-      [FakeLedgerServer.path, ledgerApp],
-      [cardValidationPath, visaApp]
-    ])
     const server = yield* Layer.build(
-      layerServe(app, { host: args.host, port: args.port, ...(tls === undefined ? {} : { tls }) })
+      FakeWireServers.layer({
+        ledger: ledgerClient === undefined ? { open: true } : { clients: [ledgerClient.registration] },
+        visa: visaClient === undefined ? {} : { credentials: visaClient },
+        host: args.host,
+        port: args.port,
+        ...(tls === undefined ? {} : { tls })
+      })
     )
     const { url } = Context.get(server, WireServer)
 
@@ -80,7 +76,7 @@ export const serveFakes = (args: ServeArgs) =>
         CARDKIT_VISA_ACQUIRING_BIN: exampleAcquiringBin
       })
     }
-    const endpoints = { ledger: `${url}${FakeLedgerServer.path}`, visa: `${url}${cardValidationPath}` }
+    const endpoints = { ledger: `${url}${FakeLedgerServer.path}`, visa: `${url}${FakeVisaServer.path}` }
     yield* Console.log(
       args.json
         ? JSON.stringify({ url, open: args.open, endpoints, env })
