@@ -4,17 +4,13 @@ import { generateKeyPairSync } from "node:crypto"
 import { CardSecrets, GetCvvRequest } from "@cardkit/domain"
 import { LedgerCardSecrets, loadPrivateKey, signPayload } from "@cardkit/ledger"
 import { ManagedRuntime, Redacted, Schema } from "effect"
-import { Agent, request } from "undici"
 import { startChild } from "./internal/child.js"
-import { figure, load } from "./internal/measure.js"
+import { figure, load, rawPostLoad, transportLoad } from "./internal/measure.js"
 
 /** The ledger document's GET_CVV payload, from its curl example. */
 const payload = JSON.parse(
   readFileSync(createRequire(import.meta.url).resolve("@cardkit/ledger/fixtures/get-cvv.request.json"), "utf8")
 ).params.payload
-
-const concurrency = 16
-const seconds = 3
 
 /** The ledger transport's GET_CVV round trip against raw undici posting the same signed bytes. */
 export const benchLedger = async () => {
@@ -35,34 +31,17 @@ export const benchLedger = async () => {
     )
     const secrets = await runtime.runPromise(CardSecrets)
     const getCvv = Schema.decodeUnknownSync(GetCvvRequest)(payload)
-    const ours = await load(() => runtime.runPromise(secrets.getCvv(getCvv)), {
-      concurrency,
-      seconds,
-      warmupSeconds: 2
-    })
+    const ours = await load(() => runtime.runPromise(secrets.getCvv(getCvv)), transportLoad)
     await runtime.dispose()
 
     const bytes = JSON.stringify(payload)
     const signature = signPayload(loadPrivateKey(privatePem), bytes)
     const body = `{"method":"ledger.CARD.request","id":"1","params":{"payload":${bytes},"api":{"credential":"Basic YmVuY2g6YmVuY2gta2V5","signature":"${signature}","apiKey":"bench-key","keyId":"bench"}}}`
-    const agent = new Agent({ keepAliveTimeout: 60_000 })
-    const baseline = await load(
-      async () => {
-        const response = await request(`${url}/cardv2`, {
-          method: "POST",
-          body,
-          headers: { "content-type": "application/json" },
-          dispatcher: agent
-        })
-        JSON.parse(await response.body.text())
-      },
-      { concurrency, seconds, warmupSeconds: 2 }
-    )
-    await agent.close()
+    const baseline = await rawPostLoad(`${url}/cardv2`, body)
     return [
       figure({
         section: "ledger",
-        metric: `GET_CVV round trips per second (${concurrency} in flight)`,
+        metric: `GET_CVV round trips per second (${transportLoad.concurrency} in flight)`,
         ours: ours.perSecond,
         baseline: baseline.perSecond,
         unit: "calls/s",

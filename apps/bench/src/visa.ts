@@ -2,12 +2,8 @@ import { generateKeyPairSync } from "node:crypto"
 import { AccountValidation, AccountValidationRequest, decodeInput } from "@cardkit/domain"
 import { VisaAccountValidation } from "@cardkit/visa-pav"
 import { Effect, ManagedRuntime, Redacted } from "effect"
-import { Agent, request } from "undici"
 import { startChild } from "./internal/child.js"
-import { figure, load } from "./internal/measure.js"
-
-const concurrency = 16
-const seconds = 3
+import { figure, load, rawPostLoad, transportLoad } from "./internal/measure.js"
 
 const example = Effect.runSync(
   decodeInput(AccountValidationRequest)({
@@ -51,30 +47,15 @@ const measure = async (mle: boolean) => {
       })
     )
     const validation = await runtime.runPromise(AccountValidation)
-    const ours = await load(() => runtime.runPromise(validation.validate(example)), {
-      concurrency,
-      seconds,
-      warmupSeconds: 2
-    })
+    const ours = await load(() => runtime.runPromise(validation.validate(example)), transportLoad)
     await runtime.dispose()
     const body = JSON.stringify({ encData: "x".repeat(mle ? 900 : 0), primaryAccountNumber: "4957030420210462" })
-    const agent = new Agent({ keepAliveTimeout: 60_000 })
-    const baseline = await load(
-      async () => {
-        const response = await request(`${url}/pav/v1/cardvalidation`, {
-          method: "POST",
-          body,
-          headers: { "content-type": "application/json", authorization: "Basic YmVuY2g6YmVuY2gtcGFzc3dvcmQ=" },
-          dispatcher: agent
-        })
-        JSON.parse(await response.body.text())
-      },
-      { concurrency, seconds, warmupSeconds: 2 }
-    )
-    await agent.close()
+    const baseline = await rawPostLoad(`${url}/pav/v1/cardvalidation`, body, {
+      authorization: "Basic YmVuY2g6YmVuY2gtcGFzc3dvcmQ="
+    })
     return figure({
       section: "visa",
-      metric: `card validations per second${mle ? ", MLE on" : ""} (${concurrency} in flight)`,
+      metric: `card validations per second${mle ? ", MLE on" : ""} (${transportLoad.concurrency} in flight)`,
       ours: ours.perSecond,
       baseline: baseline.perSecond,
       unit: "calls/s",

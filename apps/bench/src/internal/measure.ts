@@ -1,4 +1,5 @@
 import { cpus } from "node:os"
+import { Agent, request } from "undici"
 
 /** One row of the results table: our figure against a baseline measured in the same run. */
 export interface Figure {
@@ -53,3 +54,27 @@ export const load = async (
 export const machine = () => ({ cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version })
 
 export const round = (n: number, digits = 2) => Number(n.toFixed(digits))
+
+/** How transport clients are driven: the same for cardkit's client and for its raw baseline. */
+export const transportLoad = { concurrency: 16, seconds: 3, warmupSeconds: 2 } as const
+
+/**
+ * The floor any HTTP client can reach: raw undici on a keep-alive agent posting `body` and parsing
+ * the JSON answer, under `transportLoad`.
+ */
+export const rawPostLoad = async (url: string, body: string, headers: Record<string, string> = {}) => {
+  const agent = new Agent({ keepAliveTimeout: 60_000 })
+  try {
+    return await load(async () => {
+      const response = await request(url, {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json", ...headers },
+        dispatcher: agent
+      })
+      JSON.parse(await response.body.text())
+    }, transportLoad)
+  } finally {
+    await agent.close()
+  }
+}
