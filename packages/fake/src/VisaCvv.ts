@@ -1,12 +1,15 @@
-import { type Cipher, createCipheriv } from "node:crypto"
+import forge from "node-forge"
 
 /**
  * The Visa card verification value algorithm (CVV, CVV2, iCVV), as payment HSMs implement it.
  *
- * Hand-written on purpose: no maintained npm package implements it, and it is a few lines over
- * node:crypto's DES. `des-ecb` is not available on OpenSSL 3, so single DES runs as `des-ede-ecb`
- * with the key A‖A (EDE with equal halves is single DES), and the algorithm's
- * DES_A(DES⁻¹_B(DES_A(x))) step is exactly two-key triple DES with the key A‖B.
+ * The algorithm is hand-written on purpose: no maintained npm package implements it, and it is a
+ * few lines over DES. DES itself is node-forge's (a dependency already): its block transform works
+ * on 32-bit words in plain JavaScript, so one CVV costs about 0.5 µs, where node:crypto's
+ * `Cipher.update` pays about 2 µs of binding and Buffer overhead per call and a CVV needs two calls.
+ * node:crypto stays the oracle: `referenceCvv` (in `@cardkit/fake/testing`) is checked against this
+ * calculator for random keys and inputs. The algorithm's DES_A(DES⁻¹_B(DES_A(x))) step is exactly
+ * two-key triple DES with the key A‖B‖A.
  */
 
 /** A card verification key pair: two single-length DES keys, 16 hex digits each. */
@@ -39,8 +42,6 @@ export interface CvvInput {
 export interface CvvCalculator {
   /** The CVV for the input: 3 digits unless the calculator was made for another length. */
   readonly compute: (input: CvvInput) => string
-  /** The CVVs of many inputs, in order, with two DES calls in all: the way to derive them in bulk. */
-  readonly computeMany: (inputs: ReadonlyArray<CvvInput>) => Array<string>
 }
 
 export interface CvvCalculatorOptions {
@@ -49,76 +50,67 @@ export interface CvvCalculatorOptions {
   readonly digits?: number
 }
 
-const ecb = (key: Buffer): Cipher => {
-  const cipher = createCipheriv("des-ede-ecb", key, null)
-  cipher.setAutoPadding(false)
-  return cipher
+/** The one-block transform behind a forge cipher: two 32-bit big-endian words in, two out. */
+interface BlockTransform {
+  readonly encrypt: (input: ArrayLike<number>, output: Array<number>) => void
 }
 
-/** Write input `k`'s 32 nibbles (PAN ‖ expiry ‖ service code, right-padded with 0) as block B1 into `left`, B2 into `right`. */
-const pack = (left: Buffer, right: Buffer, k: number, digits: string) => {
-  if (digits.length > 32) throw new Error("CVV input longer than 32 digits")
-  left.fill(0, 8 * k, 8 * k + 8)
-  right.fill(0, 8 * k, 8 * k + 8)
-  for (let i = 0; i < digits.length; i++) {
-    const nibble = digits.charCodeAt(i) - 48
-    if (nibble < 0 || nibble > 9) throw new Error("CVV input must be digits only")
-    const target = i < 16 ? left : right
-    const at = 8 * k + ((i & 15) >> 1)
-    target[at] = (i & 1) === 0 ? nibble << 4 : target[at]! | nibble
-  }
-}
+/**
+ * forge's modes drive the algorithm through this one-block interface; calling it directly skips
+ * the byte-string buffers (and their per-call allocations) that forge's public `update` uses.
+ */
+const blockTransform = (algorithm: "DES-ECB" | "3DES-ECB", key: string): BlockTransform =>
+  (
+    forge.cipher.createCipher(algorithm, forge.util.createBuffer(forge.util.hexToBytes(key))).mode as unknown as {
+      readonly cipher: BlockTransform
+    }
+  ).cipher
 
 /** Decimalization: the decimal digits of the block left to right, then its letters A–F as 0–5. */
-const decimalize = (block: Buffer, base: number, length: number): string => {
+const decimalize = (high: number, low: number, length: number): string => {
   let out = ""
-  for (let pass = 0; pass < 2 && out.length < length; pass++) {
-    for (let i = 0; i < 16 && out.length < length; i++) {
-      const byte = block[base + (i >> 1)]!
-      const nibble = (i & 1) === 0 ? byte >> 4 : byte & 15
-      if (pass === 0 && nibble < 10) out += nibble
-      else if (pass === 1 && nibble >= 10) out += nibble - 10
+  for (let pass = 0; pass < 2; pass++) {
+    for (let i = 0; i < 16; i++) {
+      const nibble = ((i < 8 ? high : low) >>> (28 - 4 * (i & 7))) & 15
+      if (pass === 0 ? nibble < 10 : nibble >= 10) {
+        out += pass === 0 ? nibble : nibble - 10
+        if (out.length === length) return out
+      }
     }
   }
   return out
 }
 
 /**
- * A calculator bound to one CVK pair. Its two DES contexts are made once and reused: ECB keeps no
- * state between blocks and `final` is never called, so each `update` is a pure block transform —
- * several times cheaper than creating ciphers per call (the tests check reuse stays correct).
+ * A calculator bound to one CVK pair, its DES key schedules expanded once. `compute` is
+ * synchronous and reuses one scratch array, so no two calls ever share it.
  */
 export const makeCvvCalculator = (cvk: CvkPair = testCvk, options: CvvCalculatorOptions = {}): CvvCalculator => {
   const { expiryOrder = "YYMM", digits = 3 } = options
-  const keyA = Buffer.from(cvk.a, "hex")
-  const keyB = Buffer.from(cvk.b, "hex")
   if (!/^[0-9A-Fa-f]{16}$/.test(cvk.a) || !/^[0-9A-Fa-f]{16}$/.test(cvk.b)) {
     throw new Error("a CVK is 16 hexadecimal digits")
   }
-  const singleA = ecb(Buffer.concat([keyA, keyA]))
-  const tripleAB = ecb(Buffer.concat([keyA, keyB]))
-  const inputDigits = ({ pan, yymm, serviceCode }: CvvInput) =>
-    pan + (expiryOrder === "YYMM" ? yymm : yymm.slice(2) + yymm.slice(0, 2)) + serviceCode
+  const singleA = blockTransform("DES-ECB", cvk.a)
+  const tripleABA = blockTransform("3DES-ECB", cvk.a + cvk.b + cvk.a)
+  // PAN ‖ expiry ‖ service code as 32 nibbles, right-padded with 0: blocks B1 (words 0–1) and B2 (2–3).
+  const words = [0, 0, 0, 0]
+  const block = [0, 0]
 
-  const computeMany = (inputs: ReadonlyArray<CvvInput>): Array<string> => {
-    const left = Buffer.allocUnsafe(8 * inputs.length)
-    const right = Buffer.allocUnsafe(8 * inputs.length)
-    for (let k = 0; k < inputs.length; k++) pack(left, right, k, inputDigits(inputs[k]!))
-    const mixed = singleA.update(left)
-    for (let i = 0; i < mixed.length; i++) mixed[i] = mixed[i]! ^ right[i]!
-    const result = tripleAB.update(mixed)
-    return inputs.map((_, k) => decimalize(result, 8 * k, digits))
+  const compute = ({ pan, yymm, serviceCode }: CvvInput): string => {
+    const data = pan + (expiryOrder === "YYMM" ? yymm : yymm.slice(2) + yymm.slice(0, 2)) + serviceCode
+    if (data.length > 32) throw new Error("CVV input longer than 32 digits")
+    words.fill(0)
+    for (let i = 0; i < data.length; i++) {
+      const nibble = data.charCodeAt(i) - 48
+      if (nibble < 0 || nibble > 9) throw new Error("CVV input must be digits only")
+      words[i >> 3] = words[i >> 3]! | (nibble << (28 - 4 * (i & 7)))
+    }
+    singleA.encrypt(words, block)
+    block[0] = block[0]! ^ words[2]!
+    block[1] = block[1]! ^ words[3]!
+    tripleABA.encrypt(block, block)
+    return decimalize(block[0]!, block[1]!, digits)
   }
 
-  // One input reuses its scratch blocks: compute is synchronous, so no two calls ever share them.
-  const left = Buffer.alloc(8)
-  const right = Buffer.alloc(8)
-  const compute = (input: CvvInput): string => {
-    pack(left, right, 0, inputDigits(input))
-    const mixed = singleA.update(left)
-    for (let i = 0; i < 8; i++) mixed[i] = mixed[i]! ^ right[i]!
-    return decimalize(tripleAB.update(mixed), 0, digits)
-  }
-
-  return { compute, computeMany }
+  return { compute }
 }

@@ -46,7 +46,7 @@ describe("Visa CVV algorithm", () => {
     expect(all).toBe(referenceCvv(testCvk, { pan: "4123456789012345", yymm: "8701", serviceCode: "101" }, 16))
   })
 
-  // One calculator for the whole property: its DES contexts are reused across every run.
+  // One calculator for the whole property: its key schedules and scratch blocks are reused across every run.
   const shared = makeCvvCalculator(testCvk)
 
   test.prop([pans, yymms, fc.constantFrom("101", "000", "999", "201")], { numRuns: 500 })(
@@ -62,11 +62,9 @@ describe("Visa CVV algorithm", () => {
     hex16,
     hex16,
     fc.array(fc.record({ pan: pans, yymm: yymms, serviceCode: fc.constantFrom("101", "000") }), { maxLength: 40 })
-  ])("computeMany equals compute, input by input, for any key", (a, b, inputs) => {
+  ])("agrees with the reference input by input, for any key", (a, b, inputs) => {
     const calculator = makeCvvCalculator({ a, b })
-    const one = inputs.map((input) => referenceCvv({ a, b }, input))
-    expect(calculator.computeMany(inputs)).toEqual(one)
-    expect(inputs.map(calculator.compute)).toEqual(one)
+    expect(inputs.map(calculator.compute)).toEqual(inputs.map((input) => referenceCvv({ a, b }, input)))
   })
 
   test.prop([fc.array(pans, { minLength: 20, maxLength: 20 }), yymms])(
@@ -81,14 +79,12 @@ describe("Visa CVV algorithm", () => {
   )
 
   test.prop([pans, yymms])("CVV, CVV2 and iCVV come from one algorithm with different service codes", (pan, yymm) => {
-    const [cvv, cvv2, icvv] = shared.computeMany([
-      { pan, yymm, serviceCode: serviceCodes.magneticStripe },
-      { pan, yymm, serviceCode: serviceCodes.cvv2 },
-      { pan, yymm, serviceCode: serviceCodes.icvv }
-    ])
+    const [cvv, cvv2, icvv] = [serviceCodes.magneticStripe, serviceCodes.cvv2, serviceCodes.icvv].map((serviceCode) =>
+      shared.compute({ pan, yymm, serviceCode })
+    )
+    expect(cvv).toBe(referenceCvv(testCvk, { pan, yymm, serviceCode: "101" }))
     expect(cvv2).toBe(referenceCvv(testCvk, { pan, yymm, serviceCode: "000" }))
     expect(icvv).toBe(referenceCvv(testCvk, { pan, yymm, serviceCode: "999" }))
-    expect(cvv).toBe(shared.compute({ pan, yymm, serviceCode: "101" }))
   })
 
   it("applies the configured expiry order", () => {
