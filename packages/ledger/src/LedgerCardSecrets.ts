@@ -1,6 +1,5 @@
 import { Ack, CardCvv, CardSecrets, makeCvv, ProtocolViolation, ProviderRejected } from "@cardkit/domain"
 import type { CardSecretsError } from "@cardkit/domain"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { DateTime, Effect, Layer, Option } from "effect"
 import { LedgerClient, type LedgerClientOptions } from "./LedgerClient.js"
 import { LedgerConfig } from "./LedgerConfig.js"
@@ -68,17 +67,15 @@ export const make = Effect.gen(function* () {
   })
 })
 
-const undici = NodeHttpClient.layerUndici
-
 /** The ledger transport as the domain's `CardSecrets` (plus `LedgerClient` for other operations). */
 export const LedgerCardSecrets = {
-  /** Self-contained: brings its own keep-alive undici HTTP client. */
+  /** Self-contained: the client brings its own keep-alive undici connection pool. */
   layer: (options: LedgerClientOptions) =>
-    Layer.effect(CardSecrets, make).pipe(Layer.provideMerge(LedgerClient.layer(options)), Layer.provide(undici)),
+    Layer.effect(CardSecrets, make).pipe(Layer.provideMerge(LedgerClient.layer(options))),
   /** From `CARDKIT_LEDGER_*` (see `LedgerConfig`). */
   layerConfig: Layer.unwrapEffect(
     Effect.map(LedgerConfig, (options) =>
-      Layer.effect(CardSecrets, make).pipe(Layer.provideMerge(LedgerClient.layer(options)), Layer.provide(undici))
+      Layer.effect(CardSecrets, make).pipe(Layer.provideMerge(LedgerClient.layer(options)))
     )
   )
 } as const

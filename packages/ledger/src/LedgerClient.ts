@@ -12,8 +12,10 @@ import {
   ProviderTimeout,
   ProviderUnavailable
 } from "@cardkit/domain"
-import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Context, Duration, Effect, Either, Layer, Redacted, Schedule, Schema } from "effect"
+import { UndiciHttpClient } from "@cardkit/http"
+import { HttpClientRequest } from "@effect/platform"
+import * as Undici from "@effect/platform-node/Undici"
+import { Context, Duration, Effect, Either, Layer, Redacted, Schema } from "effect"
 import {
   AckResult,
   cardMethod,
@@ -66,8 +68,8 @@ export interface LedgerClientOptions {
   /** First backoff delay, doubled per retry, with jitter; 100 ms by default. */
   readonly retryBaseDelay?: Duration.DurationInput | undefined
   /**
-   * Trace each HTTP exchange as a span (off by default: span creation captures a stack trace and
-   * costs more than the rest of a call; spans never carry payloads either way).
+   * Trace each call as a client span `ledger <TRANSACTION_TYPE>`, retries included (off by
+   * default: a span costs a noticeable share of a call; spans never carry payloads either way).
    */
   readonly tracing?: boolean | undefined
   /** The deployment's error codes, where they differ from `LedgerErrorCodes`. */
@@ -107,28 +109,34 @@ const newReference = () => `ck${randomBytes(8).toString("hex")}`
 const scrub = (message: string): string => message.replace(/\d{12,}/g, (digits) => maskPan(digits))
 
 /** However many retries are configured, no single backoff waits longer than this. */
-const maxRetryDelay = "5 seconds"
+const maxRetryDelayMillis = 5_000
+
+/** Error codes along a transport error's cause chain (undici wraps its own errors). */
+const codesOf = (cause: unknown, depth = 0): ReadonlyArray<string> => {
+  if (typeof cause !== "object" || cause === null || depth > 4) return []
+  const { code, cause: inner } = cause as { code?: unknown; cause?: unknown }
+  return [...(typeof code === "string" ? [code] : []), ...codesOf(inner, depth + 1)]
+}
+
+const timeoutCodes: ReadonlySet<string> = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"])
 
 export const make = (options: LedgerClientOptions) =>
   Effect.gen(function* () {
     const tracing = options.tracing ?? false
-    const http = (yield* HttpClient.HttpClient).pipe(
-      HttpClient.withTracerDisabledWhen(() => !tracing),
-      HttpClient.withTracerPropagation(tracing)
+    const timeoutMillis = Duration.toMillis(Duration.decode(options.timeout ?? "10 seconds"))
+    const agent = yield* Effect.acquireRelease(
+      Effect.sync(() => new Undici.Agent({ connect: { timeout: timeoutMillis } })),
+      (agent) => Effect.promise(() => agent.destroy())
     )
+    // The answer must start, and keep coming, within the timeout: undici's own timers enforce it.
+    const http = UndiciHttpClient.make(agent, { timeoutMillis })
     const endpoint = `${options.url.replace(/\/+$/, "")}/cardv2`
     const placement = options.keyIdPlacement ?? "both"
     const codes = { ...LedgerErrorCodes, ...options.errorCodes }
-    const timeout = Duration.decode(options.timeout ?? "10 seconds")
-    const timeoutMillis = Duration.toMillis(timeout)
     const signingKey: KeyObject | undefined =
       options.privateKey === undefined ? undefined : loadPrivateKey(Redacted.value(options.privateKey))
     const rsaKey = options.rsaPublicKey === undefined ? undefined : loadPublicKey(options.rsaPublicKey)
-    // `union` takes the shorter delay of the two, so the exponential backoff is capped at `maxRetryDelay`.
-    const retrySchedule = Schedule.exponential(options.retryBaseDelay ?? "100 millis", 2).pipe(
-      Schedule.union(Schedule.spaced(maxRetryDelay)),
-      Schedule.jittered
-    )
+    const retryBaseDelayMillis = Duration.toMillis(Duration.decode(options.retryBaseDelay ?? "100 millis"))
     const retries = options.retries ?? 2
     const apiKey = JSON.stringify(Redacted.value(options.apiKey))
 
@@ -178,19 +186,46 @@ export const make = (options: LedgerClientOptions) =>
           Effect.flatMap(response.text, (text) => Effect.succeed({ status: response.status, text }))
         ),
         Effect.catchAll((error) =>
-          Effect.fail(new ProviderUnavailable({ provider, reason: `transport: ${error.reason}` }))
+          Effect.fail(
+            codesOf(error.cause).some((code) => timeoutCodes.has(code))
+              ? new ProviderTimeout({ provider, timeoutMillis })
+              : new ProviderUnavailable({ provider, reason: `transport: ${error.reason}` })
+          )
         ),
-        Effect.flatMap(({ status, text }) => interpret<R>(status, text, id, transactionType, payload, decodeResult)),
-        Effect.timeoutFail({ duration: timeout, onTimeout: () => new ProviderTimeout({ provider, timeoutMillis }) })
+        Effect.flatMap(({ status, text }) => interpret<R>(status, text, id, transactionType, payload, decodeResult))
       )
-      return reads.has(transactionType)
-        ? Effect.retry(attempt, {
-            schedule: retrySchedule,
-            times: retries,
-            while: (error) => error._tag === "ProviderUnavailable"
+      const call = reads.has(transactionType) ? withRetries(attempt, retries, retryBaseDelayMillis) : attempt
+      return tracing
+        ? Effect.withSpan(call, `ledger ${transactionType}`, {
+            kind: "client",
+            captureStackTrace: false,
+            attributes: { "rpc.system": "jsonrpc", "rpc.method": cardMethod, "rpc.jsonrpc.request_id": id }
           })
-        : attempt
+        : call
     }
+
+    /**
+     * Attempt, and after `ProviderUnavailable` wait and attempt again, at most `remaining` times,
+     * the jittered delay doubling up to `maxRetryDelayMillis`. Written out rather than
+     * `Effect.retry` with a schedule, which builds a schedule driver for every call even when the
+     * first attempt succeeds, as nearly all do.
+     */
+    const withRetries = <R>(
+      attempt: Effect.Effect<R, LedgerError>,
+      remaining: number,
+      delayMillis: number
+    ): Effect.Effect<R, LedgerError> =>
+      remaining <= 0
+        ? attempt
+        : Effect.catchIf(
+            attempt,
+            (error) => error._tag === "ProviderUnavailable",
+            () =>
+              Effect.zipRight(
+                Effect.sleep(Math.min(delayMillis * (0.5 + Math.random()), maxRetryDelayMillis)),
+                withRetries(attempt, remaining - 1, delayMillis * 2)
+              )
+          )
 
     const interpret = <R extends Acked>(
       status: number,
@@ -345,6 +380,6 @@ export class LedgerClient extends Context.Tag("@cardkit/ledger/LedgerClient")<
     }
   }
 >() {
-  /** Needs an `HttpClient`; `LedgerCardSecrets` layers bring the keep-alive undici one. */
-  static readonly layer = (options: LedgerClientOptions) => Layer.effect(LedgerClient, make(options))
+  /** Brings its own keep-alive undici connection pool, closed with the layer. */
+  static readonly layer = (options: LedgerClientOptions) => Layer.scoped(LedgerClient, make(options))
 }

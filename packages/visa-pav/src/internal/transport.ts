@@ -5,8 +5,8 @@ import {
   ProtocolViolation,
   ProviderUnavailable
 } from "@cardkit/domain"
-import { HttpClient, HttpClientRequest } from "@effect/platform"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { UndiciHttpClient } from "@cardkit/http"
+import { HttpClientRequest } from "@effect/platform"
 import * as Undici from "@effect/platform-node/Undici"
 import { Clock, ConfigError, Duration, Effect, Either, Redacted, Schema, type Scope } from "effect"
 import type { CardValidationRequestJson } from "../CardValidationRequest.js"
@@ -82,16 +82,10 @@ export const makeTransport = (
       ),
       (agent) => Effect.promise(() => agent.destroy())
     )
-    // The timeout is enforced by undici's own parser timers (Visa's answer must start, and keep
-    // coming, within it), which cost nothing per request; an Effect timeout would fork a fiber and
-    // a timer for every call. Set here because @effect/platform overrides them per request.
-    const dispatcher = agent.compose(
-      (dispatch) => (request, handler) =>
-        dispatch({ ...request, headersTimeout: timeoutMillis, bodyTimeout: timeoutMillis }, handler)
-    )
-    // No span per HTTP call: on the hot path it costs more than the rest of the client together
-    // (measured against raw undici); a caller that traces wraps `validate` in its own span.
-    const client = NodeHttpClient.makeUndici(dispatcher).pipe(HttpClient.withTracerDisabledWhen(() => true))
+    // Visa's answer must start, and keep coming, within the timeout: undici's own timers enforce it.
+    // The client makes no span per HTTP call (on the hot path one costs more than the rest of the
+    // client); a caller that traces wraps `validate` in its own span.
+    const client = UndiciHttpClient.make(agent, { timeoutMillis })
 
     const base = options.url.replace(/\/+$/, "")
     const query =
