@@ -1,3 +1,4 @@
+import * as Http from "node:http"
 import SwaggerParser from "@apidevtools/swagger-parser"
 import { FakeIssuer } from "@cardkit/fake"
 import { describe, expect, layer } from "@effect/vitest"
@@ -114,6 +115,51 @@ layer(TestServer, { excludeTestServices: true })("demo API over a socket", (it) 
         })
       )
     }
+  })
+
+  describe("a body streamed without a length", () => {
+    /** POST `chunks` with chunked transfer encoding; the status, or the error that ended the exchange. */
+    const streamed = (url: string, chunks: ReadonlyArray<string>) =>
+      Effect.async<{ readonly status?: number; readonly body?: string; readonly error?: string }>((resume) => {
+        const req = Http.request(`${url}${cvvPath(ledgerCard.cardId)}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": apiKey, "transfer-encoding": "chunked" }
+        })
+        req.on("response", (res) => {
+          let body = ""
+          res.setEncoding("utf8")
+          res.on("data", (chunk: string) => {
+            body += chunk
+          })
+          res.on("end", () => resume(Effect.succeed({ status: res.statusCode ?? 0, body })))
+        })
+        req.on("error", (error) => resume(Effect.succeed({ error: error.message })))
+        for (const chunk of chunks) req.write(chunk)
+        req.end()
+      })
+
+    it.effect("is read whole when it stays within 16 KiB", () =>
+      Effect.gen(function* () {
+        const { url } = yield* DemoServer
+        // The padding is ignored as any unknown member is: only the size tells the next case apart.
+        const json = JSON.stringify({ ...ledgerBody, reference: "streamed", padding: "x".repeat(1000) })
+        const answer = yield* streamed(url, [json.slice(0, 10), json.slice(10, 30), json.slice(30)])
+        expect(answer.status).toBe(200)
+        expect(JSON.parse(answer.body ?? "")).toMatchObject({ cvv: "679", reference: "REFstreamed" })
+      })
+    )
+
+    it.effect("costs the client its connection when it grows past 16 KiB, and the server answers on", () =>
+      Effect.gen(function* () {
+        const { url } = yield* DemoServer
+        const head = JSON.stringify({ ...ledgerBody, padding: "" }).slice(0, -2)
+        const answer = yield* streamed(url, [head, "x".repeat(10_000), "x".repeat(10_000), '"}'])
+        expect(answer.status === 400 || answer.error !== undefined).toBe(true)
+        expect(answer.status).not.toBe(200)
+        const after = yield* post(`${url}${cvvPath(ledgerCard.cardId)}`, ledgerBody)
+        expect(after.status).toBe(200)
+      })
+    )
   })
 
   it.effect("fuzz: any value in any field of either route is a 200 or a 400 naming that field, never echoed", () =>
