@@ -13,7 +13,7 @@ import {
   ProviderUnavailable
 } from "@cardkit/domain"
 import { UndiciHttpClient } from "@cardkit/http"
-import { HttpClientRequest } from "@effect/platform"
+import { HttpBody, HttpClientRequest } from "@effect/platform"
 import * as Undici from "@effect/platform-node/Undici"
 import { Context, Duration, Effect, Either, Layer, Redacted, Schema } from "effect"
 import {
@@ -130,7 +130,10 @@ export const make = (options: LedgerClientOptions) =>
     )
     // The answer must start, and keep coming, within the timeout: undici's own timers enforce it.
     const http = UndiciHttpClient.make(agent, { timeoutMillis })
-    const endpoint = `${options.url.replace(/\/+$/, "")}/cardv2`
+    // Built once: per call only the body (a string undici sends as it is) and the signature change.
+    const endpoint = HttpClientRequest.post(`${options.url.replace(/\/+$/, "")}/cardv2`, {
+      headers: { "content-type": "application/json" }
+    })
     const placement = options.keyIdPlacement ?? "both"
     const codes = { ...LedgerErrorCodes, ...options.errorCodes }
     const signingKey: KeyObject | undefined =
@@ -177,7 +180,7 @@ export const make = (options: LedgerClientOptions) =>
         `{"credential":${JSON.stringify(Redacted.value(credential))},"signature":${JSON.stringify(signature)},` +
         `"apiKey":${apiKey}${placement === "header" ? "" : `,"keyId":${JSON.stringify(keyId)}`}}`
       const body = `{"method":"${cardMethod}","id":"${id}","params":{"payload":${payloadBytes},"api":${api}}}`
-      let request = HttpClientRequest.post(endpoint).pipe(HttpClientRequest.bodyText(body, "application/json"))
+      let request = HttpClientRequest.setBody(endpoint, HttpBody.raw(body))
       if (placement !== "api") {
         request = HttpClientRequest.setHeader(request, "signature", signatureHeader(keyId, signature))
       }

@@ -6,7 +6,7 @@ import {
   ProviderUnavailable
 } from "@cardkit/domain"
 import { UndiciHttpClient } from "@cardkit/http"
-import { HttpClientRequest } from "@effect/platform"
+import { HttpBody, HttpClientRequest } from "@effect/platform"
 import * as Undici from "@effect/platform-node/Undici"
 import { Clock, ConfigError, Duration, Effect, Either, Redacted, Schema, type Scope } from "effect"
 import type { CardValidationRequestJson } from "../CardValidationRequest.js"
@@ -93,6 +93,7 @@ export const makeTransport = (
     const request = HttpClientRequest.post(`${base}${cardValidationPath}${query === "" ? "" : `?${query}`}`, {
       acceptJson: true,
       headers: {
+        "content-type": "application/json",
         authorization: `Basic ${Buffer.from(`${Redacted.value(options.userId)}:${Redacted.value(options.password)}`).toString("base64")}`,
         ...(mle === undefined ? {} : { keyId: mle.keyId })
       }
@@ -101,7 +102,8 @@ export const makeTransport = (
     const path = new URL(`${base}${cardValidationPath}`).pathname
 
     const withBody = (body: string): Effect.Effect<HttpClientRequest.HttpClientRequest> => {
-      const withText = HttpClientRequest.bodyText(request, body, "application/json")
+      // A string body: undici sends it as it is, with no encoding pass of our own.
+      const withText = HttpClientRequest.setBody(request, HttpBody.raw(body))
       return xPay === undefined
         ? Effect.succeed(withText)
         : Effect.map(Clock.currentTimeMillis, (now) =>
