@@ -5,7 +5,7 @@ import { CardSecrets, GetCvvRequest } from "@cardkit/domain"
 import { LedgerCardSecrets, LedgerClient, loadPrivateKey, signPayload } from "@cardkit/ledger"
 import { ManagedRuntime, Redacted, Schema } from "effect"
 import { startChild } from "./internal/child.js"
-import { figure, load, rawPostLoad, transportLoad } from "./internal/measure.js"
+import { figure, interleaved, load, perSecond, rawPost, transportLoad } from "./internal/measure.js"
 
 /** The ledger document's GET_CVV payload, from its curl example. */
 const payload = JSON.parse(
@@ -35,12 +35,18 @@ export const benchLedger = async () => {
     const bytes = JSON.stringify(payload)
     const signature = signPayload(loadPrivateKey(privatePem), bytes)
     const presigned = { payload: bytes, signature, keyId: "bench" }
-    const ours = await load(() => runtime.runPromise(client.getCvv.presigned(presigned)), transportLoad)
-    const signing = await load(() => runtime.runPromise(secrets.getCvv(getCvv)), transportLoad)
-    await runtime.dispose()
-
     const body = `{"method":"ledger.CARD.request","id":"1","params":{"payload":${bytes},"api":{"credential":"Basic YmVuY2g6YmVuY2gta2V5","signature":"${signature}","apiKey":"bench-key","keyId":"bench"}}}`
-    const baseline = await rawPostLoad(`${url}/cardv2`, body)
+    const raw = rawPost(`${url}/cardv2`, body)
+    const { ours, signing, baseline } = await interleaved(
+      {
+        ours: () => load(() => runtime.runPromise(client.getCvv.presigned(presigned)), transportLoad),
+        signing: () => load(() => runtime.runPromise(secrets.getCvv(getCvv)), transportLoad),
+        baseline: () => load(raw.call, transportLoad)
+      },
+      perSecond
+    )
+    await runtime.dispose()
+    await raw.close()
     return [
       figure({
         section: "ledger",

@@ -3,7 +3,7 @@ import { AccountValidation, AccountValidationRequest, decodeInput } from "@cardk
 import { VisaAccountValidation } from "@cardkit/visa-pav"
 import { Effect, ManagedRuntime, Redacted } from "effect"
 import { startChild } from "./internal/child.js"
-import { figure, load, rawPostLoad, transportLoad } from "./internal/measure.js"
+import { figure, interleaved, load, perSecond, rawPost, transportLoad } from "./internal/measure.js"
 
 const example = Effect.runSync(
   decodeInput(AccountValidationRequest)({
@@ -47,12 +47,17 @@ const measure = async (mle: boolean) => {
       })
     )
     const validation = await runtime.runPromise(AccountValidation)
-    const ours = await load(() => runtime.runPromise(validation.validate(example)), transportLoad)
-    await runtime.dispose()
     const body = JSON.stringify({ encData: "x".repeat(mle ? 900 : 0), primaryAccountNumber: "4957030420210462" })
-    const baseline = await rawPostLoad(`${url}/pav/v1/cardvalidation`, body, {
-      authorization: "Basic YmVuY2g6YmVuY2gtcGFzc3dvcmQ="
-    })
+    const raw = rawPost(`${url}/pav/v1/cardvalidation`, body, { authorization: "Basic YmVuY2g6YmVuY2gtcGFzc3dvcmQ=" })
+    const { ours, baseline } = await interleaved(
+      {
+        ours: () => load(() => runtime.runPromise(validation.validate(example)), transportLoad),
+        baseline: () => load(raw.call, transportLoad)
+      },
+      perSecond
+    )
+    await runtime.dispose()
+    await raw.close()
     return figure({
       section: "visa",
       metric: `card validations per second${mle ? ", MLE on" : ""} (${transportLoad.concurrency} in flight)`,

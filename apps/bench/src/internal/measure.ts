@@ -56,16 +56,43 @@ export const machine = () => ({ cores: cpus().length, cpu: cpus()[0]?.model ?? "
 export const round = (n: number, digits = 2) => Number(n.toFixed(digits))
 
 /** How transport clients are driven: the same for cardkit's client and for its raw baseline. */
-export const transportLoad = { concurrency: 16, seconds: 3, warmupSeconds: 2 } as const
+export const transportLoad = { concurrency: 16, seconds: 3, warmupSeconds: 1 } as const
+
+/** Rounds of every measurement in a comparison. */
+export const rounds = 3
+
+/**
+ * Run each measurement `rounds` times, taking turns, and keep each one's median round (by
+ * `score`): on a shared 2-core machine load comes and goes, and taking turns spreads it over all
+ * of them alike instead of charging it to whichever ran during a burst.
+ */
+export const interleaved = async <K extends string, R>(
+  measurements: Record<K, () => Promise<R>>,
+  score: (result: R) => number
+): Promise<Record<K, R>> => {
+  const names = Object.keys(measurements) as Array<K>
+  const results = new Map<K, Array<R>>(names.map((name) => [name, []]))
+  for (let round = 0; round < rounds; round++) {
+    for (const name of names) results.get(name)!.push(await measurements[name]())
+  }
+  return Object.fromEntries(
+    names.map((name) => {
+      const sorted = [...results.get(name)!].sort((a, b) => score(a) - score(b))
+      return [name, sorted[Math.floor(sorted.length / 2)]!]
+    })
+  ) as Record<K, R>
+}
+
+export const perSecond = (result: LoadResult) => result.perSecond
 
 /**
  * The floor any HTTP client can reach: raw undici on a keep-alive agent posting `body` and parsing
- * the JSON answer, under `transportLoad`.
+ * the JSON answer. Run the result under `transportLoad`; `close` the agent after.
  */
-export const rawPostLoad = async (url: string, body: string, headers: Record<string, string> = {}) => {
+export const rawPost = (url: string, body: string, headers: Record<string, string> = {}) => {
   const agent = new Agent({ keepAliveTimeout: 60_000 })
-  try {
-    return await load(async () => {
+  return {
+    call: async () => {
       const response = await request(url, {
         method: "POST",
         body,
@@ -73,8 +100,7 @@ export const rawPostLoad = async (url: string, body: string, headers: Record<str
         dispatcher: agent
       })
       JSON.parse(await response.body.text())
-    }, transportLoad)
-  } finally {
-    await agent.close()
+    },
+    close: () => agent.close()
   }
 }
