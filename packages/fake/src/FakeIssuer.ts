@@ -21,6 +21,7 @@ import { xoroshiro128plus } from "pure-rand"
 import { decide, type IssuerView, type Lookup } from "./Decision.js"
 import { type FakeOperation, type Fault, type FaultSpec, makeFaults } from "./Faults.js"
 import { documentCards } from "./internal/documents.js"
+import { checkDigit, type GeneratedCard, makeGeneratedCards } from "./internal/generatedCards.js"
 import { type CvkPair, type ExpiryOrder, makeCvvCalculator, serviceCodes, testCvk } from "./VisaCvv.js"
 
 /** Card statuses, spelled as the ledger spells them (sic). */
@@ -132,7 +133,7 @@ export interface FakeIssuerOptions {
   readonly seed?: number
 }
 
-/** Mutable on purpose (a million cards must fit in well under 400 MB): each update is one synchronous step. */
+/** A card as the store holds it, mutable (each update is one synchronous step); generated cards become one when first looked up. */
 interface StoredCard {
   cardId: string
   customerId: string
@@ -162,12 +163,16 @@ export const unlocatablePan = "4957040000000001"
 const makeDraws = (seed: number) => {
   const rng = xoroshiro128plus(seed)
   const next = () => rng.unsafeNext() >>> 0
-  const nineDigits = () => String(next() % 1_000_000_000).padStart(9, "0")
+  const nineDigits = () => next() % 1_000_000_000
+  const fifteenDigits = () => nineDigits() * 1_000_000 + (next() % 1_000_000)
   const scratch = Buffer.alloc(16)
   return {
+    word: next,
+    nineDigits,
+    fifteenDigits,
     /** 9 or 15 digits. */
     digits: (count: 9 | 15): string =>
-      count === 9 ? nineDigits() : nineDigits() + String(next() % 1_000_000).padStart(6, "0"),
+      count === 9 ? String(nineDigits()).padStart(9, "0") : String(fifteenDigits()).padStart(15, "0"),
     /** 6, 20 or 32 hex digits, through a Buffer: several times cheaper than number-to-hex strings. */
     hex: (count: 6 | 20 | 32): string => {
       const bytes = Math.ceil(count / 2)
@@ -175,19 +180,6 @@ const makeDraws = (seed: number) => {
       return scratch.toString("hex", 0, bytes).slice(0, count)
     }
   }
-}
-
-/**
- * The Luhn check digit in one pass. The domain's `luhnCheckDigit` tries all ten digits, which
- * is fine for one card but dominates seeding a million.
- */
-const checkDigit = (partial: string): string => {
-  let sum = 0
-  for (let i = partial.length - 1, double = true; i >= 0; i--, double = !double) {
-    const d = partial.charCodeAt(i) - 48
-    sum += double ? (d > 4 ? 2 * d - 9 : 2 * d) : d
-  }
-  return String((10 - (sum % 10)) % 10)
 }
 
 const expiryPattern = /^\d{4}-(0[1-9]|1[0-2])$/
@@ -212,6 +204,8 @@ export const make = (options: FakeIssuerOptions = {}) =>
     const calculator = makeCvvCalculator(options.cvk ?? testCvk, { expiryOrder: options.expiryOrder ?? "YYMM" })
     const draws = makeDraws(options.seed ?? 20241120)
     const bin = options.bin ?? "400000"
+    // Cards `issueCards` makes up from nothing stay in columns until someone looks them up.
+    const generated = makeGeneratedCards(bin)
     const faults = makeFaults()
     for (const [operation, spec] of Object.entries(options.faults ?? {})) {
       yield* faults.inject(operation as FakeOperation, spec)
@@ -251,58 +245,123 @@ export const make = (options: FakeIssuerOptions = {}) =>
       tavv: card.tavv
     })
 
-    /** A PAN in the test BIN that no card holds yet. */
-    const freshPan = (): string => {
+    const panOf = (digits: number) => {
+      const partial = `${bin}${String(digits).padStart(9, "0")}`
+      return partial + checkDigit(partial)
+    }
+
+    /** The 9 digits after the BIN of a PAN that no card holds yet. */
+    const freshPanDigits = (): number => {
       for (;;) {
-        const partial = `${bin}${draws.digits(9)}`
-        const pan = partial + checkDigit(partial)
-        if (!byPan.has(pan)) return pan
+        const digits = draws.nineDigits()
+        if (!generated.hasPanDigits(digits) && !byPan.has(panOf(digits))) return digits
       }
     }
 
-    const store = (card: IssueCardOptions, now: number, defaultExpiry: CardExpiry): StoredCard => {
-      const pan = card.pan === undefined ? freshPan() : toPan(card.pan)
-      const stored: StoredCard = {
-        cardId: card.cardId ?? draws.hex(32),
-        customerId: card.customerId ?? draws.digits(15),
-        accountNumber: card.accountNumber ?? draws.digits(15),
-        pan,
-        expiry: card.expiry === undefined ? defaultExpiry : toExpiry(card.expiry),
-        status: card.status ?? "ACTIVATED",
-        flags: card.flags === undefined ? allFlagsOff : { ...allFlagsOff, ...card.flags },
-        postedMillis: card.postedDate === undefined ? now : Date.parse(card.postedDate),
-        updatedMillis: card.updatedDate === undefined ? now : Date.parse(card.updatedDate),
-        cvv: card.cvv,
-        cvv2: card.cvv2,
-        name: card.name,
-        billingAddress: card.billingAddress,
-        tavv: card.tavv,
-        approvalCode: card.approvalCode
-      }
-      const replaced = byId.get(stored.cardId)
-      if (replaced !== undefined) byPan.delete(replaced.pan)
+    const hold = (stored: StoredCard, replaced: { readonly pan: string } | undefined): StoredCard => {
+      if (replaced !== undefined && byPan.get(replaced.pan) === replaced) byPan.delete(replaced.pan)
       byId.set(stored.cardId, stored)
       byPan.set(stored.pan, stored)
       return stored
     }
 
-    const defaultExpiryAt = (now: number) => toExpiry(`${new Date(now).getUTCFullYear() + 4}-12`)
+    const store = (card: IssueCardOptions, now: number, defaultExpiry: CardExpiry): StoredCard => {
+      const cardId = card.cardId ?? draws.hex(32)
+      return hold(
+        {
+          cardId,
+          customerId: card.customerId ?? draws.digits(15),
+          accountNumber: card.accountNumber ?? draws.digits(15),
+          pan: card.pan === undefined ? panOf(freshPanDigits()) : toPan(card.pan),
+          expiry: card.expiry === undefined ? defaultExpiry : toExpiry(card.expiry),
+          status: card.status ?? "ACTIVATED",
+          flags: card.flags === undefined ? allFlagsOff : { ...allFlagsOff, ...card.flags },
+          postedMillis: card.postedDate === undefined ? now : Date.parse(card.postedDate),
+          updatedMillis: card.updatedDate === undefined ? now : Date.parse(card.updatedDate),
+          cvv: card.cvv,
+          cvv2: card.cvv2,
+          name: card.name,
+          billingAddress: card.billingAddress,
+          tavv: card.tavv,
+          approvalCode: card.approvalCode
+        },
+        byId.get(cardId) ?? generated.takeById(cardId)
+      )
+    }
+
+    /** A generated card, taken out of the columns, as an ordinary one. */
+    const adopt = (card: GeneratedCard): StoredCard => {
+      const stored: StoredCard = {
+        cardId: card.cardId,
+        customerId: card.customerId,
+        accountNumber: card.accountNumber,
+        pan: card.pan,
+        expiry: toExpiry(`${card.expiryYear}-12`),
+        status: "ACTIVATED",
+        flags: allFlagsOff,
+        postedMillis: card.postedMillis,
+        updatedMillis: card.postedMillis,
+        cvv: undefined,
+        cvv2: undefined,
+        name: undefined,
+        billingAddress: undefined,
+        tavv: undefined,
+        approvalCode: undefined
+      }
+      byId.set(stored.cardId, stored)
+      // A card issued later with the same PAN keeps it, as it would have had both been ordinary.
+      if (!byPan.has(stored.pan)) byPan.set(stored.pan, stored)
+      return stored
+    }
+
+    const cardById = (cardId: string): StoredCard | undefined => {
+      const held = byId.get(cardId)
+      if (held !== undefined) return held
+      const made = generated.takeById(cardId)
+      return made === undefined ? undefined : adopt(made)
+    }
+
+    const cardByPan = (pan: string): StoredCard | undefined => {
+      const held = byPan.get(pan)
+      if (held !== undefined) return held
+      const made = generated.takeByPan(pan)
+      return made === undefined ? undefined : adopt(made)
+    }
+
+    /** Options that set nothing: a card made up entirely from the seed, which the columns hold. */
+    const isBlank = (card: IssueCardOptions): boolean => {
+      for (const key in card) if (card[key as keyof IssueCardOptions] !== undefined) return false
+      return true
+    }
+
+    const id: [number, number, number, number] = [0, 0, 0, 0]
+    const generate = (now: number, expiryYear: number) => {
+      for (let w = 0; w < 4; w++) id[w] = draws.word()
+      generated.add(id, draws.fifteenDigits(), draws.fifteenDigits(), freshPanDigits(), now, expiryYear)
+    }
+
+    const defaultExpiryYear = (now: number) => new Date(now).getUTCFullYear() + 4
+    const defaultExpiryAt = (now: number) => toExpiry(`${defaultExpiryYear(now)}-12`)
 
     const issueCards = (cards: Iterable<IssueCardOptions>): Effect.Effect<void> =>
       Effect.map(Clock.currentTimeMillis, (now) => {
         const defaultExpiry = defaultExpiryAt(now)
-        for (const card of cards) store(card, now, defaultExpiry)
+        const expiryYear = defaultExpiryYear(now)
+        for (const card of cards) {
+          if (isBlank(card)) generate(now, expiryYear)
+          else store(card, now, defaultExpiry)
+        }
       })
 
     const find = (cardId: string): Effect.Effect<StoredCard, CardNotFound> =>
       Effect.suspend(() => {
-        const card = byId.get(cardId)
+        const card = cardById(cardId)
         return card === undefined ? Effect.fail(new CardNotFound({ cardId })) : Effect.succeed(card)
       })
 
     const getCvv = (request: GetCvvRequest): Effect.Effect<CardCvv, CardNotFound | CardNotActive> =>
       Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<CardCvv, CardNotFound | CardNotActive> => {
-        const card = byId.get(request.cardId)
+        const card = cardById(request.cardId)
         // A customer or account that does not own the card learns no more than that it was not
         // found, as the ledger answers: confirming the card exists would leak it to the wrong owner.
         if (
@@ -334,7 +393,7 @@ export const make = (options: FakeIssuerOptions = {}) =>
     const validateAccount = (request: AccountValidationRequest): Effect.Effect<AccountValidationResult> =>
       Effect.map(Clock.currentTimeMillis, (now) => {
         const pan = Redacted.value(request.pan)
-        const card = byPan.get(pan)
+        const card = cardByPan(pan)
         const lookup: Lookup =
           card !== undefined
             ? { _tag: "Card", card: issuerView(card) }
@@ -359,7 +418,7 @@ export const make = (options: FakeIssuerOptions = {}) =>
         Effect.map(Clock.currentTimeMillis, (now) => view(store(card, now, defaultExpiryAt(now)))),
       issueCards,
       getCard: (cardId) => Effect.map(find(cardId), view),
-      findByPan: (pan) => Effect.sync(() => Option.map(Option.fromNullable(byPan.get(pan)), view)),
+      findByPan: (pan) => Effect.sync(() => Option.map(Option.fromNullable(cardByPan(pan)), view)),
       setStatus: (cardId, status) =>
         Effect.flatMap(find(cardId), (card) =>
           Effect.map(Clock.currentTimeMillis, (now) => {
@@ -383,7 +442,7 @@ export const make = (options: FakeIssuerOptions = {}) =>
       nextFault: faults.next,
       injectFaults: faults.inject,
       clearFaults: () => faults.clear,
-      size: Effect.sync(() => byId.size)
+      size: Effect.sync(() => byId.size + generated.size())
     })
     if (options.seedDocuments !== false) yield* issueCards(documentCards)
     yield* issueCards(options.cards ?? [])
@@ -403,7 +462,10 @@ export class FakeIssuer extends Context.Tag("@cardkit/fake/FakeIssuer")<
   {
     /** Issue (or, with an existing `cardId`, replace) a card; ACTIVATED unless told otherwise. */
     readonly issueCard: (options?: IssueCardOptions) => Effect.Effect<IssuedCard>
-    /** Issue many cards at once, deriving their CVVs lazily: the way to seed a large store. */
+    /**
+     * Issue many cards at once, deriving their CVVs lazily: the way to seed a large store. Cards
+     * with blank options (`{}`) cost a few dozen bytes each until they are first looked up.
+     */
     readonly issueCards: (cards: Iterable<IssueCardOptions>) => Effect.Effect<void>
     readonly getCard: (cardId: string) => Effect.Effect<CardRecord, CardNotFound>
     readonly findByPan: (pan: string) => Effect.Effect<Option.Option<CardRecord>>
