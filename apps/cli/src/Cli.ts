@@ -4,6 +4,7 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import { reportFailures } from "./Failure.js"
+import { withLogsOnStderr } from "./Output.js"
 import { ledgerSettings, type SettingFlag, visaSettings } from "./Settings.js"
 
 /*
@@ -92,14 +93,16 @@ export type DemoArgs = Command.Command.ParseConfig<typeof demoOptions>
 const cvv = Command.make("cvv", cvvOptions, (args) =>
   Effect.promise(() => import("./internal/cvv.js")).pipe(
     Effect.flatMap((module) => module.revealCvv(args)),
-    reportFailures(args.json)
+    reportFailures(args.json),
+    withLogsOnStderr
   )
 ).pipe(Command.withDescription("Reveal a card's CVV (the ledger's GET_CVV); prints the CVV alone"))
 
 const validate = Command.make("validate", validateOptions, (args) =>
   Effect.promise(() => import("./internal/validate.js")).pipe(
     Effect.flatMap((module) => module.validateAccount(args)),
-    reportFailures(args.json)
+    reportFailures(args.json),
+    withLogsOnStderr
   )
 ).pipe(
   Command.withDescription(
@@ -110,7 +113,8 @@ const validate = Command.make("validate", validateOptions, (args) =>
 const serve = Command.make("serve", serveOptions, (args) =>
   Effect.promise(() => import("./internal/fakeServe.js")).pipe(
     Effect.flatMap((module) => module.serveFakes(args)),
-    reportFailures(args.json)
+    reportFailures(args.json),
+    withLogsOnStderr
   )
 ).pipe(
   Command.withDescription(

@@ -149,5 +149,8 @@ export const reportFailures =
       const problem = Option.isSome(failure)
         ? problemOf(failure.value)
         : problemOf(Option.getOrElse(Cause.dieOption(cause), () => "unexpected failure"))
-      return Effect.zipRight(print(problem, json), Effect.fail(new Reported({ code: problem.code })))
+      return Effect.logDebug(`failed with ${problem.error}`, cause).pipe(
+        Effect.zipRight(print(problem, json)),
+        Effect.zipRight(Effect.fail(new Reported({ code: problem.code })))
+      )
     })

@@ -1,5 +1,8 @@
 import * as Console from "effect/Console"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as HashSet from "effect/HashSet"
+import * as Logger from "effect/Logger"
 
 // Every run of 13 to 19 digits is treated as a possible PAN: a false positive only masks an id in an
 // error message, a false negative would print a card number.
@@ -33,3 +36,20 @@ export const withCliConsole = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.
       error: (...args) => console.error(...err(args))
     })
   })
+
+const stderrLogger = Logger.prettyLogger({ stderr: true })
+
+/**
+ * Runs `effect` with its logs (shown from `--log-level`'s level on) on stderr: for the commands whose
+ * stdout is their answer (`cvv`, `validate`, `fake serve --json`), so that
+ * `cardkit --log-level debug cvv … | …` still pipes the CVV alone.
+ */
+export const withLogsOnStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.locallyWith(effect, FiberRef.currentLoggers, (loggers) =>
+    loggers.pipe(
+      // NodeRuntime.runMain's pretty logger, or effect's default one: both print on stdout.
+      HashSet.remove(Logger.prettyLoggerDefault),
+      HashSet.remove(Logger.defaultLogger),
+      HashSet.add(stderrLogger)
+    )
+  )

@@ -29,6 +29,8 @@ export interface Running {
   readonly process: ChildProcess
   /** Everything printed on stdout so far. */
   readonly output: () => string
+  /** Everything printed on stderr so far. */
+  readonly errorOutput: () => string
   /** Resolves with the first stdout text matching `pattern`. */
   readonly waitFor: (pattern: RegExp) => Promise<RegExpMatchArray>
   readonly stop: () => Promise<number | null>
@@ -51,6 +53,7 @@ export const start = (args: ReadonlyArray<string>, env?: Readonly<Record<string,
   return {
     process: child,
     output: () => stdout,
+    errorOutput: () => stderr,
     waitFor: (pattern) =>
       new Promise((resolve, reject) => {
         const check = () => {

@@ -19,11 +19,13 @@ export const revealCvv = (args: CvvArgs) =>
       accountNumber: args.accountNumber,
       ...given({ product: args.product, program: args.program, channel: args.channel, reference: args.reference })
     })
+    yield* Effect.logDebug(`revealing the CVV of card ${request.cardId} (provider: ${args.provider})`)
     const services = yield* cardSecrets(args.provider)
     const revealed = yield* Effect.flatMap(CardSecrets, (secrets) => secrets.getCvv(request)).pipe(
       Effect.provide(services),
       Effect.withConfigProvider(settingsProvider(args.settings))
     )
+    yield* Effect.logDebug(`revealed the CVV of card ${revealed.cardId}`)
     yield* Console.log(
       args.json ? JSON.stringify(Schema.encodeSync(CardCvv)(revealed), null, 2) : Redacted.value(revealed.cvv)
     )

@@ -64,10 +64,14 @@ export const validateAccount = (args: ValidateArgs) =>
       ...(billingAddress === undefined ? {} : { billingAddress }),
       ...(cardholderName === undefined ? {} : { cardholderName })
     })
+    yield* Effect.logDebug(`validating account ${maskPan(request.pan)} (provider: ${args.provider})`)
     const services = yield* accountValidation(args.provider)
     const result = yield* Effect.flatMap(AccountValidation, (validation) => validation.validate(request)).pipe(
       Effect.provide(services),
       Effect.withConfigProvider(settingsProvider(args.settings))
+    )
+    yield* Effect.logDebug(
+      `account ${maskPan(request.pan)}: ${result.approved ? "approved" : "declined"}, action code ${result.actionCode}`
     )
     yield* Console.log(
       args.json
