@@ -102,6 +102,43 @@ describe("UndiciHttpClient", () => {
     })
   )
 
+  it.scoped("waits for a body that arrives in pieces, and streams it piece by piece", () =>
+    Effect.gen(function* () {
+      const server = yield* serve((_req, res) => {
+        res.writeHead(200, { "content-type": "text/plain" })
+        res.write("first,")
+        setTimeout(() => res.end("second"), 50)
+      })
+      const http = yield* client
+      const read = yield* http.get(`${server.url}/slow`)
+      expect(yield* read.text).toBe("first,second")
+      const streamed = yield* http.get(`${server.url}/slow`)
+      const pieces = yield* Stream.runCollect(Stream.decodeText(streamed.stream))
+      expect(Chunk.toArray(pieces).join("")).toBe("first,second")
+      expect(Chunk.size(pieces)).toBeGreaterThanOrEqual(2)
+    })
+  )
+
+  it.scoped("refuses a body larger than maxBodyBytes, and the pool still serves the next call", () =>
+    Effect.gen(function* () {
+      const server = yield* serve((req, res) => {
+        res.writeHead(200, { "content-type": "text/plain" })
+        res.end(req.url === "/big" ? "x".repeat(4096) : "small")
+      })
+      const agent = yield* Effect.acquireRelease(
+        Effect.sync(() => new Undici.Agent()),
+        (agent) => Effect.promise(() => agent.destroy())
+      )
+      const http = UndiciHttpClient.make(agent, { maxBodyBytes: 1024 })
+      const big = yield* http.get(`${server.url}/big`)
+      expect(big.status).toBe(200)
+      const error = yield* Effect.flip(big.text)
+      expect(error).toMatchObject({ _tag: "ResponseError", reason: "Decode" })
+      expect(String((error.cause as Error).message)).toContain("larger than 1024 bytes")
+      expect(yield* Effect.flatMap(http.get(`${server.url}/small`), (response) => response.text)).toBe("small")
+    })
+  )
+
   it.scoped("sends stream and form bodies", () =>
     Effect.gen(function* () {
       const server = yield* serve(echo)
