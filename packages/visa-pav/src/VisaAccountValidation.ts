@@ -75,6 +75,15 @@ const toWireRequest = (
   return wire
 }
 
+/** Wire field names in errors become the domain's; Visa's response becomes the domain result. */
+const inDomainTerms = {
+  onFailure: (error: AccountValidationError): AccountValidationError =>
+    error._tag === "InvalidRequest"
+      ? new InvalidRequest({ field: domainFieldOf(error.field), reason: error.reason })
+      : error,
+  onSuccess: toDomainResult
+}
+
 /** `AccountValidation` over Visa's PAV API. */
 const make = (
   options: VisaAccountValidationOptions
@@ -95,17 +104,12 @@ const make = (
     const validate = (
       request: AccountValidationRequest
     ): Effect.Effect<AccountValidationResult, AccountValidationError> =>
-      Effect.flatMap(nextTraceNumbers, (trace) => {
-        const wire = toWireRequest(request, acquirer, trace)
-        return wire instanceof InvalidRequest ? Effect.fail(wire) : transport.send(wire)
-      }).pipe(
-        Effect.mapBoth({
-          onFailure: (error) =>
-            error._tag === "InvalidRequest"
-              ? new InvalidRequest({ field: domainFieldOf(error.field), reason: error.reason })
-              : error,
-          onSuccess: toDomainResult
-        })
+      Effect.mapBoth(
+        Effect.flatMap(nextTraceNumbers, (trace) => {
+          const wire = toWireRequest(request, acquirer, trace)
+          return wire instanceof InvalidRequest ? Effect.fail(wire) : transport.send(wire)
+        }),
+        inDomainTerms
       )
     return AccountValidation.of({ validate })
   })

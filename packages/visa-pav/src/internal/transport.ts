@@ -101,11 +101,14 @@ export const makeTransport = (
     const xPay = options.xPayToken
     const path = new URL(`${base}${cardValidationPath}`).pathname
 
-    const withBody = (body: string): Effect.Effect<HttpClientRequest.HttpClientRequest> => {
+    /** The request for `body`: built as it is, or with a fresh X-Pay-Token when one is configured. */
+    const withBody = (
+      body: string
+    ): HttpClientRequest.HttpClientRequest | Effect.Effect<HttpClientRequest.HttpClientRequest> => {
       // A string body: undici sends it as it is, with no encoding pass of our own.
       const withText = HttpClientRequest.setBody(request, HttpBody.raw(body))
       return xPay === undefined
-        ? Effect.succeed(withText)
+        ? withText
         : Effect.map(Clock.currentTimeMillis, (now) =>
             HttpClientRequest.setHeader(
               withText,
@@ -121,53 +124,56 @@ export const makeTransport = (
           )
     }
 
-    const encode = (json: string): Effect.Effect<string, ProviderUnavailable> =>
-      mle === undefined
-        ? Effect.succeed(json)
-        : mleEncrypt(json, { keyId: mle.keyId, publicKey: mle.publicKey, encryption: mle.encryption }).pipe(
-            Effect.map((encData) => JSON.stringify({ encData })),
-            Effect.mapError((error) => new ProviderUnavailable({ provider, reason: error.reason }))
+    /** `then` of the JSON Visa meant: MLE envelopes decrypted with the client's key first. */
+    const whenOpened = <A, E>(
+      body: unknown,
+      then: (body: unknown) => Effect.Effect<A, E>
+    ): Effect.Effect<A, E | ProtocolViolation> =>
+      mle === undefined || !isMleBody(body)
+        ? then(body)
+        : mleDecrypt(body.encData, mle.privateKey).pipe(
+            Effect.mapError((error) => new ProtocolViolation({ provider, reason: error.reason })),
+            Effect.flatMap(({ plaintext }) => then(parseJson(plaintext)))
           )
 
-    /** The JSON Visa meant: MLE envelopes decrypted with the client's key. */
-    const opened = (body: unknown): Effect.Effect<unknown, ProtocolViolation> =>
-      mle === undefined || !isMleBody(body)
-        ? Effect.succeed(body)
-        : mleDecrypt(body.encData, mle.privateKey).pipe(
-            Effect.map(({ plaintext }) => parseJson(plaintext)),
-            Effect.mapError((error) => new ProtocolViolation({ provider, reason: error.reason }))
-          )
+    const decoded = (body: unknown): Effect.Effect<CardValidationResponse, ProtocolViolation> =>
+      Either.match(decodeResponse(body), {
+        onLeft: (error) => {
+          const problem = invalidRequestFromParseError(error, "response")
+          return Effect.fail(new ProtocolViolation({ provider, reason: `${problem.field}: ${problem.reason}` }))
+        },
+        onRight: Effect.succeed
+      })
 
     const interpret = (
       status: number,
       text: string
     ): Effect.Effect<CardValidationResponse, AccountValidationError | Retryable> => {
       const json = parseJson(text)
-      if (status !== 200) return Effect.flatMap(opened(json), (body) => Effect.fail(fromHttpStatus(status, body)))
+      if (status !== 200) return whenOpened(json, (body) => Effect.fail(fromHttpStatus(status, body)))
       if (json === undefined) {
         return Effect.fail(
           new ProviderUnavailable({ provider, reason: "answered HTTP 200 with a body that is not JSON" })
         )
       }
-      return Effect.flatMap(opened(json), (body) =>
-        Either.match(decodeResponse(body), {
-          onLeft: (error) => {
-            const problem = invalidRequestFromParseError(error, "response")
-            return Effect.fail(new ProtocolViolation({ provider, reason: `${problem.field}: ${problem.reason}` }))
-          },
-          onRight: Effect.succeed
-        })
-      )
+      return whenOpened(json, decoded)
     }
 
-    const attempt = (body: string) =>
-      Effect.flatMap(withBody(body), (request) =>
-        client.execute(request).pipe(
-          Effect.flatMap((response) => Effect.map(response.text, (text) => ({ status: response.status, text }))),
-          Effect.mapError((error) => fromTransport(error.cause, timeoutMillis)),
-          Effect.flatMap(({ status, text }) => interpret(status, text))
-        )
+    const exchange = (request: HttpClientRequest.HttpClientRequest) =>
+      Effect.matchEffect(
+        Effect.flatMap(client.execute(request), (response) =>
+          Effect.map(response.text, (text) => ({ status: response.status, text }))
+        ),
+        {
+          onFailure: (error) => Effect.fail(fromTransport(error.cause, timeoutMillis)),
+          onSuccess: ({ status, text }) => interpret(status, text)
+        }
       )
+
+    const attempt = (body: string) => {
+      const request = withBody(body)
+      return Effect.isEffect(request) ? Effect.flatMap(request, exchange) : exchange(request)
+    }
 
     /**
      * Attempt, and on a `Retryable` failure wait and attempt again, at most `retries` times.
@@ -191,8 +197,15 @@ export const makeTransport = (
               )
       )
 
-    const send = (wire: CardValidationRequestJson) =>
-      Effect.flatMap(encode(JSON.stringify(wire)), (body) => withRetries(body, retries, firstRetryDelayMillis))
+    const send = (wire: CardValidationRequestJson) => {
+      const json = JSON.stringify(wire)
+      return mle === undefined
+        ? withRetries(json, retries, firstRetryDelayMillis)
+        : mleEncrypt(json, { keyId: mle.keyId, publicKey: mle.publicKey, encryption: mle.encryption }).pipe(
+            Effect.mapError((error) => new ProviderUnavailable({ provider, reason: error.reason })),
+            Effect.flatMap((encData) => withRetries(JSON.stringify({ encData }), retries, firstRetryDelayMillis))
+          )
+    }
 
     return { send }
   })
