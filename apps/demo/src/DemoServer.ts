@@ -14,7 +14,7 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { type AccountValidation, type CardSecrets, withoutRejectedValue } from "@cardkit/domain"
 import { Cause, Config, type ConfigError, Context, Effect, Layer, Option } from "effect"
 import { type BadRequest, badRequest, NotFound } from "./ApiErrors.js"
-import { withBufferedBody } from "./internal/bufferedBody.js"
+import { bufferBody } from "./internal/bufferedBody.js"
 import { ApiKeyAuthLive, ApiKeys } from "./ApiKeys.js"
 import { DemoApi } from "./DemoApi.js"
 import { HandlersLive } from "./Handlers.js"
@@ -40,14 +40,14 @@ const badBody = badRequest("body", `must be a JSON document of at most ${maxBody
  * failures become a 400 naming the field (never repeating the value), a body that is not JSON or too
  * big a 400, an unknown path a JSON 404. A declared oversized body is refused before it is read; one
  * that grows past the limit while streaming costs the client its connection. Bodies are read by
- * `withBufferedBody`, the cheaper way.
+ * `bufferBody`, the cheaper way.
  */
 const requestErrors = (app: HttpApp.Default): HttpApp.Default<unknown> =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-    Number(request.headers["content-length"] ?? 0) > maxBodyBytes
-      ? Effect.fail(badBody)
-      : Effect.provideService(app, HttpServerRequest.HttpServerRequest, withBufferedBody(request, maxBodyBytes))
-  ).pipe(
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    if (Number(request.headers["content-length"] ?? 0) > maxBodyBytes) return Effect.fail(badBody)
+    bufferBody(request, maxBodyBytes)
+    return app
+  }).pipe(
     Effect.catchAllCause((cause: Cause.Cause<unknown>): HttpApp.Default<unknown> => {
       const failure = Cause.failureOption(cause)
       if (Option.isSome(failure)) {
