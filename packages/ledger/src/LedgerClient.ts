@@ -184,18 +184,19 @@ export const make = (options: LedgerClientOptions) =>
       if (placement !== "api") {
         request = HttpClientRequest.setHeader(request, "signature", signatureHeader(keyId, signature))
       }
-      const attempt = http.execute(request).pipe(
-        Effect.flatMap((response) =>
-          Effect.flatMap(response.text, (text) => Effect.succeed({ status: response.status, text }))
+      const attempt = Effect.matchEffect(
+        Effect.flatMap(http.execute(request), (response) =>
+          Effect.map(response.text, (text) => ({ status: response.status, text }))
         ),
-        Effect.catchAll((error) =>
-          Effect.fail(
-            codesOf(error.cause).some((code) => timeoutCodes.has(code))
-              ? new ProviderTimeout({ provider, timeoutMillis })
-              : new ProviderUnavailable({ provider, reason: `transport: ${error.reason}` })
-          )
-        ),
-        Effect.flatMap(({ status, text }) => interpret<R>(status, text, id, transactionType, payload, decodeResult))
+        {
+          onFailure: (error) =>
+            Effect.fail(
+              codesOf(error.cause).some((code) => timeoutCodes.has(code))
+                ? new ProviderTimeout({ provider, timeoutMillis })
+                : new ProviderUnavailable({ provider, reason: `transport: ${error.reason}` })
+            ),
+          onSuccess: ({ status, text }) => interpret<R>(status, text, id, transactionType, payload, decodeResult)
+        }
       )
       const call = reads.has(transactionType) ? withRetries(attempt, retries, retryBaseDelayMillis) : attempt
       return tracing
