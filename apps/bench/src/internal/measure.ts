@@ -86,20 +86,26 @@ export const interleaved = async <K extends string, R>(
 export const perSecond = (result: LoadResult) => result.perSecond
 
 /**
- * The floor any HTTP client can reach: raw undici on a keep-alive agent posting `body` and parsing
- * the JSON answer. Run the result under `transportLoad`; `close` the agent after.
+ * The floor any HTTP client can reach: raw undici on a keep-alive agent posting `body` (or what it
+ * makes per call) and parsing the JSON answer, then `then` with it. Run the result under
+ * `transportLoad`; `close` the agent after.
  */
-export const rawPost = (url: string, body: string, headers: Record<string, string> = {}) => {
+export const rawPost = (
+  url: string,
+  body: string | (() => Promise<string>),
+  headers: Record<string, string> = {},
+  then: (answer: unknown) => unknown = () => undefined
+) => {
   const agent = new Agent({ keepAliveTimeout: 60_000 })
   return {
     call: async () => {
       const response = await request(url, {
         method: "POST",
-        body,
+        body: typeof body === "string" ? body : await body(),
         headers: { "content-type": "application/json", ...headers },
         dispatcher: agent
       })
-      JSON.parse(await response.body.text())
+      await then(JSON.parse(await response.body.text()))
     },
     close: () => agent.close()
   }
