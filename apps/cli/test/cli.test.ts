@@ -4,19 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { makeTestPki } from "@cardkit/fake/testing"
-import { cardkit, type Running, start } from "./support.js"
-
-const ledgerCard = [
-  "--card-id",
-  "025951734ff74c13a14137e02834fa00",
-  "--customer-id",
-  "100000000006001",
-  "--account-number",
-  "400320588344662"
-]
-const visaPan = "4957030420210462"
-const visaCard = ["--pan", visaPan, "--expiry", "2040-10", "--cvv2", "022"]
-const visaAddress = ["--street", "801 Metro Center Blv", "--postal-code", "94404"]
+import { cardkit, ledgerCard, type Running, start, visaAddress, visaCard, visaPan } from "./support.js"
 
 const running: Array<Running> = []
 afterEach(async () => {

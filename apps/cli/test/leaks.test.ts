@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { cardkit, type Ran, type Running, start } from "./support.js"
+import { cardkit, ledgerCard, type Ran, type Running, start, visaAddress, visaCard, visaPan } from "./support.js"
 
 /*
  * Card data never leaks from the CLI: every flow runs the built `cardkit` with `--log-level debug`, on
@@ -10,7 +10,6 @@ import { cardkit, type Ran, type Running, start } from "./support.js"
  */
 
 const ledgerPan = "4003205883446621" // the ledger document card's PAN (never typed: the CLI must not find it)
-const visaPan = "4957030420210462"
 const luhnFailingPan = "4957030420210463"
 const pans = [ledgerPan, visaPan, luhnFailingPan]
 const cvvs: ReadonlyArray<readonly [name: string, pattern: RegExp]> = [
@@ -19,14 +18,6 @@ const cvvs: ReadonlyArray<readonly [name: string, pattern: RegExp]> = [
   ["the mismatching CVV2", /(^|\D)023(\D|$)/]
 ]
 
-const ledgerCard = [
-  "--card-id",
-  "025951734ff74c13a14137e02834fa00",
-  "--customer-id",
-  "100000000006001",
-  "--account-number",
-  "400320588344662"
-]
 const unknownCard = [
   "--card-id",
   "nosuchcard",
@@ -35,8 +26,6 @@ const unknownCard = [
   "--account-number",
   "400320588344662"
 ]
-const visaCard = ["--pan", visaPan, "--expiry", "2040-10", "--cvv2", "022"]
-const visaAddress = ["--street", "801 Metro Center Blv", "--postal-code", "94404"]
 
 const debug = ["--log-level", "debug"]
 

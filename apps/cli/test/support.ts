@@ -4,6 +4,20 @@ import { fileURLToPath } from "node:url"
 /** The built entry point: these tests run the CLI exactly as a user does. */
 export const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url))
 
+/** The ledger document's card, as `cvv` flags. */
+export const ledgerCard = [
+  "--card-id",
+  "025951734ff74c13a14137e02834fa00",
+  "--customer-id",
+  "100000000006001",
+  "--account-number",
+  "400320588344662"
+]
+/** Visa's example card, as `validate` flags, with the billing address its example verifies. */
+export const visaPan = "4957030420210462"
+export const visaCard = ["--pan", visaPan, "--expiry", "2040-10", "--cvv2", "022"]
+export const visaAddress = ["--street", "801 Metro Center Blv", "--postal-code", "94404"]
+
 export interface Ran {
   readonly code: number
   readonly stdout: string
