@@ -44,43 +44,46 @@ interface Buffered extends HttpServerRequest.HttpServerRequest {
 const decodeError = (request: HttpServerRequest.HttpServerRequest, cause: unknown) =>
   new RequestError({ request, reason: "Decode", cause })
 
-const bytes = (request: Buffered) =>
-  Effect.async<Buffer, RequestError>((resume) => {
+/** The body, read once, as `decode` makes of it; one async step whatever the decoding. */
+const readAs = <A>(request: Buffered, decode: (read: Buffer) => A) =>
+  Effect.async<A, RequestError>((resume) => {
     const state = request[body]
     state.read ??= readAll(NodeHttpServerRequest.toIncomingMessage(request), state.maxBytes)
     state.read.then(
-      (read) => resume(Effect.succeed(read)),
+      (read) => {
+        let decoded: A
+        try {
+          decoded = decode(read)
+        } catch (cause) {
+          resume(Effect.fail(decodeError(request, cause)))
+          return
+        }
+        resume(Effect.succeed(decoded))
+      },
       (cause) => resume(Effect.fail(decodeError(request, cause)))
     )
   })
-
-const text = (request: Buffered) => Effect.map(bytes(request), (read) => read.toString("utf8"))
-
-const parsed = <A>(request: Buffered, parse: (text: string) => A) =>
-  Effect.flatMap(text(request), (read) =>
-    Effect.try({ try: () => parse(read), catch: (cause) => decodeError(request, cause) })
-  )
 
 // One set of accessors shared by every request: installing them makes no closures per request.
 const accessors: PropertyDescriptorMap = {
   text: {
     get(this: Buffered) {
-      return text(this)
+      return readAs(this, (read) => read.toString("utf8"))
     }
   },
   json: {
     get(this: Buffered) {
-      return parsed(this, (read) => (read === "" ? null : JSON.parse(read)))
+      return readAs(this, (read) => (read.length === 0 ? null : JSON.parse(read.toString("utf8"))))
     }
   },
   urlParamsBody: {
     get(this: Buffered) {
-      return parsed(this, (read) => UrlParams.fromInput(new URLSearchParams(read)))
+      return readAs(this, (read) => UrlParams.fromInput(new URLSearchParams(read.toString("utf8"))))
     }
   },
   arrayBuffer: {
     get(this: Buffered) {
-      return Effect.map(bytes(this), (read) => read.buffer.slice(read.byteOffset, read.byteOffset + read.byteLength))
+      return readAs(this, (read) => read.buffer.slice(read.byteOffset, read.byteOffset + read.byteLength))
     }
   }
 }
