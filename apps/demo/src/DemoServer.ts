@@ -70,13 +70,6 @@ const requestErrors = (app: HttpApp.Default): HttpApp.Default<unknown> =>
 
 const ApiLive = HttpApiBuilder.api(DemoApi).pipe(Layer.provide(HandlersLive), Layer.provide(ApiKeyAuthLive))
 
-/**
- * `HttpApiBuilder.serve()`, except that requests run with only the services the platform looks up
- * while serving one. Handlers, middleware and pages take what they need when they are built, yet the
- * serving context is copied several times per request (for each service provided to it, by the
- * router, by every handler group): the twenty-odd services of the layers around the app would be
- * copied each time, a tenth of what a request allocates.
- */
 const servingContext = Context.pick(
   HttpServer.HttpServer,
   HttpPlatform.HttpPlatform,
@@ -87,6 +80,13 @@ const servingContext = Context.pick(
   Scope.Scope
 )
 
+/**
+ * `HttpApiBuilder.serve()`, except that requests run with only the services the platform looks up
+ * while serving one. Handlers, middleware and pages take what they need when they are built, yet the
+ * serving context is copied several times per request (for each service provided to it, by the
+ * router, by every handler group): the twenty-odd services of the layers around the app would be
+ * copied each time, some 8 kB of the 110 kB a CVV request allocated.
+ */
 const serveApi = Layer.scopedDiscard(
   Effect.flatMap(HttpApiBuilder.httpApp, (app) =>
     HttpServer.serveEffect(app).pipe(
