@@ -1,4 +1,5 @@
 import { cpus } from "node:os"
+import { Effect, type ManagedRuntime } from "effect"
 import { Agent, request } from "undici"
 
 /** One row of the results table: our figure against a baseline measured in the same run. */
@@ -26,23 +27,24 @@ export interface LoadResult {
   readonly cpuMicrosPerCall: number
 }
 
-/** Keep `concurrency` calls in flight for `seconds` (after a short warm-up) and count them. */
-export const load = async (
-  call: () => Promise<unknown>,
-  options: { readonly concurrency: number; readonly seconds: number; readonly warmupSeconds?: number }
+interface LoadOptions {
+  readonly concurrency: number
+  readonly seconds: number
+  readonly warmupSeconds?: number
+}
+
+/** Run `round` for a warm-up, then again for `seconds`, and count the calls it made and the CPU they took. */
+const measured = async (
+  round: (seconds: number, counted: () => void) => Promise<unknown>,
+  options: LoadOptions
 ): Promise<LoadResult> => {
   const run = async (seconds: number) => {
-    const deadline = performance.now() + seconds * 1000
     let calls = 0
-    const worker = async () => {
-      while (performance.now() < deadline) {
-        await call()
-        calls++
-      }
-    }
     const cpu = process.cpuUsage()
     const start = performance.now()
-    await Promise.all(Array.from({ length: options.concurrency }, worker))
+    await round(seconds, () => {
+      calls++
+    })
     const elapsed = (performance.now() - start) / 1000
     const used = process.cpuUsage(cpu)
     return { calls, seconds: elapsed, perSecond: calls / elapsed, cpuMicrosPerCall: (used.user + used.system) / calls }
@@ -50,6 +52,41 @@ export const load = async (
   await run(options.warmupSeconds ?? 0.5)
   return run(options.seconds)
 }
+
+/** Keep `concurrency` promise-returning calls in flight for `seconds` (after a short warm-up) and count them. */
+export const load = (call: () => Promise<unknown>, options: LoadOptions): Promise<LoadResult> =>
+  measured(async (seconds, counted) => {
+    const deadline = performance.now() + seconds * 1000
+    const worker = async () => {
+      while (performance.now() < deadline) {
+        await call()
+        counted()
+      }
+    }
+    await Promise.all(Array.from({ length: options.concurrency }, worker))
+  }, options)
+
+/**
+ * The same for an effect, as an Effect program makes its calls: `concurrency` fibers of one running
+ * program, each making the call again as soon as it returns (no promise, and no root fiber, per call).
+ */
+export const loadEffect = <R>(
+  runtime: ManagedRuntime.ManagedRuntime<R, unknown>,
+  call: Effect.Effect<unknown, unknown, R>,
+  options: LoadOptions
+): Promise<LoadResult> =>
+  measured((seconds, counted) => {
+    const deadline = performance.now() + seconds * 1000
+    const worker: Effect.Effect<void, unknown, R> = Effect.suspend(() =>
+      performance.now() < deadline ? Effect.zipRight(Effect.tap(call, counted), worker) : Effect.void
+    )
+    return runtime.runPromise(
+      Effect.forEach(Array.from({ length: options.concurrency }), () => worker, {
+        concurrency: "unbounded",
+        discard: true
+      })
+    )
+  }, options)
 
 export const machine = () => ({ cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version })
 
