@@ -193,7 +193,8 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
         stop()
         if (!body.settled) this.abort()
       })
-    })
+      // The chunks are in memory already: a bounded buffer would only queue the offers.
+    }, "unbounded")
   }
 
   toJSON(): unknown {
