@@ -23,10 +23,9 @@ const revealed = (card: CardCvv) => {
   }
   const json = JSON.stringify(body)
   // A string with its length goes out in one write with the head; a byte body is a second buffer.
+  // The type and length go in as headers: given as body options, each response copies its headers.
   return HttpServerResponse.raw(json, {
-    contentType: "application/json",
-    contentLength: Buffer.byteLength(json),
-    headers: noStore
+    headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(json)), ...noStore }
   })
 }
 
