@@ -48,6 +48,8 @@ layer(TestServer, { excludeTestServices: true })("demo API over a socket", (it) 
         const answer = yield* post(`${url}${cvvPath(ledgerCard.cardId)}`, { ...ledgerBody, reference: "visadps100013" })
         expect(answer.status).toBe(200)
         expect(answer.headers.get("cache-control")).toBe("no-store")
+        expect(answer.headers.get("content-type")).toBe("application/json")
+        expect(answer.headers.get("content-length")).toBe(String(Buffer.byteLength(answer.text)))
         expect(answer.json).toEqual({
           cardId: ledgerCard.cardId,
           cvv: "679",
