@@ -5,7 +5,17 @@ import { CardSecrets, GetCvvRequest } from "@cardkit/domain"
 import { LedgerCardSecrets, LedgerClient, loadPrivateKey, signPayload } from "@cardkit/ledger"
 import { ManagedRuntime, Redacted, Schema } from "effect"
 import { startChild } from "./internal/child.js"
-import { figure, interleaved, load, loadEffect, perSecond, rawPost, transportLoad } from "./internal/measure.js"
+import {
+  callsFigure,
+  figure,
+  fromPromisesFigure,
+  interleaved,
+  load,
+  loadEffect,
+  perSecond,
+  rawPost,
+  transportLoad
+} from "./internal/measure.js"
 
 /** The ledger document's GET_CVV payload, from its curl example. */
 const payload = JSON.parse(
@@ -49,37 +59,20 @@ export const benchLedger = async () => {
     await runtime.dispose()
     await raw.close()
     return [
-      figure({
+      callsFigure({
         section: "ledger",
         metric: `GET_CVV round trips per second, pre-signed (${transportLoad.concurrency} fibers)`,
-        ours: ours.perSecond,
-        baseline: baseline.perSecond,
-        unit: "calls/s",
-        higherIsBetter: true,
-        goal: "ratio ≥ 0.6",
-        met: ours.perSecond / baseline.perSecond >= 0.6,
+        ours,
+        baseline,
+        goal: 0.6,
         note: `baseline: undici.request posting the same signed bytes, ${transportLoad.concurrency} in flight; ours: \`LedgerClient.getCvv.presigned\` forwarding them (it decodes the payload and checks the answer) in ${transportLoad.concurrency} fibers of one program`
       }),
-      figure({
-        section: "ledger",
-        metric: "the same, each call from promise code (`runtime.runPromise`)",
-        ours: fromPromises.perSecond,
-        baseline: baseline.perSecond,
-        unit: "calls/s",
-        higherIsBetter: true,
-        goal: "(reported)",
-        met: true,
-        note: "a root fiber and a promise per call: what calling cardkit from non-Effect code costs"
-      }),
-      figure({
+      fromPromisesFigure("ledger", fromPromises, baseline),
+      callsFigure({
         section: "ledger",
         metric: "GET_CVV through `CardSecrets`, signing each payload",
-        ours: signing.perSecond,
-        baseline: baseline.perSecond,
-        unit: "calls/s",
-        higherIsBetter: true,
-        goal: "(reported)",
-        met: true,
+        ours: signing,
+        baseline,
         note: "each call serializes and signs its payload (ECDSA P-256), work the pre-signed baseline does not do"
       }),
       figure({

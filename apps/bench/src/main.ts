@@ -51,10 +51,13 @@ const lines = [
   ...failures.map((f) => `- ${f.section}: not measured (${f.error})`)
 ]
 console.log(lines.join("\n"))
-const results = new URL("../results/", import.meta.url)
-mkdirSync(results, { recursive: true })
-writeFileSync(
-  new URL("latest.json", results),
-  `${JSON.stringify({ date, machine: info, figures, failures }, null, 2)}\n`
-)
+// Only a run of every section replaces the latest results: `pnpm bench demo` prints its rows alone.
+if (only.length === 0) {
+  const results = new URL("../results/", import.meta.url)
+  mkdirSync(results, { recursive: true })
+  writeFileSync(
+    new URL("latest.json", results),
+    `${JSON.stringify({ date, machine: info, figures, failures }, null, 2)}\n`
+  )
+}
 process.exitCode = failures.length > 0 ? 1 : 0

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { makeTestPki } from "@cardkit/fake/testing"
-import { cardkit, ledgerCard, type Running, start, visaAddress, visaCard, visaPan } from "./support.js"
+import { cardkit, ledgerCard, type Running, start, unknownCard, visaAddress, visaCard, visaPan } from "./support.js"
 
 const running: Array<Running> = []
 afterEach(async () => {
@@ -98,15 +98,7 @@ describe("exit codes and messages", () => {
   })
 
   it("an unknown card is the provider refusing: exit 1, one line, no stack", async () => {
-    const { code, stdout, stderr } = await cardkit([
-      "cvv",
-      "--card-id",
-      "nosuchcard",
-      "--customer-id",
-      "100000000006001",
-      "--account-number",
-      "400320588344662"
-    ])
+    const { code, stdout, stderr } = await cardkit(["cvv", ...unknownCard])
     expect({ code, stdout }).toEqual({ code: 1, stdout: "" })
     expect(stderr).toBe("cardkit: card nosuchcard was not found\n")
   })

@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { cardkit, ledgerCard, type Ran, type Running, start, visaAddress, visaCard, visaPan } from "./support.js"
+import {
+  cardkit,
+  ledgerCard,
+  type Ran,
+  type Running,
+  start,
+  unknownCard,
+  visaAddress,
+  visaCard,
+  visaPan
+} from "./support.js"
 
 /*
  * Card data never leaks from the CLI: every flow runs the built `cardkit` with `--log-level debug`, on
@@ -16,15 +26,6 @@ const cvvs: ReadonlyArray<readonly [name: string, pattern: RegExp]> = [
   ["the ledger document's CVV", /(^|\D)679(\D|$)/],
   ["the Visa example's CVV2", /(^|\D)022(\D|$)/],
   ["the mismatching CVV2", /(^|\D)023(\D|$)/]
-]
-
-const unknownCard = [
-  "--card-id",
-  "nosuchcard",
-  "--customer-id",
-  "100000000006001",
-  "--account-number",
-  "400320588344662"
 ]
 
 const debug = ["--log-level", "debug"]

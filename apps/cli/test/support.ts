@@ -13,6 +13,15 @@ export const ledgerCard = [
   "--account-number",
   "400320588344662"
 ]
+/** A card id no issuer has, for the document card's customer and account. */
+export const unknownCard = [
+  "--card-id",
+  "nosuchcard",
+  "--customer-id",
+  "100000000006001",
+  "--account-number",
+  "400320588344662"
+]
 /** Visa's example card, as `validate` flags, with the billing address its example verifies. */
 export const visaPan = "4957030420210462"
 export const visaCard = ["--pan", visaPan, "--expiry", "2040-10", "--cvv2", "022"]

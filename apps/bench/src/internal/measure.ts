@@ -19,6 +19,37 @@ export interface Figure {
 
 export const figure = (f: Omit<Figure, "ratio">): Figure => ({ ...f, ratio: f.ours / f.baseline })
 
+/** A calls-per-second figure; without `goal` (a least ratio) it is reported only. */
+export const callsFigure = (f: {
+  readonly section: string
+  readonly metric: string
+  readonly ours: LoadResult
+  readonly baseline: LoadResult
+  readonly goal?: number
+  readonly note: string
+}): Figure =>
+  figure({
+    section: f.section,
+    metric: f.metric,
+    ours: f.ours.perSecond,
+    baseline: f.baseline.perSecond,
+    unit: "calls/s",
+    higherIsBetter: true,
+    goal: f.goal === undefined ? "(reported)" : `ratio ≥ ${f.goal}`,
+    met: f.goal === undefined || f.ours.perSecond / f.baseline.perSecond >= f.goal,
+    note: f.note
+  })
+
+/** The same client called from promise code, `runtime.runPromise` per call, against the same baseline. */
+export const fromPromisesFigure = (section: string, fromPromises: LoadResult, baseline: LoadResult): Figure =>
+  callsFigure({
+    section,
+    metric: "the same, each call from promise code (`runtime.runPromise`)",
+    ours: fromPromises,
+    baseline,
+    note: `a root fiber and a promise per call, what calling cardkit from non-Effect code adds; client CPU ${Math.round(fromPromises.cpuMicrosPerCall)} µs/call`
+  })
+
 export interface LoadResult {
   readonly calls: number
   readonly seconds: number
