@@ -171,7 +171,11 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
     return this.parsed((text) => UrlParams.fromInput(new URLSearchParams(text)))
   }
 
-  /** The chunks that have arrived, then each as it arrives; ending the stream early aborts the exchange. */
+  /**
+   * The chunks that have arrived, then each as it arrives; ending the stream early aborts the
+   * exchange. The chunks are in memory already, so the stream's buffer is unbounded: a bounded one
+   * would only queue the offers.
+   */
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
     return Stream.async<Uint8Array, HttpClientError.ResponseError>((emit) => {
       const body = this.body
@@ -193,7 +197,6 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
         stop()
         if (!body.settled) this.abort()
       })
-      // The chunks are in memory already: a bounded buffer would only queue the offers.
     }, "unbounded")
   }
 
