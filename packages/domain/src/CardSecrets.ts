@@ -3,11 +3,11 @@ import { Cvv } from "./Cvv.js"
 import type { CardSecretsError } from "./Errors.js"
 import { AccountNumber, CardId, Channel, CustomerId, ProductName, ProgramName, Reference } from "./Ids.js"
 
-/** Reveal the CVV of a virtual card (the ledger's `GET_CVV`). */
 // Made once: a default is taken on every decode that omits it, and `make` validates what it brands.
 const defaultProduct = ProductName.make("DEFAULT")
 const defaultProgram = ProgramName.make("DEFAULT")
 
+/** Reveal the CVV of a virtual card (the ledger's `GET_CVV`). */
 export class GetCvvRequest extends Schema.Class<GetCvvRequest>("GetCvvRequest")({
   cardId: CardId,
   customerId: CustomerId,
