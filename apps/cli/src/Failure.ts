@@ -14,27 +14,30 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 /** A failure already reported to the user; only its exit code is left to give. */
 export class Reported extends Data.TaggedError("Reported")<{ readonly code: ExitCode }> {}
 
-/** Domain request fields as the flags that set them, so a message names what the user typed. */
-const flagOfField: Readonly<Record<string, string>> = {
-  cardId: "--card-id",
-  customerId: "--customer-id",
-  accountNumber: "--account-number",
-  product: "--product",
-  program: "--program",
-  channel: "--channel",
-  reference: "--reference",
-  pan: "--pan",
-  expiry: "--expiry",
-  cvv2: "--cvv2",
-  tavv: "--tavv",
-  billingAddress: "--postal-code",
-  "billingAddress.street": "--street",
-  "billingAddress.postalCode": "--postal-code",
-  cardholderName: "--last-name",
-  "cardholderName.first": "--first-name",
-  "cardholderName.middle": "--middle-name",
-  "cardholderName.last": "--last-name"
-}
+/**
+ * Domain request fields as the flags that set them, so a message names what the user typed. A `Map`:
+ * the field is whatever a provider's error named.
+ */
+const flagOfField: ReadonlyMap<string, string> = new Map([
+  ["cardId", "--card-id"],
+  ["customerId", "--customer-id"],
+  ["accountNumber", "--account-number"],
+  ["product", "--product"],
+  ["program", "--program"],
+  ["channel", "--channel"],
+  ["reference", "--reference"],
+  ["pan", "--pan"],
+  ["expiry", "--expiry"],
+  ["cvv2", "--cvv2"],
+  ["tavv", "--tavv"],
+  ["billingAddress", "--postal-code"],
+  ["billingAddress.street", "--street"],
+  ["billingAddress.postalCode", "--postal-code"],
+  ["cardholderName", "--last-name"],
+  ["cardholderName.first", "--first-name"],
+  ["cardholderName.middle", "--middle-name"],
+  ["cardholderName.last", "--last-name"]
+])
 
 interface Problem {
   readonly code: ExitCode
@@ -106,7 +109,7 @@ const problemOf = (error: unknown): Problem => {
   const message = error instanceof Error ? error.message : String(error)
   if (tag === "InvalidRequest") {
     const { field, reason } = error as { field: string; reason: string }
-    const flag = flagOfField[field]
+    const flag = flagOfField.get(field)
     return {
       code: ExitCode.usage,
       error: tag,

@@ -7,6 +7,7 @@ import type {
   TavvResult
 } from "@cardkit/domain"
 import { type CardExpiry, isExpired, luhnValid } from "@cardkit/domain"
+import { VisaCodes } from "@cardkit/visa-pav"
 import { Redacted } from "effect"
 
 /*
@@ -99,26 +100,6 @@ export interface Decision {
   readonly tavv?: TavvResult
 }
 
-const cvv2Results: Record<string, Cvv2Result> = { M: "match", N: "no_match", P: "not_processed" }
-const addressResults: Record<string, AddressResult> = {
-  Y: "match",
-  A: "street_only",
-  Z: "postal_code_only",
-  N: "no_match"
-}
-const nameResults: Record<string, NameResult> = { "01": "match", "02": "partial_match", "03": "no_match" }
-
-/** Domain words for Visa's codes; letters cardkit does not know read as `unavailable`/`not_processed`. */
-export const cvv2ResultOf = (code: string | undefined): Cvv2Result =>
-  code === undefined ? "not_checked" : (cvv2Results[code] ?? "not_processed")
-export const addressResultOf = (code: string | undefined): AddressResult =>
-  code === undefined ? "not_checked" : (addressResults[code] ?? "unavailable")
-export const nameResultOf = (code: string | undefined): NameResult | undefined =>
-  code === undefined ? undefined : (nameResults[code] ?? "no_match")
-export const tavvResultOf = (code: string | undefined): TavvResult | undefined =>
-  code === undefined ? undefined : code === "2" ? "valid" : code === "1" ? "invalid" : "not_checked"
-export const isApprovalCode = (actionCode: string) => actionCode === "00" || actionCode === "85"
-
 /**
  * Decide a validation. Precedence follows an issuer's checks: an account it cannot find (`14`,
  * also for a PAN failing Luhn, or `25` when the account exists but cannot be located), a card
@@ -178,7 +159,7 @@ export const decide = (
   return finish({
     actionCode,
     responseCode: "5",
-    ...(isApprovalCode(actionCode) ? { approvalCode } : {}),
+    ...(VisaCodes.approves(actionCode) ? { approvalCode } : {}),
     ...(cvv2ResultCode === undefined ? {} : { cvv2ResultCode }),
     ...(addressVerificationResults === undefined ? {} : { addressVerificationResults }),
     ...(nameMatchDecision === undefined ? {} : { nameMatchDecision }),
@@ -186,15 +167,14 @@ export const decide = (
   })
 }
 
-const finish = (raw: RawCodes): Decision => {
-  const name = nameResultOf(raw.nameMatchDecision)
-  const tavv = tavvResultOf(raw.cardholderAuthenticationVerificationResults)
-  return {
-    raw,
-    approved: isApprovalCode(raw.actionCode),
-    cvv2: cvv2ResultOf(raw.cvv2ResultCode),
-    address: addressResultOf(raw.addressVerificationResults),
-    ...(name === undefined ? {} : { name }),
-    ...(tavv === undefined ? {} : { tavv })
-  }
-}
+// The domain words come from the transport's own table, so the fake means what Visa's answer reads as.
+const finish = (raw: RawCodes): Decision => ({
+  raw,
+  approved: VisaCodes.approves(raw.actionCode),
+  cvv2: VisaCodes.cvv2(raw.cvv2ResultCode),
+  address: VisaCodes.address(raw.addressVerificationResults),
+  ...(raw.nameMatchDecision === undefined ? {} : { name: VisaCodes.name(raw.nameMatchDecision) }),
+  ...(raw.cardholderAuthenticationVerificationResults === undefined
+    ? {}
+    : { tavv: VisaCodes.tavv(raw.cardholderAuthenticationVerificationResults) })
+})

@@ -6,6 +6,7 @@ import {
   maskPan,
   type Pan
 } from "@cardkit/domain"
+import { VisaCodes } from "@cardkit/visa-pav"
 import { Console, Effect, type Layer, Schema } from "effect"
 import type { ValidateArgs } from "../Cli.js"
 import { settingsProvider } from "../Settings.js"
@@ -20,25 +21,14 @@ const accountValidation = (
         Effect.map((visa) => visa.VisaAccountValidation.layerConfig)
       )
 
-/** What VisaNet's action codes mean, for the verdict line; the code itself is always printed. */
-const actionCodeMeaning: Readonly<Record<string, string>> = {
-  "00": "approved",
-  "85": "no reason to decline",
-  "05": "do not honor",
-  "14": "invalid account number",
-  "25": "unable to locate the account",
-  "41": "lost card",
-  "43": "stolen card",
-  "54": "expired card",
-  N7: "CVV2 mismatch",
-  "91": "issuer unavailable"
-}
-
 const words = (value: string) => value.replace(/_/g, " ")
 
-/** The verdict as a person reads it: the masked PAN, approved or declined with the code, each check. */
+/**
+ * The verdict as a person reads it: the masked PAN, approved or declined with the code (and what
+ * Visa's table says it means; the fake answers in Visa's codes too), each check.
+ */
 export const formatVerdict = (pan: Pan, result: AccountValidationResult): string => {
-  const meaning = actionCodeMeaning[result.actionCode]
+  const meaning = VisaCodes.meaning(result.actionCode)
   const checks: Array<readonly [string, string]> = [
     ["CVV2", words(result.cvv2)],
     ["address", words(result.address)],

@@ -39,20 +39,21 @@ export const fieldNamedIn = (text: string): string | undefined =>
     return false
   })
 
-// The wire members a domain request fills, by the domain field they come from.
-const domainFields: Record<string, string> = {
-  primaryAccountNumber: "pan",
-  cardExpiryDate: "expiry",
-  cardCvv2Value: "cvv2",
-  tavv: "tavv",
-  addressVerificationResults: "billingAddress",
-  "addressVerificationResults.street": "billingAddress.street",
-  "addressVerificationResults.postalCode": "billingAddress.postalCode",
-  cardHolderNameVerification: "cardholderName",
-  "cardHolderNameVerification.firstName": "cardholderName.first",
-  "cardHolderNameVerification.middleName": "cardholderName.middle",
-  "cardHolderNameVerification.lastName": "cardholderName.last"
-}
+// The wire members a domain request fills, by the domain field they come from. A `Map`: the path
+// is the one a Visa error names.
+const domainFields: ReadonlyMap<string, string> = new Map([
+  ["primaryAccountNumber", "pan"],
+  ["cardExpiryDate", "expiry"],
+  ["cardCvv2Value", "cvv2"],
+  ["tavv", "tavv"],
+  ["addressVerificationResults", "billingAddress"],
+  ["addressVerificationResults.street", "billingAddress.street"],
+  ["addressVerificationResults.postalCode", "billingAddress.postalCode"],
+  ["cardHolderNameVerification", "cardholderName"],
+  ["cardHolderNameVerification.firstName", "cardholderName.first"],
+  ["cardHolderNameVerification.middleName", "cardholderName.middle"],
+  ["cardHolderNameVerification.lastName", "cardholderName.last"]
+])
 
 /** The domain field behind a wire member; members cardkit fills from configuration keep their wire path. */
-export const domainFieldOf = (wirePath: string): string => domainFields[wirePath] ?? wirePath
+export const domainFieldOf = (wirePath: string): string => domainFields.get(wirePath) ?? wirePath

@@ -1,48 +1,11 @@
-import {
-  type AddressResult,
-  AccountValidationResult,
-  type Cvv2Result,
-  type NameResult,
-  type RawCodes,
-  type TavvResult
-} from "@cardkit/domain"
+import { AccountValidationResult, type RawCodes } from "@cardkit/domain"
 import type { CardValidationResponse } from "../CardValidationResponse.js"
-
-/*
- * Visa's result codes in the domain's words. Letters cardkit does not know are tolerated (the
- * sandbox sends AVS `I`, which no table lists): they read as "not processed"/"unavailable" and
- * stay verbatim in `raw`.
- */
+import { VisaCodes } from "../VisaCodes.js"
 
 /**
- * Approved iff the VisaNet response code is `00` (approved) or `85` (no reason to decline): the two
- * answers issuers give a verification. `10` (partial approval) and `11` (V.I.P. approval) answer
- * an amount; a zero-amount verification that gets them has not been vouched for by the issuer,
- * so they count as not approved (the code stays in `actionCode` for callers that think otherwise).
+ * Visa's answer in the domain's words, every code read through `VisaCodes`. Public so the fake's
+ * tests can prove that what it sends reads back as what it meant.
  */
-export const isApproved = (actionCode: string): boolean => actionCode === "00" || actionCode === "85"
-
-const cvv2: Record<string, Cvv2Result> = { M: "match", N: "no_match" }
-
-// Visa's domestic letters plus its international ones (B, P: one part matched, the other not
-// verified; D, M: both matched; C, I: not verified).
-const address: Record<string, AddressResult> = {
-  Y: "match",
-  D: "match",
-  M: "match",
-  A: "street_only",
-  B: "street_only",
-  Z: "postal_code_only",
-  P: "postal_code_only",
-  N: "no_match"
-}
-
-// Account Name Inquiry match decisions.
-const name: Record<string, NameResult> = { "01": "match", "02": "partial_match", "03": "no_match" }
-
-// CAVV/TAVV results: 2 passed, 1 failed, anything else (0: not validated) not checked.
-const tavv: Record<string, TavvResult> = { "2": "valid", "1": "invalid" }
-
 export const toDomainResult = (response: CardValidationResponse): AccountValidationResult => {
   const nameMatchDecision = response.cardHolderNameVerificationResult?.nameMatchDecision
   const tavvCode = response.cardholderAuthenticationVerificationResults
@@ -59,17 +22,13 @@ export const toDomainResult = (response: CardValidationResponse): AccountValidat
   if (tavvCode !== undefined) raw.cardholderAuthenticationVerificationResults = tavvCode
   return AccountValidationResult.make(
     {
-      approved: isApproved(response.actionCode),
+      approved: VisaCodes.approves(response.actionCode),
       actionCode: response.actionCode,
-      cvv2: response.cvv2ResultCode === undefined ? "not_checked" : (cvv2[response.cvv2ResultCode] ?? "not_processed"),
-      address:
-        response.addressVerificationResults === undefined
-          ? "not_checked"
-          : (address[response.addressVerificationResults] ?? "unavailable"),
-      ...(response.cardHolderNameVerificationResult === undefined
-        ? {}
-        : { name: (nameMatchDecision === undefined ? undefined : name[nameMatchDecision]) ?? "not_checked" }),
-      ...(tavvCode === undefined ? {} : { tavv: tavv[tavvCode] ?? "not_checked" }),
+      cvv2: VisaCodes.cvv2(response.cvv2ResultCode),
+      address: VisaCodes.address(response.addressVerificationResults),
+      // A name check Visa answered without a decision still was asked for, so it is reported.
+      ...(response.cardHolderNameVerificationResult === undefined ? {} : { name: VisaCodes.name(nameMatchDecision) }),
+      ...(tavvCode === undefined ? {} : { tavv: VisaCodes.tavv(tavvCode) }),
       transactionId: response.transactionIdentifier,
       raw
     },
