@@ -8,7 +8,9 @@ import { CardValidationResponse } from "../src/CardValidationResponse.js"
 
 /*
  * The wire schemas against the vendored OpenAPI document: the same components with the same
- * members, types, required lists and length limits, and the same verdict on the spec's examples.
+ * members, types, required lists, length limits and patterns, and the same verdict on the spec's
+ * examples. Where a schema is deliberately stricter than the spec, `tightenings` says so, member
+ * by member; any other difference fails.
  */
 
 type Json = { [key: string]: unknown }
@@ -26,7 +28,8 @@ const samplePayload = operation["x-samplePayload"]
 const shape = (schema: Json, resolve: (ref: string) => Json): unknown => {
   if (typeof schema.$ref === "string") return shape(resolve(schema.$ref), resolve)
   const out: Json = { type: schema.type }
-  for (const key of ["minLength", "maxLength"] as const) if (schema[key] !== undefined) out[key] = schema[key]
+  for (const key of ["minLength", "maxLength", "pattern"] as const)
+    if (schema[key] !== undefined) out[key] = schema[key]
   if (schema.type === "object") {
     const properties = (schema.properties ?? {}) as Record<string, Json>
     out.required = [...((schema.required as Array<string> | undefined) ?? [])].sort()
@@ -43,6 +46,24 @@ const shape = (schema: Json, resolve: (ref: string) => Json): unknown => {
 const fromSpec = (name: string) =>
   shape(components[name]!, (ref) => components[ref.replace("#/components/schemas/", "")]!)
 
+/**
+ * The constraints a wire schema adds to the spec's, by component and member. Each must only refuse
+ * values that no real request carries: a PAN is ASCII digits, though the spec gives it a length alone.
+ */
+const tightenings: Record<string, Record<string, Json>> = {
+  CardValidationRequest: { primaryAccountNumber: { pattern: "^[0-9]{13,19}$" } }
+}
+
+/** The spec's component with the allowed tightenings applied: what the wire schema must equal. */
+const tightened = (name: string) => {
+  const expected = fromSpec(name) as Json
+  const properties = expected.properties as Record<string, Json>
+  for (const [member, added] of Object.entries(tightenings[name] ?? {})) {
+    properties[member] = { ...properties[member], ...added }
+  }
+  return expected
+}
+
 const fromEffect = (schema: Schema.Schema.Any) => {
   const json = JSONSchema.make(schema) as unknown as Json
   const defs = (json.$defs ?? {}) as Record<string, Json>
@@ -55,11 +76,11 @@ const specValidates = (component: string) => ajv.getSchema(`pav#/components/sche
 
 describe("wire schemas match the vendored spec", () => {
   it("CardValidationRequest, with every nested component, member for member", () => {
-    expect(fromEffect(CardValidationRequest)).toEqual(fromSpec("CardValidationRequest"))
+    expect(fromEffect(CardValidationRequest)).toEqual(tightened("CardValidationRequest"))
   })
 
   it("CardValidationResponse, with every nested component, member for member", () => {
-    expect(fromEffect(CardValidationResponse)).toEqual(fromSpec("CardValidationResponse"))
+    expect(fromEffect(CardValidationResponse)).toEqual(tightened("CardValidationResponse"))
   })
 
   it("names every component the spec defines", () => {
@@ -122,5 +143,15 @@ describe("wire schemas match the vendored spec", () => {
     const { acquiringBin: _, ...withoutBin } = valid
     expect(validate(withoutBin)).toBe(false)
     expect(Either.isLeft(Schema.decodeUnknownEither(CardValidationRequest)(withoutBin))).toBe(true)
+  })
+
+  it("refuses a PAN of digits other than ASCII, the one tightening, which the spec's length alone allows", () => {
+    const valid = examples["Account Validation Successful"]!.value as Json
+    const validate = specValidates("CardValidationRequest")
+    for (const pan of ["４９５７０３０４２０２１０４６２", "٤٩٥٧٠٣٠٤٢٠٢١٠٤٦٢", "4957 0304 2021 0462"]) {
+      const bad = { ...valid, primaryAccountNumber: pan }
+      expect(validate(bad), pan).toBe(true)
+      expect(Either.isLeft(Schema.decodeUnknownEither(CardValidationRequest)(bad)), pan).toBe(true)
+    }
   })
 })
