@@ -6,6 +6,7 @@ import {
   type IncorrectCvv,
   type InvalidRequest,
   invalidRequestFromParseError,
+  JsonBody,
   type ProviderUnavailable
 } from "@cardkit/domain"
 import {
@@ -30,6 +31,7 @@ import jsonc from "jsonc-parser"
 import forge from "node-forge"
 import { type CardRecord, type CardStatus, FakeIssuer } from "./FakeIssuer.js"
 import type { FakeOperation } from "./Faults.js"
+import { closingConnection, isJsonContentType, readBody, serveWire } from "./internal/wireHttp.js"
 import { layerServe, type WireServer, type WireServerOptions } from "./WireServer.js"
 
 /** A client the fake ledger knows: its API key, optionally its credential, and its signing keys. */
@@ -118,28 +120,26 @@ const jsonRpc = (id: RequestId, member: "result" | "error", value: unknown) =>
     contentType: "application/json"
   })
 
+const httpError = (status: number, code: string, message: string) =>
+  HttpServerResponse.unsafeJson({ id: null, error: { code, message } }, { status })
+
 /** Garbage that is not JSON-RPC at all gets a 4xx, still in the ledger's error shape. */
-const rejectHttp = (status: number, message: string) =>
-  HttpServerResponse.unsafeJson({ id: null, error: { code: LedgerErrorCodes.invalidRequest, message } }, { status })
+const rejectHttp = (status: number, message: string) => httpError(status, LedgerErrorCodes.invalidRequest, message)
 
-const statusForAction: Record<StatusAction, CardStatus> = {
-  ACTIVATE: "ACTIVATED",
-  UNLOCK: "ACTIVATED",
-  UNBLOCK: "ACTIVATED",
-  REISSUE: "ACTIVATED",
-  LOCK: "TEMPRORY_BLOCKED_BY_CLIENT",
-  BLOCK: "TEMPRORY_BLOCKED_BY_ADMIN",
-  "REPORT MISSING CARD": "LOST_STOLEN",
-  DEACTIVATE: "CLOSED",
-  CLOSE: "CLOSED"
-}
+/** The fake's own bug, whatever the request was: the ledger's internal error, with nothing of the request. */
+const internalError = () => httpError(500, LedgerErrorCodes.internal, "internal error")
 
-const operations: Partial<Record<TransactionType, FakeOperation>> = {
-  GET_CVV: "getCvv",
-  GET_CARD: "getCard",
-  VALIDATE_CVV: "validateCvv",
-  UPDATE_STATUS: "updateStatus"
-}
+const statusForAction: ReadonlyMap<StatusAction, CardStatus> = new Map([
+  ["ACTIVATE", "ACTIVATED"],
+  ["UNLOCK", "ACTIVATED"],
+  ["UNBLOCK", "ACTIVATED"],
+  ["REISSUE", "ACTIVATED"],
+  ["LOCK", "TEMPRORY_BLOCKED_BY_CLIENT"],
+  ["BLOCK", "TEMPRORY_BLOCKED_BY_ADMIN"],
+  ["REPORT MISSING CARD", "LOST_STOLEN"],
+  ["DEACTIVATE", "CLOSED"],
+  ["CLOSE", "CLOSED"]
+])
 
 const sameSecret = (a: string, b: string) => {
   const x = Buffer.from(a)
@@ -185,11 +185,39 @@ const decodeWith =
     })
 
 const decodeEnvelope = decodeWith(RequestEnvelope)
-const payloadDecoders = {
-  GET_CVV: decodeWith(GetCvvPayload, "params.payload"),
-  GET_CARD: decodeWith(GetCardPayload, "params.payload"),
-  VALIDATE_CVV: decodeWith(ValidateCvvPayload, "params.payload"),
-  UPDATE_STATUS: decodeWith(UpdateStatusPayload, "params.payload")
+
+type Payload = GetCvvPayload | GetCardPayload | ValidateCvvPayload | UpdateStatusPayload
+
+interface Transaction {
+  readonly operation: FakeOperation
+  readonly decode: (input: unknown) => Either.Either<Payload, LedgerFailure>
+}
+
+/**
+ * The transaction types the fake serves: the issuer operation each is, and its payload's decoder.
+ * A Map, keyed by what the client sent: an object literal would also answer to the names of
+ * Object.prototype's members (`valueOf`, `constructor`, `__proto__`).
+ */
+const transactions: ReadonlyMap<string, Transaction> = new Map<TransactionType, Transaction>([
+  ["GET_CVV", { operation: "getCvv", decode: decodeWith(GetCvvPayload, "params.payload") }],
+  ["GET_CARD", { operation: "getCard", decode: decodeWith(GetCardPayload, "params.payload") }],
+  ["VALIDATE_CVV", { operation: "validateCvv", decode: decodeWith(ValidateCvvPayload, "params.payload") }],
+  ["UPDATE_STATUS", { operation: "updateStatus", decode: decodeWith(UpdateStatusPayload, "params.payload") }]
+])
+
+/** The member `name` of a JSON object, only if the object has it itself. */
+const own = (value: object, name: string): unknown =>
+  Object.hasOwn(value, name) ? (value as Record<string, unknown>)[name] : undefined
+
+/**
+ * `params.payload` exactly as it arrived, for the signature check. Only for a body `JsonBody.parse`
+ * accepted: jsonc's tree builder recurses, and that parse has bounded the depth.
+ */
+const payloadBytesOf = (body: Uint8Array): string => {
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8")
+  const tree = jsonc.parseTree(text)
+  const node = tree === undefined ? undefined : jsonc.findNodeAtLocation(tree, ["params", "payload"])
+  return node === undefined ? "" : text.slice(node.offset, node.offset + node.length)
 }
 
 const issuerFailure = (error: CardNotFound | CardNotActive | IncorrectCvv | InvalidRequest | ProviderUnavailable) => {
@@ -225,7 +253,7 @@ export const makeLedgerApp = (options: FakeLedgerOptions = {}) =>
     const authenticate = (
       api: RequestEnvelope["params"]["api"],
       signatureHeader: string | undefined,
-      payloadBytes: string
+      body: Uint8Array
     ): LedgerFailure | undefined => {
       if (options.open === true) return undefined
       const client = clients.find((c) => sameSecret(c.apiKey, api.apiKey))
@@ -235,7 +263,8 @@ export const makeLedgerApp = (options: FakeLedgerOptions = {}) =>
       const keyId = api.keyId ?? header?.keyId
       const key = keyId === undefined ? undefined : client.publicKeys.get(keyId)
       if (key === undefined) return denied
-      return verifyPayloadSignature(key, payloadBytes, api.signature || header?.signature || "") ? undefined : denied
+      const signature = api.signature || header?.signature || ""
+      return verifyPayloadSignature(key, payloadBytesOf(body), signature) ? undefined : denied
     }
 
     const decryptCvv = (cvv: string, isEncrypt: boolean): Either.Either<string, LedgerFailure> => {
@@ -249,14 +278,9 @@ export const makeLedgerApp = (options: FakeLedgerOptions = {}) =>
       }
     }
 
-    const perform = (transactionType: keyof typeof payloadDecoders, payload: unknown) =>
+    /** What the operation of a decoded payload answers, before its ack. */
+    const perform = (p: Payload) =>
       Effect.gen(function* () {
-        const decode = payloadDecoders[transactionType] as (
-          input: unknown
-        ) => Either.Either<GetCvvPayload | GetCardPayload | ValidateCvvPayload | UpdateStatusPayload, LedgerFailure>
-        const decoded = decode(payload)
-        if (Either.isLeft(decoded)) return yield* Effect.fail(decoded.left)
-        const p = decoded.right
         const owned = Effect.filterOrFail(
           issuer.getCard(p.cardId),
           (card) => card.customerId === p.customerId && card.accountNumber === p.accountNumber,
@@ -282,7 +306,7 @@ export const makeLedgerApp = (options: FakeLedgerOptions = {}) =>
           }
           case "UPDATE_STATUS": {
             yield* owned
-            return { card: wireCard(yield* issuer.setStatus(p.cardId, statusForAction[p.action])) }
+            return { card: wireCard(yield* issuer.setStatus(p.cardId, statusForAction.get(p.action)!)) }
           }
         }
       }).pipe(Effect.mapError((error) => (error instanceof LedgerFailure ? error : issuerFailure(error))))
@@ -292,37 +316,36 @@ export const makeLedgerApp = (options: FakeLedgerOptions = {}) =>
       if (request.method !== "POST" && request.method !== "GET") {
         return rejectHttp(405, "method: use POST")
       }
-      const declared = Number(request.headers["content-length"] ?? 0)
-      if (declared > maxBodyBytes) return rejectHttp(413, `body: larger than ${maxBodyBytes} bytes`)
-      const body = yield* Effect.orElseSucceed(request.text, () => "")
-      if (Buffer.byteLength(body) > maxBodyBytes) return rejectHttp(413, `body: larger than ${maxBodyBytes} bytes`)
-      let json: unknown
-      try {
-        json = JSON.parse(body)
-      } catch {
-        return rejectHttp(400, "body: is not valid JSON")
+      if (!isJsonContentType(request.headers["content-type"])) {
+        return rejectHttp(415, "content-type: use application/json")
       }
+      const body = yield* Effect.either(readBody(request, maxBodyBytes))
+      if (Either.isLeft(body)) {
+        return body.left._tag === "BodyTooLarge"
+          ? closingConnection(rejectHttp(413, `body: larger than ${maxBodyBytes} bytes`))
+          : rejectHttp(400, "body: could not be read")
+      }
+      const parsed = JsonBody.parse(body.right)
+      if (Either.isLeft(parsed)) return rejectHttp(400, `body: ${parsed.left.reason}`)
+      const json = parsed.right
       if (typeof json !== "object" || json === null || Array.isArray(json)) {
         return rejectHttp(400, "body: is not a JSON-RPC request object")
       }
-      const rawId = (json as { id?: unknown }).id
+      const rawId = own(json, "id")
       const id: RequestId = typeof rawId === "string" || typeof rawId === "number" ? rawId : null
       const envelope = decodeEnvelope(json)
-      if (Either.isLeft(envelope)) return yield* jsonRpc(id, "error", envelope.left)
+      if (Either.isLeft(envelope)) return jsonRpc(id, "error", envelope.left)
       const { method, params } = envelope.right
-      if (method !== cardMethod) return yield* jsonRpc(id, "error", invalid("method", "is not a known method"))
+      if (method !== cardMethod) return jsonRpc(id, "error", invalid("method", "is not a known method"))
       const transactionType = params.payload.transactionType
-      if (!(transactionType in payloadDecoders)) {
-        return yield* jsonRpc(id, "error", invalid("params.payload.transactionType", "is not supported"))
+      const transaction = transactions.get(transactionType)
+      if (transaction === undefined) {
+        return jsonRpc(id, "error", invalid("params.payload.transactionType", "is not supported"))
       }
-      const tree = jsonc.parseTree(body)
-      const node = tree === undefined ? undefined : jsonc.findNodeAtLocation(tree, ["params", "payload"])
-      const payloadBytes = node === undefined ? "" : body.slice(node.offset, node.offset + node.length)
-      const refused = authenticate(params.api, request.headers.signature, payloadBytes)
-      if (refused !== undefined) return yield* jsonRpc(id, "error", refused)
+      const refused = authenticate(params.api, request.headers.signature, body.right)
+      if (refused !== undefined) return jsonRpc(id, "error", refused)
 
-      const type = transactionType as keyof typeof payloadDecoders
-      const fault = yield* issuer.nextFault(operations[type]!)
+      const fault = yield* issuer.nextFault(transaction.operation)
       if (Option.isSome(fault)) {
         switch (fault.value._tag) {
           case "Latency":
@@ -342,21 +365,23 @@ export const makeLedgerApp = (options: FakeLedgerOptions = {}) =>
         }
       }
 
-      const payload: unknown = JSON.parse(payloadBytes)
-      const outcome = yield* Effect.either(perform(type, payload))
-      if (Either.isLeft(outcome)) return yield* jsonRpc(id, "error", outcome.left)
-      const reference = (payload as { reference?: unknown }).reference
+      // The envelope decoded, so `params` is an object of the body's own.
+      const payload = transaction.decode(own(own(json, "params") as object, "payload"))
+      if (Either.isLeft(payload)) return jsonRpc(id, "error", payload.left)
+      const outcome = yield* Effect.either(perform(payload.right))
+      if (Either.isLeft(outcome)) return jsonRpc(id, "error", outcome.left)
+      const reference = payload.right.reference
       const now = yield* Clock.currentTimeMillis
       const ack = {
         type: `${transactionType}_ACK`,
-        reference: `REF${typeof reference === "string" ? reference : now}`,
+        reference: `REF${reference ?? now}`,
         dateCreated: Math.floor(now / 1000),
-        ...(typeof reference === "string" ? { originalReference: reference } : {})
+        ...(reference === undefined ? {} : { originalReference: reference })
       }
-      return yield* jsonRpc(id, "result", { ...outcome.right, api: ack })
+      return jsonRpc(id, "result", { ...outcome.right, api: ack })
     })
 
-    return handle
+    return serveWire(internalError)(handle)
   })
 
 /** The fake ledger: `FakeLedgerServer.app` to mount, `FakeLedgerServer.layer` to serve it alone. */

@@ -1,4 +1,4 @@
-import { invalidRequestFromParseError } from "@cardkit/domain"
+import { invalidRequestFromParseError, JsonBody } from "@cardkit/domain"
 import { type HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import type { ServeError } from "@effect/platform/HttpServerError"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
@@ -12,13 +12,13 @@ import {
   type MleError,
   mleDecrypt,
   mleEncrypt,
-  type VisaErrorBody,
-  visaErrorBody
+  type VisaErrorBody
 } from "@cardkit/visa-pav"
 import { Effect, Either, Layer, Option, type Redacted, Schema } from "effect"
 import { FakeIssuer } from "./FakeIssuer.js"
 import type { Fault } from "./Faults.js"
 import { toIssuerRequest, toWireResponse, visaErrors } from "./internal/visaWire.js"
+import { closingConnection, isJsonContentType, readBody, serveWire } from "./internal/wireHttp.js"
 import { layerServe, type WireServer, type WireServerOptions } from "./WireServer.js"
 
 export interface FakeVisaOptions {
@@ -35,29 +35,23 @@ export interface FakeVisaOptions {
     readonly required?: boolean
     readonly encryption?: MleEncryption
   }
+  /** Larger bodies are refused with HTTP 413 in Visa's format; 64 KiB by default. */
+  readonly maxBodyBytes?: number
 }
 
 export interface FakeVisaServerOptions extends FakeVisaOptions, WireServerOptions {}
 
 const decodeRequest = Schema.decodeUnknownEither(CardValidationRequest, { errors: "first" })
 
-const parseJson = (text: string): Option.Option<unknown> => {
-  try {
-    return Option.some(JSON.parse(text))
-  } catch {
-    return Option.none()
-  }
-}
-
 const visa = ([status, body]: readonly [number, VisaErrorBody]) => HttpServerResponse.unsafeJson(body, { status })
 
-const isJson = (contentType: string | undefined) =>
-  contentType !== undefined && /^application\/json\s*(;|$)/i.test(contentType)
+const internalError = () => visa(visaErrors.internal())
 
 /** The handler of `POST /pav/v1/cardvalidation`, answering from the `FakeIssuer` in context. */
 const app = (options: FakeVisaOptions = {}): Effect.Effect<HttpApp.Default, MleError, FakeIssuer> =>
   Effect.gen(function* () {
     const issuer = yield* FakeIssuer
+    const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024
     const mle =
       options.mle === undefined
         ? undefined
@@ -117,24 +111,30 @@ const app = (options: FakeVisaOptions = {}): Effect.Effect<HttpApp.Default, MleE
         if (given === undefined) return visa(visaErrors.credentialMissing())
         if (given !== authorization) return visa(visaErrors.credentialWrong())
       }
-      if (!isJson(request.headers["content-type"])) return visa(visaErrors.mediaType())
-      let json = parseJson(yield* request.text)
-      if (Option.isNone(json)) return visa(visaErrors.notJson())
+      if (!isJsonContentType(request.headers["content-type"])) return visa(visaErrors.mediaType())
+      const body = yield* Effect.either(readBody(request, maxBodyBytes))
+      if (Either.isLeft(body)) {
+        return body.left._tag === "BodyTooLarge"
+          ? closingConnection(visa(visaErrors.tooLarge(maxBodyBytes)))
+          : visa(visaErrors.body("could not be read"))
+      }
+      let json = JsonBody.parse(body.right)
+      if (Either.isLeft(json)) return visa(visaErrors.body(json.left.reason))
       let encrypted = false
       if (mle !== undefined) {
-        if (isMleBody(json.value)) {
+        if (isMleBody(json.right)) {
           if (request.headers.keyid !== mle.keyId)
             return visa(visaErrors.mle("The keyId header does not name an MLE key"))
-          const opened = yield* Effect.either(mleDecrypt(json.value.encData, mle.privateKey))
+          const opened = yield* Effect.either(mleDecrypt(json.right.encData, mle.privateKey))
           if (Either.isLeft(opened)) return visa(visaErrors.mle("encData cannot be decrypted with the MLE key"))
-          json = parseJson(opened.right.plaintext)
-          if (Option.isNone(json)) return visa(visaErrors.notJson())
+          json = JsonBody.parse(opened.right.plaintext)
+          if (Either.isLeft(json)) return visa(visaErrors.body(json.left.reason))
           encrypted = true
         } else if (mle.required) {
           return visa(visaErrors.mle("Message Level Encryption is required: send encData"))
         }
       }
-      const wire = decodeRequest(json.value)
+      const wire = decodeRequest(json.right)
       if (Either.isLeft(wire)) {
         const problem = invalidRequestFromParseError(wire.left)
         return visa(visaErrors.invalidField(problem.field, problem.reason))
@@ -142,23 +142,16 @@ const app = (options: FakeVisaOptions = {}): Effect.Effect<HttpApp.Default, MleE
       const issuerRequest = toIssuerRequest(wire.right)
       if (issuerRequest === undefined) return visa(visaErrors.expiry())
       const result = yield* issuer.validateAccount(issuerRequest)
-      const body = toWireResponse(result)
+      const answer = toWireResponse(result)
       const fault = yield* issuer.nextFault("validateAccount")
       if (Option.isSome(fault)) {
-        const shown = yield* faulty(fault.value, request, JSON.stringify(body))
+        const shown = yield* faulty(fault.value, request, JSON.stringify(answer))
         if (shown !== undefined) return shown
       }
-      return yield* ok(body, encrypted)
+      return yield* ok(answer, encrypted)
     })
 
-    return handle.pipe(
-      // A body that cannot be read is the client's problem; anything else is the fake's own bug,
-      // answered Visa-style without details.
-      Effect.catchTag("RequestError", () => Effect.succeed(visa(visaErrors.notJson()))),
-      Effect.catchAllCause(() =>
-        Effect.succeed(HttpServerResponse.unsafeJson(visaErrorBody(500, "9999", "Internal error"), { status: 500 }))
-      )
-    )
+    return serveWire(internalError)(handle)
   })
 
 /**

@@ -5,6 +5,7 @@ import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { RouteNotFound, type ServeError } from "@effect/platform/HttpServerError"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Context, Effect, Layer, type Scope } from "effect"
+import { serveWire } from "./internal/wireHttp.js"
 
 export interface WireServerTls {
   /** Server certificate chain, PEM. */
@@ -71,21 +72,27 @@ export const layerServe = <E, R>(
 
 const formatHost = (host: string) => (host.includes(":") ? `[${host}]` : host)
 
+const jsonError = (status: number, code: string, message: string) =>
+  HttpServerResponse.unsafeJson({ error: { code, message } }, { status })
+
 /**
  * One app out of several, each mounted at the exact paths it serves (every method): how one port
  * serves the ledger's `/cardv2` and Visa's `/pav/v1/cardvalidation` together. Other paths get a
- * plain JSON 404.
+ * plain JSON 404. Each request gets its id and its log line here, once, as in each fake alone; a
+ * wire fake mounted here still answers its own failures in its own protocol's shape, and only what
+ * another app lets escape gets the plain JSON 500.
  */
 export const combine = <E, R>(
   routes: ReadonlyArray<readonly [path: `/${string}`, app: HttpApp.Default<E, R>]>
-): HttpApp.Default<E, R> => {
+): HttpApp.Default<never, R | HttpServerRequest.HttpServerRequest> => {
   const router = routes.reduce<HttpRouter.HttpRouter<E, R>>(
     (router, [path, app]) => HttpRouter.all(router, path, app),
     HttpRouter.empty
   )
-  return Effect.catchIf(
+  const routed = Effect.catchIf(
     router,
     (error): error is RouteNotFound => error instanceof RouteNotFound,
-    () => HttpServerResponse.unsafeJson({ error: { code: "NOT_FOUND", message: "no such path" } }, { status: 404 })
+    () => jsonError(404, "NOT_FOUND", "no such path")
   )
+  return serveWire(() => jsonError(500, "INTERNAL", "internal error"))(routed)
 }

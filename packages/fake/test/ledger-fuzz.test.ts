@@ -1,91 +1,114 @@
 import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
-import { fc } from "@fast-check/vitest"
+import { loadPrivateKey, signPayload } from "@cardkit/ledger"
 import { expect, layer } from "@effect/vitest"
-import { Effect, Layer } from "effect"
-import { request } from "undici"
-import { FakeIssuer, FakeLedgerServer, WireServer } from "../src/index.js"
+import { fc } from "@fast-check/vitest"
+import { Context, Effect, Layer } from "effect"
+import { hostileBody, type JsonValue, mutatedDocument } from "../src/arbitraries.js"
+import { FakeIssuer, FakeLedgerServer, type FakeLedgerOptions, makeDevLedgerClient, WireServer } from "../src/index.js"
+import { prototypeNameAt, send } from "./support/wire.js"
 
 /*
- * Property: whatever arrives at /cardv2 — random JSON, random bytes, or the document's request with
- * a field removed or replaced — the fake ledger answers (no 5xx, no dropped connection), every
- * validation refusal names the field, and it still serves the document's request afterwards.
- * `FUZZ_RUNS` raises the count (`pnpm fuzz` runs 10,000).
+ * Property: whatever arrives at /cardv2 — a request of every transaction type with one member
+ * made hostile (prototype names where the fake dispatches, deep nesting, duplicates, surrogates,
+ * extreme numbers), hostile JSON of any shape, nesting up to the body limit, a BOM, bytes that are
+ * not UTF-8 — the fake ledger answers (no 5xx, no dropped connection) in its JSON-RPC shape, every
+ * validation refusal names the field, and it still serves the document's request afterwards. Both
+ * an open ledger and one that checks signatures (which reads the payload's exact bytes) are hit.
+ * The seed is the suite's (vitest.setup.ts); `FUZZ_RUNS` raises the count (`pnpm fuzz`).
  */
 const runs = Number(process.env.FUZZ_RUNS ?? 500)
+const maxBodyBytes = 64 * 1024
 
-const documentRequest: unknown = JSON.parse(
+const documentRequest = JSON.parse(
   readFileSync(createRequire(import.meta.url).resolve("@cardkit/ledger/fixtures/get-cvv.request.json"), "utf8")
-)
+) as { params: { payload: Record<string, JsonValue>; api: Record<string, JsonValue> } } & Record<string, JsonValue>
 
-type Json = null | boolean | number | string | Array<Json> | { [key: string]: Json }
+const dev = makeDevLedgerClient()
+const devKey = loadPrivateKey(dev.privateKeyPem)
 
-const paths = (value: Json, prefix: Array<string> = []): Array<Array<string>> =>
-  value !== null && typeof value === "object" && !Array.isArray(value)
-    ? Object.entries(value).flatMap(([key, child]) => [[...prefix, key], ...paths(child, [...prefix, key])])
-    : []
-
-const allPaths = paths(documentRequest as Json)
-
-const mutate = (path: Array<string>, replacement: Json | undefined): string => {
-  const copy = structuredClone(documentRequest) as { [key: string]: Json }
-  let node: { [key: string]: Json } = copy
-  for (const key of path.slice(0, -1)) node = node[key] as { [key: string]: Json }
-  const last = path[path.length - 1]!
-  if (replacement === undefined) delete node[last]
-  else node[last] = replacement
-  return JSON.stringify(copy)
-}
-
-const bodies = fc.oneof(
-  { weight: 2, arbitrary: fc.json() },
-  { weight: 1, arbitrary: fc.string({ unit: "binary" }) },
-  {
-    weight: 3,
-    arbitrary: fc
-      .tuple(fc.constantFrom(...allPaths), fc.option(fc.jsonValue() as fc.Arbitrary<Json>, { nil: undefined }))
-      .map(([path, replacement]) => mutate(path, replacement))
+/** A request of the document's shape for `payload`, signed as `dev` when `signed`. */
+const requestFor = (payload: Record<string, JsonValue>, signed: boolean): JsonValue => ({
+  ...documentRequest,
+  params: {
+    payload,
+    api: signed
+      ? {
+          credential: dev.credential,
+          signature: signPayload(devKey, JSON.stringify(payload)),
+          apiKey: dev.apiKey,
+          keyId: dev.keyId
+        }
+      : documentRequest.params.api
   }
-)
+})
 
-const send = async (url: string, body: string) => {
-  const response = await request(`${url}/cardv2`, {
-    method: "POST",
-    body,
-    headers: { "content-type": "application/json" }
-  })
-  return { status: response.statusCode, text: await response.body.text() }
-}
+/** Every string the fake ledger looks up by what the client sent. */
+const dispatched = [
+  ["method"],
+  ["id"],
+  ["params", "payload", "transactionType"],
+  ["params", "payload", "channel"],
+  ["params", "payload", "action"],
+  ["params", "api", "keyId"]
+]
 
-layer(FakeLedgerServer.layer({ open: true }).pipe(Layer.provideMerge(FakeIssuer.layer)), { excludeTestServices: true })(
-  "fuzzing the fake ledger",
-  (it) => {
-    it.effect(
-      `${runs} random and mutated requests: always an answer, never a 5xx, refusals name the field`,
-      () =>
-        Effect.gen(function* () {
-          const { url } = yield* WireServer
-          yield* Effect.promise(() =>
-            fc.assert(
-              fc.asyncProperty(bodies, async (body) => {
-                const { status, text } = await send(url, body)
-                expect(status).toBeLessThan(500)
-                const answer = JSON.parse(text)
-                if (answer.error !== undefined) {
-                  expect(typeof answer.error.code).toBe("string")
-                  if (answer.error.code === "1000") expect(answer.error.message).toMatch(/^[A-Za-z]+(\.[A-Za-z]+)*: \S/)
-                } else {
-                  expect(status).toBe(200)
-                  expect(answer.result.api.type).toMatch(/_ACK$/)
-                }
-              }),
-              { numRuns: runs }
-            )
+/**
+ * Bodies for a server whose well-formed request is `document`: the shared hostile bodies, one
+ * member nested as deep as the body limit allows, and a prototype name where the fake dispatches.
+ */
+const bodiesFor = (document: JsonValue) =>
+  fc.oneof(
+    { weight: 4, arbitrary: hostileBody(document, { maxBytes: maxBodyBytes }) },
+    { weight: 1, arbitrary: mutatedDocument(document, { maxDepth: maxBodyBytes / 8 }) },
+    { weight: 1, arbitrary: prototypeNameAt(document, dispatched) }
+  )
+
+const serve = (options: FakeLedgerOptions) =>
+  Effect.map(Layer.build(FakeLedgerServer.layer(options)), (context) => Context.get(context, WireServer).url)
+
+layer(FakeIssuer.layer, { excludeTestServices: true })("fuzzing the fake ledger", (it) => {
+  it.scoped(
+    `${runs} hostile requests: always an answer, never a 5xx, refusals name the field`,
+    () =>
+      Effect.gen(function* () {
+        const open = yield* serve({ open: true })
+        const signed = yield* serve({ clients: [dev.registration] })
+        // Its own card, so that an UPDATE_STATUS the fuzz lets through never locks the document's.
+        const card = yield* (yield* FakeIssuer).issueCard()
+        const own = { customerId: card.customerId, accountNumber: card.accountNumber, cardId: card.cardId }
+        const base = documentRequest.params.payload
+        const payloads: Array<Record<string, JsonValue>> = [
+          base,
+          { ...base, transactionType: "GET_CARD" },
+          { ...base, ...own, transactionType: "VALIDATE_CVV", cvv: "123", isEncrypt: false },
+          { ...base, ...own, transactionType: "UPDATE_STATUS", action: "LOCK" }
+        ]
+        const targets = payloads.flatMap((payload) => [
+          bodiesFor(requestFor(payload, false)).map((body) => ({ url: open, body })),
+          bodiesFor(requestFor(payload, true)).map((body) => ({ url: signed, body }))
+        ])
+        yield* Effect.promise(() =>
+          fc.assert(
+            fc.asyncProperty(fc.oneof(...targets), async ({ url, body }) => {
+              const { status, json, headers } = await send(`${url}/cardv2`, { body })
+              expect(status).toBeLessThan(500)
+              expect(headers["x-request-id"]).toMatch(/^[a-z]{20}$/)
+              expect(json).toBeTypeOf("object")
+              if (json.error !== undefined) {
+                expect(typeof json.error.code).toBe("string")
+                if (json.error.code === "1000") expect(json.error.message).toMatch(/^[A-Za-z-]+(\.[A-Za-z]+)*: \S/)
+              } else {
+                expect(status).toBe(200)
+                expect(json.result.api.type).toMatch(/_ACK$/)
+              }
+            }),
+            { numRuns: runs }
           )
-          const after = yield* Effect.promise(() => send(url, JSON.stringify(documentRequest)))
-          expect(JSON.parse(after.text).result.card.cvv).toBe("679")
-        }),
-      120_000
-    )
-  }
-)
+        )
+        const after = yield* Effect.promise(() => send(`${open}/cardv2`, { body: JSON.stringify(documentRequest) }))
+        expect(after.json.result.card.cvv).toBe("679")
+      }),
+    120_000
+  )
+})

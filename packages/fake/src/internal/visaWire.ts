@@ -14,15 +14,23 @@ import { visaErrorBody } from "@cardkit/visa-pav"
 /*
  * Visa's error answers as the fake gives them. Public captures document `3001` (expiry invalid or
  * expired), `9125` (credential not present) and `9159` (credential validation failed); Visa
- * publishes no code for a body that breaks the schema, for an unsupported media type or for MLE
- * problems, so the fake uses codes of its own for those (`9100`–`9199` style, never `5xxx`).
+ * publishes no code for a body that breaks the schema, for one too large, for an unsupported
+ * media type or for MLE problems, so the fake uses codes of its own for those (`9100`–`9199` style, never `5xxx`).
  */
 export const visaErrors = {
   invalidField: (field: string, reason: string): [number, VisaErrorBody] => [
     400,
     visaErrorBody(400, "9101", `Invalid input for field ${field}: ${reason}`, field)
   ],
-  notJson: (): [number, VisaErrorBody] => [400, visaErrorBody(400, "9102", "The request body is not valid JSON")],
+  /** A body that is not plain JSON (see `JsonBody.parse`), or could not be read. */
+  body: (reason: string): [number, VisaErrorBody] => [
+    400,
+    visaErrorBody(400, "9102", `The request body ${reason}`, "body")
+  ],
+  tooLarge: (maxBytes: number): [number, VisaErrorBody] => [
+    413,
+    visaErrorBody(413, "9107", `Request entity too large: send at most ${maxBytes} bytes`, "body")
+  ],
   expiry: (): [number, VisaErrorBody] => [
     400,
     visaErrorBody(400, "3001", "Expiration date invalid or expired: cardExpiryDate must be YYYY-MM", "cardExpiryDate")
@@ -39,7 +47,9 @@ export const visaErrors = {
   credentialWrong: (): [number, VisaErrorBody] => [401, visaErrorBody(401, "9159", "Token validation failed")],
   notFound: (): [number, VisaErrorBody] => [404, visaErrorBody(404, "9105", "Resource not found")],
   method: (): [number, VisaErrorBody] => [405, visaErrorBody(405, "9106", "Method not allowed: use POST")],
-  unavailable: (): [number, VisaErrorBody] => [503, visaErrorBody(503, "9999", "Service temporarily unavailable")]
+  unavailable: (): [number, VisaErrorBody] => [503, visaErrorBody(503, "9999", "Service temporarily unavailable")],
+  /** The fake's own bug, whatever the request was: nothing of the request in it. */
+  internal: (): [number, VisaErrorBody] => [500, visaErrorBody(500, "9999", "Internal error")]
 } as const
 
 const yyyyMm = /^\d{4}-(0[1-9]|1[0-2])$/

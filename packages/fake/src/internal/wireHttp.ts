@@ -1,0 +1,160 @@
+import { randomBytes } from "node:crypto"
+import type { HttpApp } from "@effect/platform"
+import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import { Cause, Data, Effect, FiberRef, Predicate } from "effect"
+
+/*
+ * What every wire fake does around its protocol: read a body within a limit, give each request an
+ * id, log it, and answer whatever escapes the handler in the protocol's own shape instead of the
+ * platform's empty 500.
+ */
+
+/** The body is over the limit: declared so, or grown so while it streamed in. */
+export class BodyTooLarge extends Data.TaggedError("BodyTooLarge")<{ readonly maxBytes: number }> {}
+
+/** The connection broke (or errored) before the body had arrived. */
+export class BodyUnreadable extends Data.TaggedError("BodyUnreadable") {}
+
+/**
+ * The body's bytes, at most `maxBytes` of them. A declared Content-Length over the limit is refused
+ * before anything is read; a body streamed without one stops being kept once it passes the limit.
+ * Bytes, not text: decoding to text first would turn bytes that are not UTF-8 into replacement
+ * characters, and then the body could no longer be refused for them.
+ */
+export const readBody = (
+  request: HttpServerRequest.HttpServerRequest,
+  maxBytes: number
+): Effect.Effect<Uint8Array, BodyTooLarge | BodyUnreadable> => {
+  if (Number(request.headers["content-length"] ?? 0) > maxBytes) return Effect.fail(new BodyTooLarge({ maxBytes }))
+  return Effect.async((resume) => {
+    const source = NodeHttpServerRequest.toIncomingMessage(request)
+    const chunks: Array<Buffer> = []
+    let size = 0
+    const stop = () => {
+      source.off("data", onData)
+      source.off("end", onEnd)
+      source.off("error", onError)
+    }
+    function onData(chunk: Buffer) {
+      size += chunk.length
+      if (size > maxBytes) {
+        stop()
+        // Whatever else arrives is discarded, not kept, until `tooLarge`'s answer closes the connection.
+        source.resume()
+        resume(Effect.fail(new BodyTooLarge({ maxBytes })))
+        return
+      }
+      chunks.push(chunk)
+    }
+    function onEnd() {
+      stop()
+      resume(Effect.succeed(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
+    }
+    function onError() {
+      stop()
+      resume(Effect.fail(new BodyUnreadable()))
+    }
+    source.on("data", onData)
+    source.on("end", onEnd)
+    source.on("error", onError)
+    return Effect.sync(stop)
+  })
+}
+
+/**
+ * A refusal of an oversized body. The connection is closed after it, so a client still streaming
+ * the rest of the body is cut off instead of being read to its end.
+ */
+export const closingConnection = HttpServerResponse.setHeader("connection", "close")
+
+/** `application/json`, with or without parameters (`; charset=utf-8`). */
+export const isJsonContentType = (contentType: string | undefined): boolean =>
+  contentType !== undefined && /^application\/json\s*(;|$)/i.test(contentType)
+
+/** The header a client may name its request by; the fakes answer with it whether it came or not. */
+const requestIdHeader = "x-request-id"
+
+// Token characters only, so an id cannot break a log line; never a PAN-length run of digits, so an
+// id a client made of card data is not written to the logs.
+const wellFormedId = /^[A-Za-z0-9._:-]{1,128}$/
+const panLike = /\d{12,}/
+
+const idAlphabet = "abcdefghijklmnopqrstuvwxyz"
+
+/**
+ * A fresh id of letters alone: logs are searched for card data by its digit runs (a CVV is three
+ * digits), and an id should never look like any.
+ */
+const makeRequestId = (): string => Array.from(randomBytes(20), (byte) => idAlphabet[byte % 26]).join("")
+
+/** The request's id: a well-formed incoming `x-request-id`, else a new one. */
+const requestIdOf = (request: HttpServerRequest.HttpServerRequest): string => {
+  const given = request.headers[requestIdHeader]
+  return given !== undefined && wellFormedId.test(given) && !panLike.test(given) ? given : makeRequestId()
+}
+
+/** Set while a request is inside a `serveWire` app, so that an app nested in another keeps one id and one log line. */
+const currentRequestId = FiberRef.unsafeMake<string | undefined>(undefined)
+
+/** Card data is digits: a run long enough to be a CVV is cut out of what is logged. */
+const withoutDigitRuns = (text: string) => text.replace(/\d{3,}/g, "…")
+
+/**
+ * An error as it may be logged: its name, and its message with what a message may have copied from
+ * the request cut out (parsers quote their input).
+ */
+const describeFailure = (cause: Cause.Cause<unknown>): string => {
+  const error = Cause.squash(cause)
+  if (!(error instanceof Error)) return `a thrown ${error === null ? "null" : typeof error}`
+  const name = Predicate.hasProperty(error, "_tag") && typeof error._tag === "string" ? error._tag : error.name
+  const message = withoutDigitRuns(
+    error.message
+      .split("\n", 1)[0]!
+      .slice(0, 200)
+      .replace(/"[^"]*"?|'[^']*'?|`[^`]*`?/g, "…")
+  )
+  return message === "" ? name : `${name}: ${message}`
+}
+
+/**
+ * The last resort: anything the handler fails or dies with (never an interruption, which is a
+ * dropped connection or an injected reset) is logged at Error and answered with `internalError`.
+ */
+const lastResort = <E, R>(
+  app: HttpApp.Default<E, R>,
+  internalError: () => HttpServerResponse.HttpServerResponse
+): HttpApp.Default<never, R> =>
+  Effect.catchAllCause(app, (cause) =>
+    Cause.isInterruptedOnly(cause)
+      ? Effect.failCause(cause as Cause.Cause<never>)
+      : Effect.as(Effect.logError(`unexpected failure: ${describeFailure(cause)}`), internalError())
+  )
+
+/**
+ * `app` as a wire fake serves it: each request gets an id (echoed from `x-request-id` when
+ * well-formed, else made) that every log line of the request is annotated with and that the
+ * answer carries back as `x-request-id`; each request is logged at Debug (method, path, status,
+ * time: never the query, a header or the body); a failure or defect is logged at Error and
+ * answered with `internalError`, the protocol's own shape. Nested in another `serveWire` app (a
+ * fake mounted in `combine`), only the last resort applies: the outer one has the id and the log.
+ */
+export const serveWire =
+  (internalError: () => HttpServerResponse.HttpServerResponse) =>
+  <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<never, R | HttpServerRequest.HttpServerRequest> =>
+    Effect.flatMap(FiberRef.get(currentRequestId), (outer) => {
+      if (outer !== undefined) return lastResort(app, internalError)
+      return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+        const id = requestIdOf(request)
+        // An unknown path is the client's text too, logged (without its query) as a message would be.
+        const line = `${request.method} ${withoutDigitRuns(request.url.split("?", 1)[0]!.slice(0, 200))}`
+        return lastResort(app, internalError).pipe(
+          Effect.tap((response) => Effect.logDebug(`${line} ${response.status}`)),
+          Effect.onInterrupt(() => Effect.logDebug(`${line} interrupted`)),
+          Effect.map(HttpServerResponse.setHeader(requestIdHeader, id)),
+          Effect.withLogSpan("request"),
+          Effect.annotateLogs("requestId", id),
+          Effect.locally(currentRequestId, id)
+        )
+      })
+    })

@@ -1,0 +1,104 @@
+import { Readable } from "node:stream"
+import { Cause, Effect, HashMap, Layer, List, Logger, LogLevel } from "effect"
+import fc from "fast-check"
+import { request } from "undici"
+import { prototypeNames } from "../../src/arbitraries.js"
+
+export interface Answer {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+  readonly text: string
+  /** The body as JSON (untyped, as `JSON.parse` gives it), `undefined` when it is not JSON. */
+  readonly json: ReturnType<typeof JSON.parse>
+}
+
+export interface Sent {
+  readonly method?: "GET" | "POST" | "PUT"
+  readonly body?: string | Uint8Array | AsyncIterable<Uint8Array>
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+const parsed = (text: string): ReturnType<typeof JSON.parse> => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/** One request over undici, as any client sends it (JSON unless `headers` say otherwise). */
+export const send = async (url: string, sent: Sent = {}): Promise<Answer> => {
+  const response = await request(url, {
+    method: sent.method ?? "POST",
+    ...(sent.body === undefined
+      ? {}
+      : {
+          body: typeof sent.body === "string" || sent.body instanceof Uint8Array ? sent.body : Readable.from(sent.body)
+        }),
+    headers: { "content-type": "application/json", ...sent.headers }
+  })
+  const text = await response.body.text()
+  return { status: response.statusCode, headers: response.headers, text, json: parsed(text) }
+}
+
+export const sendEffect = (url: string, sent?: Sent) => Effect.promise(() => send(url, sent))
+
+export interface LogLine {
+  readonly level: string
+  readonly message: string
+  readonly annotations: Readonly<Record<string, unknown>>
+  readonly spans: ReadonlyArray<string>
+  readonly cause: string
+}
+
+/** Every log line of whatever the layer is provided to, at every level, kept in `lines`. */
+export const captureLogs = () => {
+  const lines: Array<LogLine> = []
+  const layer = Layer.merge(
+    Logger.replace(
+      Logger.defaultLogger,
+      Logger.make(({ logLevel, message, annotations, spans, cause }) => {
+        lines.push({
+          level: logLevel.label,
+          message: (Array.isArray(message) ? message : [message]).map(String).join(" "),
+          annotations: Object.fromEntries(HashMap.toEntries(annotations)),
+          spans: List.toArray(spans).map((span) => span.label),
+          cause: Cause.isEmpty(cause) ? "" : Cause.pretty(cause)
+        })
+      })
+    ),
+    Logger.minimumLogLevel(LogLevel.All)
+  )
+  return { layer, lines }
+}
+
+type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
+
+const withValueAt = (document: Json, path: ReadonlyArray<string>, value: Json): Json => {
+  if (path.length === 0) return value
+  const [head, ...rest] = path
+  const object = (document !== null && typeof document === "object" && !Array.isArray(document) ? document : {}) as {
+    readonly [key: string]: Json
+  }
+  return { ...object, [head!]: withValueAt(object[head!] ?? null, rest, value) }
+}
+
+/**
+ * `document` as JSON text with the member at one of `paths` set to a prototype member's name:
+ * the strings a server dispatches on, each given every name far more often than a generator of
+ * arbitrary mutations would.
+ */
+export const prototypeNameAt = (document: Json, paths: ReadonlyArray<ReadonlyArray<string>>): fc.Arbitrary<string> =>
+  fc
+    .tuple(fc.constantFrom(...paths), fc.constantFrom(...prototypeNames))
+    .map(([path, name]) => JSON.stringify(withValueAt(document, path, name)))
+
+/** The path of every member of `document` that holds no object. */
+export const leafPaths = (document: Json, prefix: ReadonlyArray<string> = []): Array<ReadonlyArray<string>> =>
+  document !== null && typeof document === "object" && !Array.isArray(document)
+    ? Object.entries(document as { readonly [key: string]: Json }).flatMap(([key, child]) =>
+        leafPaths(child, [...prefix, key])
+      )
+    : prefix.length === 0
+      ? []
+      : [prefix]
