@@ -195,23 +195,48 @@ export const mutatedDocument = (document: JsonValue, options: MutatedDocumentOpt
       )
 }
 
+/** The path of every member of `document` that holds no object: the strings a server may dispatch on. */
+export const leafPaths = (document: JsonValue, prefix: ReadonlyArray<string> = []): Array<ReadonlyArray<string>> =>
+  isObject(document)
+    ? Object.entries(document).flatMap(([key, child]) => leafPaths(child, [...prefix, key]))
+    : prefix.length === 0
+      ? []
+      : [prefix]
+
+/**
+ * `document` as JSON text with the member at one of `paths` set to a prototype member's name: each
+ * string a server dispatches on gets every name far more often than arbitrary mutations give it.
+ */
+export const prototypeNameAt = (
+  document: JsonValue,
+  paths: ReadonlyArray<ReadonlyArray<string>>
+): fc.Arbitrary<string> =>
+  fc
+    .tuple(fc.constantFrom(...paths), fc.constantFrom(...prototypeNames))
+    .map(([path, name]) => write(document, path, { _tag: "Replace", text: quoted(name) }))
+
 export interface HostileBodyOptions {
   /** The server's body limit: nesting goes up to it, and a little past it. */
   readonly maxBytes: number
+  /** Members the server dispatches on or reads names from (every leaf by default). */
+  readonly dispatchPaths?: ReadonlyArray<ReadonlyArray<string>>
 }
 
 const utf8 = new TextEncoder()
 
 /**
- * A request body for a server whose well-formed request is `document`: mutations of it (mostly),
- * hostile JSON of any shape, nesting up to and past the body limit, a byte order mark before the
- * document, and bytes that are not UTF-8.
+ * A request body for a server whose well-formed request is `document`: mutations of it (mostly,
+ * nesting up to the body limit), prototype names where it dispatches, hostile JSON of any shape,
+ * bare nesting up to and past the limit, a byte order mark before the document, and bytes that are
+ * not UTF-8.
  */
 export const hostileBody = (document: JsonValue, options: HostileBodyOptions): fc.Arbitrary<string | Uint8Array> => {
   // "[" and "]" are one byte each: this many levels fill the limit.
   const levels = Math.floor(options.maxBytes / 2)
+  const dispatchPaths = options.dispatchPaths ?? leafPaths(document)
   return fc.oneof(
-    { weight: 6, arbitrary: mutatedDocument(document) },
+    { weight: 4, arbitrary: mutatedDocument(document, { maxDepth: Math.floor(options.maxBytes / 8) }) },
+    ...(dispatchPaths.length === 0 ? [] : [{ weight: 2, arbitrary: prototypeNameAt(document, dispatchPaths) }]),
     { weight: 2, arbitrary: hostileValueText },
     {
       weight: 1,

@@ -10,8 +10,6 @@ import {
   type WireServerTls
 } from "@cardkit/fake"
 import { InvalidRequest } from "@cardkit/domain"
-import type * as HttpApp from "@effect/platform/HttpApp"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import { Console, Context, Effect, Layer, Option } from "effect"
@@ -41,15 +39,6 @@ const readTls = (args: ServeArgs) =>
  * Each request as one Debug line (`--log-level debug`): method, path, status and time taken. Never a
  * body or a header: they carry card data and credentials.
  */
-const logRequests = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-    app.pipe(
-      Effect.tapErrorCause((cause) => Effect.logDebug(`${request.method} ${request.url} failed`, cause)),
-      Effect.tap((response) => Effect.logDebug(`${request.method} ${request.url} ${response.status}`)),
-      Effect.withLogSpan("request")
-    )
-  )
-
 /**
  * `cardkit fake serve`: both wire fakes on one port over one seeded issuer. Unless `--open`, a
  * development client is registered and everything it needs is printed, as the environment variables
@@ -67,7 +56,7 @@ export const serveFakes = (args: ServeArgs) =>
       visa: visaClient === undefined ? {} : { credentials: visaClient }
     })
     const server = yield* Layer.build(
-      layerServe(logRequests(app), { host: args.host, port: args.port, ...(tls === undefined ? {} : { tls }) })
+      layerServe(app, { host: args.host, port: args.port, ...(tls === undefined ? {} : { tls }) })
     )
     const { url } = Context.get(server, WireServer)
 

@@ -1,8 +1,6 @@
 import { Readable } from "node:stream"
 import { Cause, Effect, HashMap, Layer, List, Logger, LogLevel } from "effect"
-import fc from "fast-check"
 import { request } from "undici"
-import { prototypeNames } from "../../src/arbitraries.js"
 
 export interface Answer {
   readonly status: number
@@ -71,34 +69,3 @@ export const captureLogs = () => {
   )
   return { layer, lines }
 }
-
-type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
-
-const withValueAt = (document: Json, path: ReadonlyArray<string>, value: Json): Json => {
-  if (path.length === 0) return value
-  const [head, ...rest] = path
-  const object = (document !== null && typeof document === "object" && !Array.isArray(document) ? document : {}) as {
-    readonly [key: string]: Json
-  }
-  return { ...object, [head!]: withValueAt(object[head!] ?? null, rest, value) }
-}
-
-/**
- * `document` as JSON text with the member at one of `paths` set to a prototype member's name:
- * the strings a server dispatches on, each given every name far more often than a generator of
- * arbitrary mutations would.
- */
-export const prototypeNameAt = (document: Json, paths: ReadonlyArray<ReadonlyArray<string>>): fc.Arbitrary<string> =>
-  fc
-    .tuple(fc.constantFrom(...paths), fc.constantFrom(...prototypeNames))
-    .map(([path, name]) => JSON.stringify(withValueAt(document, path, name)))
-
-/** The path of every member of `document` that holds no object. */
-export const leafPaths = (document: Json, prefix: ReadonlyArray<string> = []): Array<ReadonlyArray<string>> =>
-  document !== null && typeof document === "object" && !Array.isArray(document)
-    ? Object.entries(document as { readonly [key: string]: Json }).flatMap(([key, child]) =>
-        leafPaths(child, [...prefix, key])
-      )
-    : prefix.length === 0
-      ? []
-      : [prefix]
