@@ -38,6 +38,11 @@ export class NotFound extends Schema.Class<NotFound>("NotFound")(
   HttpApiSchema.annotations({ status: 404, description: "No such card (or route)" })
 ) {}
 
+export class UnsupportedMediaType extends Schema.Class<UnsupportedMediaType>("UnsupportedMediaType")(
+  errorBody("UnsupportedMediaType"),
+  HttpApiSchema.annotations({ status: 415, description: "The body is not sent as `application/json` (UTF-8)" })
+) {}
+
 export class Conflict extends Schema.Class<Conflict>("Conflict")(
   errorBody("CardNotActive"),
   HttpApiSchema.annotations({ status: 409, description: "The card's status forbids the operation" })
@@ -56,6 +61,14 @@ export class ServiceUnavailable extends Schema.Class<ServiceUnavailable>("Servic
 export class GatewayTimeout extends Schema.Class<GatewayTimeout>("GatewayTimeout")(
   errorBody("ProviderTimeout"),
   HttpApiSchema.annotations({ status: 504, description: "The provider did not answer in time" })
+) {}
+
+export class InternalError extends Schema.Class<InternalError>("InternalError")(
+  errorBody("InternalError"),
+  HttpApiSchema.annotations({
+    status: 500,
+    description: "The server failed unexpectedly; the `x-request-id` header names the failure in its log"
+  })
 ) {}
 
 export type ApiError = BadRequest | NotFound | Conflict | BadGateway | ServiceUnavailable | GatewayTimeout

@@ -14,9 +14,11 @@ import {
   BadRequestDescription,
   Conflict,
   GatewayTimeout,
+  InternalError,
   NotFound,
   ServiceUnavailable,
-  Unauthorized
+  Unauthorized,
+  UnsupportedMediaType
 } from "./ApiErrors.js"
 
 export const Health = Schema.Struct({
@@ -63,6 +65,7 @@ export class CardsGroup extends HttpApiGroup.make("cards")
       .addSuccess(RevealedCvv)
       .addError(BadRequest)
       .addError(NotFound)
+      .addError(UnsupportedMediaType)
       .addError(Conflict)
       .addError(BadGateway)
       .addError(ServiceUnavailable)
@@ -78,6 +81,7 @@ export class AccountsGroup extends HttpApiGroup.make("accounts")
       .setPayload(AccountValidationRequest)
       .addSuccess(AccountValidationResult)
       .addError(BadRequest)
+      .addError(UnsupportedMediaType)
       .addError(BadGateway)
       .addError(ServiceUnavailable)
       .addError(GatewayTimeout)
@@ -133,6 +137,8 @@ export class DemoApi extends HttpApi.make("cardkit-demo")
   .add(HealthGroup)
   .add(CardsGroup)
   .add(AccountsGroup)
+  // Answered by the server's last resort rather than by a handler; declared so the document lists it.
+  .addError(InternalError)
   .annotate(OpenApi.Title, "cardkit demo API")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(

@@ -9,16 +9,26 @@ import {
   HttpPlatform,
   type HttpRouter,
   HttpServer,
+  HttpServerResponse,
   Path
 } from "@effect/platform"
 import { HttpApiDecodeError } from "@effect/platform/HttpApiError"
 import { RequestError, RouteNotFound, type ServeError } from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { type AccountValidation, type CardSecrets, withoutRejectedValue } from "@cardkit/domain"
-import { Cause, Config, type ConfigError, Context, Effect, Layer, Option, Scope } from "effect"
-import { type BadRequest, badRequest, NotFound } from "./ApiErrors.js"
-import { bufferBody } from "./internal/bufferedBody.js"
+import { type AccountValidation, type CardSecrets, InvalidRequest, withoutRejectedValue } from "@cardkit/domain"
+import { Cause, Config, type ConfigError, Context, Effect, Layer, Option, Predicate, Scope } from "effect"
+import {
+  type BadRequest,
+  badRequest,
+  InternalError,
+  NotFound,
+  Unauthorized,
+  UnsupportedMediaType
+} from "./ApiErrors.js"
+import { bufferBody, isJsonContentType } from "./internal/bufferedBody.js"
+import { logInfo } from "./internal/logInfo.js"
+import { assignRequestId, withRequestIdsInLogs } from "./internal/requestId.js"
 import { ApiKeyAuthLive, ApiKeys } from "./ApiKeys.js"
 import { DemoApi } from "./DemoApi.js"
 import { HandlersLive } from "./Handlers.js"
@@ -39,34 +49,94 @@ const maxBodyBytes = 16_384
 
 const badBody = badRequest("body", `must be a JSON document of at most ${maxBodyBytes} bytes`)
 
+const wrongContentType = new UnsupportedMediaType({
+  error: { code: "UnsupportedMediaType", message: "send the body as application/json, in UTF-8" }
+})
+
+const refused = <E extends BadRequest | NotFound | Unauthorized | UnsupportedMediaType>(error: E) =>
+  Effect.zipRight(
+    logInfo(() => `request refused: ${error.error.code} ${error.error.message}`),
+    Effect.fail(error)
+  )
+
 /**
  * Requests the router or HttpApi refuse before a handler runs, in the API's own error shape: schema
- * failures become a 400 naming the field (never repeating the value), a body that is not JSON or too
- * big a 400, an unknown path a JSON 404. A declared oversized body is refused before it is read; one
- * that grows past the limit while streaming costs the client its connection. Bodies are read by
- * `bufferBody`, the cheaper way.
+ * failures become a 400 naming the field (never repeating the value), a body that is not strict JSON
+ * (`JsonBody.parse`) or too big a 400 with the reason, an unknown path a JSON 404. Every POST route
+ * reads a JSON body, so a POST that does not send one as `application/json` is a 415 before anything
+ * else. A declared oversized body is refused before it is read; one that grows past the limit while
+ * streaming costs the client its connection. Bodies are read by `bufferBody`, the cheaper way. Each
+ * refusal, a 401 included, is logged at Info.
  */
 const requestErrors = (app: HttpApp.Default): HttpApp.Default<unknown> =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-    if (Number(request.headers["content-length"] ?? 0) > maxBodyBytes) return Effect.fail(badBody)
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request): HttpApp.Default<unknown> => {
+    if (request.method === "POST" && !isJsonContentType(request.headers["content-type"])) {
+      return refused(wrongContentType)
+    }
+    if (Number(request.headers["content-length"] ?? 0) > maxBodyBytes) return refused(badBody)
     bufferBody(request, maxBodyBytes)
     return app
   }).pipe(
     Effect.catchAllCause((cause: Cause.Cause<unknown>): HttpApp.Default<unknown> => {
       const failure = Cause.failureOption(cause)
       if (Option.isSome(failure)) {
-        if (failure.value instanceof HttpApiDecodeError) return Effect.fail(fromDecodeError(failure.value))
+        if (failure.value instanceof HttpApiDecodeError) return refused(fromDecodeError(failure.value))
         if (failure.value instanceof RouteNotFound) {
-          return Effect.fail(new NotFound({ error: { code: "NotFound", message: "no such route" } }))
+          return refused(new NotFound({ error: { code: "NotFound", message: "no such route" } }))
         }
+        // Logged here rather than by ApiKeyAuth, which tries each scheme in turn and fails once per scheme.
+        if (failure.value instanceof Unauthorized) return refused(failure.value)
       }
+      // The platform reads bodies with `Effect.orDie`, so a refused body arrives as a defect.
       const defect = Cause.dieOption(cause)
       if (Option.isSome(defect) && defect.value instanceof RequestError && defect.value.reason === "Decode") {
-        return Effect.fail(badBody)
+        const reason = defect.value.cause
+        return refused(reason instanceof InvalidRequest ? badRequest(reason.field, reason.reason) : badBody)
       }
       return Effect.failCause(cause)
     })
   )
+
+const internalError = HttpServerResponse.unsafeJson(
+  new InternalError({
+    error: { code: "InternalError", message: "the server failed unexpectedly; x-request-id names the failure" }
+  }),
+  { status: 500 }
+)
+
+/**
+ * A thrown value's name and message for the log: never its stack, and no run of digits, which could
+ * be card data that a message quoted.
+ */
+const describe = (error: unknown): string => {
+  const name =
+    Predicate.hasProperty(error, "_tag") && typeof error._tag === "string"
+      ? error._tag
+      : error instanceof Error
+        ? error.name
+        : `a thrown ${error === null ? "null" : typeof error}`
+  const line = error instanceof Error && error.message !== "" ? `${name}: ${error.message}` : name
+  return line.replace(/\d{3,}/g, "<digits>").slice(0, 300)
+}
+
+/**
+ * The last resort around the whole app: it gives the request its id (answered as `x-request-id`, and
+ * annotated on every log line the request writes), and answers whatever nothing else answered (a
+ * defect, or a failure no error schema encodes) as the `InternalError` 500, logged at Error. An
+ * interruption (the client went away, the server is stopping) is left to the platform.
+ */
+const lastResort = <R>(app: HttpApp.Default<unknown, R>): HttpApp.Default<unknown, R> =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    const requestId = assignRequestId(request)
+    return app.pipe(
+      Effect.catchAllCause((cause) =>
+        Cause.isInterruptedOnly(cause)
+          ? Effect.failCause(cause)
+          : Effect.as(Effect.logError(`request failed unexpectedly: ${describe(Cause.squash(cause))}`), internalError)
+      ),
+      Effect.map((response) => HttpServerResponse.setHeader(response, "x-request-id", requestId))
+    )
+  })
 
 const ApiLive = HttpApiBuilder.api(DemoApi).pipe(Layer.provide(HandlersLive), Layer.provide(ApiKeyAuthLive))
 
@@ -85,11 +155,12 @@ const servingContext = Context.pick(
  * while serving one. Handlers, middleware and pages take what they need when they are built, yet the
  * serving context is copied several times per request (for each service provided to it, by the
  * router, by every handler group): the twenty-odd services of the layers around the app would be
- * copied each time, some 8 kB of the 110 kB a CVV request allocated.
+ * copied each time, some 8 kB of the 110 kB a CVV request allocated. The last resort goes around
+ * everything the app answers, errors and pages included.
  */
 const serveApi = Layer.scopedDiscard(
   Effect.flatMap(HttpApiBuilder.httpApp, (app) =>
-    HttpServer.serveEffect(app).pipe(
+    withRequestIdsInLogs(HttpServer.serveEffect(lastResort(app))).pipe(
       Effect.mapInputContext(
         (
           context: Context.Context<
@@ -108,7 +179,8 @@ const AppLive = serveApi.pipe(
   Layer.provide(PagesLive),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
   // Typed as failing with nothing because HttpApi checks an API middleware's errors against the
-  // API-level ones only; BadRequest and NotFound are endpoint errors, so its encoder knows them.
+  // API-level ones only; BadRequest, NotFound and UnsupportedMediaType are endpoint errors, so its
+  // encoder knows them.
   Layer.provide(HttpApiBuilder.middleware(requestErrors as HttpApiBuilder.MiddlewareFn<never>)),
   Layer.provide(ApiLive),
   Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize, Option.some(FileSystem.Size(maxBodyBytes)))),

@@ -1,8 +1,9 @@
 import { AccountValidation, type CardCvv, CardSecrets, GetCvvRequest, maskPan } from "@cardkit/domain"
 import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
-import { Effect, FiberRef, Layer, LogLevel, Redacted } from "effect"
+import { Effect, Layer, Redacted } from "effect"
 import { fromDomainError } from "./ApiErrors.js"
 import { DemoApi, type RevealedCvv } from "./DemoApi.js"
+import { logInfo } from "./internal/logInfo.js"
 import { ProviderInfo } from "./Provider.js"
 
 const noStore = { "cache-control": "no-store" }
@@ -28,17 +29,6 @@ const revealed = (card: CardCvv) => {
     headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(json)), ...noStore }
   })
 }
-
-/**
- * One Info line per provider call, formatted only when Info lines are kept: a load test runs at
- * Warning, where formatting a line per request would be wasted.
- */
-const logInfo = (line: () => string): Effect.Effect<void> =>
-  Effect.withFiberRuntime((fiber) =>
-    LogLevel.greaterThan(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), LogLevel.Info)
-      ? Effect.void
-      : Effect.logInfo(line())
-  )
 
 export const CardsLive = HttpApiBuilder.group(DemoApi, "cards", (handlers) =>
   Effect.map(CardSecrets, (secrets) =>

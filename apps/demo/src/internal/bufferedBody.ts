@@ -1,9 +1,9 @@
 import type { IncomingMessage } from "node:http"
+import { InvalidRequest, JsonBody } from "@cardkit/domain"
 import { RequestError } from "@effect/platform/HttpServerError"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as UrlParams from "@effect/platform/UrlParams"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 
 /*
  * Why: @effect/platform-node reads a request body through a stream, wrapped in `Effect.cached` and
@@ -14,8 +14,20 @@ import { Effect } from "effect"
  * The cheaper read is installed on the request object itself. A view of the request (a Proxy or a
  * wrapper) would have to be provided in its place, and providing a service costs every request a
  * copy of its context and an acquire/release of the fiber's context; a Proxy also slows every
- * property read of the request after it.
+ * property read of the request after it. Only `json` is installed, since defining an accessor on
+ * every request has a cost of its own: the server refuses a body sent as anything but JSON before
+ * any accessor is read (`isJsonContentType`).
  */
+
+const tooLarge = (maxBytes: number) => new InvalidRequest({ field: "body", reason: `is larger than ${maxBytes} bytes` })
+
+// JSON is UTF-8 (RFC 8259) and `application/json` defines no parameters; a charset that says UTF-8
+// is tolerated, since browsers and HTTP libraries add one.
+const jsonContentType = /^application\/json[ \t]*(;[ \t]*charset=("?)utf-8\2[ \t]*)?$/i
+
+/** Whether a `Content-Type` says JSON in UTF-8: `application/json`, optionally `; charset=utf-8`. */
+export const isJsonContentType = (contentType: string | undefined): boolean =>
+  contentType !== undefined && jsonContentType.test(contentType)
 
 const readAll = (source: IncomingMessage, maxBytes: number): Promise<Buffer> =>
   new Promise((resolve, reject) => {
@@ -26,7 +38,7 @@ const readAll = (source: IncomingMessage, maxBytes: number): Promise<Buffer> =>
       if (size > maxBytes) {
         // A body that outgrows the limit while streaming costs the client its connection.
         source.destroy()
-        reject(new Error(`the body is larger than ${maxBytes} bytes`))
+        reject(tooLarge(maxBytes))
         return
       }
       chunks.push(chunk)
@@ -38,61 +50,52 @@ const readAll = (source: IncomingMessage, maxBytes: number): Promise<Buffer> =>
 const body = Symbol("@cardkit/demo/bufferedBody")
 
 interface Buffered extends HttpServerRequest.HttpServerRequest {
-  readonly [body]: { readonly maxBytes: number; read?: Promise<Buffer> }
+  [body]: { readonly maxBytes: number; read?: Promise<Buffer> }
 }
 
+/**
+ * The platform reads a body with `Effect.orDie`, so the refusal arrives at the server as a defect:
+ * a `RequestError` whose cause is the `InvalidRequest` (naming `body`) when the body itself is
+ * refused.
+ */
 const decodeError = (request: HttpServerRequest.HttpServerRequest, cause: unknown) =>
   new RequestError({ request, reason: "Decode", cause })
 
-/** The body, read once, as `decode` makes of it; one async step whatever the decoding. */
-const readAs = <A>(request: Buffered, decode: (read: Buffer) => A) =>
-  Effect.async<A, RequestError>((resume) => {
+/** The body, read once and parsed by `JsonBody.parse`; one async step. */
+const readJson = (request: Buffered) =>
+  Effect.async<unknown, RequestError>((resume) => {
     const state = request[body]
     state.read ??= readAll(NodeHttpServerRequest.toIncomingMessage(request), state.maxBytes)
     state.read.then(
       (read) => {
-        let decoded: A
+        let parsed: Either.Either<unknown, InvalidRequest>
         try {
-          decoded = decode(read)
-        } catch (cause) {
-          resume(Effect.fail(decodeError(request, cause)))
+          parsed = JsonBody.parse(read)
+        } catch (defect) {
+          // Thrown past the promise it would leave the request unanswered; as a defect the server's
+          // last resort answers it.
+          resume(Effect.die(defect))
           return
         }
-        resume(Effect.succeed(decoded))
+        resume(Either.isRight(parsed) ? Effect.succeed(parsed.right) : Effect.fail(decodeError(request, parsed.left)))
       },
       (cause) => resume(Effect.fail(decodeError(request, cause)))
     )
   })
 
-// One set of accessors shared by every request: installing them makes no closures per request.
-const accessors: PropertyDescriptorMap = {
-  text: {
-    get(this: Buffered) {
-      return readAs(this, (read) => read.toString("utf8"))
-    }
-  },
-  json: {
-    get(this: Buffered) {
-      return readAs(this, (read) => (read.length === 0 ? null : JSON.parse(read.toString("utf8"))))
-    }
-  },
-  urlParamsBody: {
-    get(this: Buffered) {
-      return readAs(this, (read) => UrlParams.fromInput(new URLSearchParams(read.toString("utf8"))))
-    }
-  },
-  arrayBuffer: {
-    get(this: Buffered) {
-      return readAs(this, (read) => read.buffer.slice(read.byteOffset, read.byteOffset + read.byteLength))
-    }
+// Shared by every request: installing it makes no closure per request.
+const json: PropertyDescriptor = {
+  get(this: Buffered) {
+    return readJson(this)
   }
 }
 
 /**
- * Make `request` read its body at most once, without a fiber of its own, refusing it past `maxBytes`:
- * its `text`, `json`, `urlParamsBody` and `arrayBuffer` answer from that one read.
+ * Make `request` read its JSON body at most once, without a fiber of its own, refusing it past
+ * `maxBytes` and as `JsonBody.parse` refuses (nesting past 64 levels, duplicate members, lone
+ * surrogates, inexact numbers, a BOM, bytes that are not UTF-8, anything but strict JSON).
  */
 export const bufferBody = (request: HttpServerRequest.HttpServerRequest, maxBytes: number): void => {
-  Object.defineProperties(request, accessors)
-  Object.defineProperty(request, body, { value: { maxBytes } })
+  Object.defineProperty(request, "json", json)
+  ;(request as Buffered)[body] = { maxBytes }
 }

@@ -1,0 +1,45 @@
+import { randomUUID } from "node:crypto"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import { Context, Effect, FiberRef, FiberRefs, HashMap, HashSet, Logger } from "effect"
+
+/*
+ * Why: annotating each request's fiber with its id (`Effect.annotateLogs`) would cost every request
+ * copies of its fiber's refs, whether or not it logs anything. Instead the server's loggers are
+ * wrapped once, when it starts serving, and a line written while serving a request (in any fiber
+ * that has the request in its context) takes the id from the request itself.
+ */
+
+/** What an incoming `x-request-id` must be to be echoed: safe in a header and in a log line. */
+export const wellFormedRequestId = /^[A-Za-z0-9._:-]{1,128}$/
+
+const requestId = Symbol("@cardkit/demo/requestId")
+
+interface Identified extends HttpServerRequest.HttpServerRequest {
+  [requestId]?: string
+}
+
+/**
+ * Give the request its id: its own `x-request-id` when well formed (a repeated header arrives joined
+ * with ", ", so it is not), a fresh UUID otherwise. Log lines written while serving it carry the id.
+ */
+export const assignRequestId = (request: HttpServerRequest.HttpServerRequest): string => {
+  const incoming = request.headers["x-request-id"]
+  const id = incoming !== undefined && wellFormedRequestId.test(incoming) ? incoming : randomUUID()
+  ;(request as Identified)[requestId] = id
+  return id
+}
+
+const withRequestId = (options: Logger.Logger.Options<unknown>): Logger.Logger.Options<unknown> => {
+  const context = FiberRefs.getOrDefault(options.context, FiberRef.currentContext)
+  const request = Context.getOrElse(context, HttpServerRequest.HttpServerRequest, () => undefined)
+  const id = (request as Identified | undefined)?.[requestId]
+  return id === undefined ? options : { ...options, annotations: HashMap.set(options.annotations, "requestId", id) }
+}
+
+/** `serve`, with every log line written while serving a request annotated with its `requestId`. */
+export const withRequestIdsInLogs = <A, E, R>(serve: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.locallyWith(
+    serve,
+    FiberRef.currentLoggers,
+    HashSet.map((logger) => Logger.mapInputOptions(logger, withRequestId))
+  )
