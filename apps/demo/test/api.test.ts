@@ -2,34 +2,29 @@ import * as Http from "node:http"
 import SwaggerParser from "@apidevtools/swagger-parser"
 import { FakeIssuer } from "@cardkit/fake"
 import { describe, expect, layer } from "@effect/vitest"
+import { hostileBody, hostileKey, prototypeNames } from "@cardkit/fake/arbitraries"
 import fc from "fast-check"
 import { Effect } from "effect"
 import { DemoServer } from "../src/index.js"
+import { wellFormedRequestId } from "../src/internal/requestId.js"
 import {
-  apiKey,
   type Answer,
+  apiKey,
   capturedLogs,
   cardData,
+  expectError,
   ledgerCard,
+  logsOf,
   otherApiKey,
   post,
   request,
+  requestIdOf,
   TestServer,
   visaCard
 } from "./support.js"
 
 const cvvPath = (cardId: string) => `/v1/cards/${cardId}/cvv`
 const ledgerBody = { customerId: ledgerCard.customerId, accountNumber: ledgerCard.accountNumber }
-
-const expectError = (answer: Answer, status: number, code: string) => {
-  expect(answer.status).toBe(status)
-  expect(answer.json).toEqual({ error: expect.objectContaining({ code, message: expect.any(String) }) })
-  expect(Object.keys(answer.json.error).sort()).toEqual(
-    status === 400 ? ["code", "field", "message"] : ["code", "message"]
-  )
-  for (const secret of cardData) expect(answer.text).not.toMatch(secret)
-  expect(answer.text).not.toMatch(/\bat .*\.(ts|js):\d+/)
-}
 
 layer(TestServer, { excludeTestServices: true })("demo API over a socket", (it) => {
   it.effect("GET /health answers without a key and names the provider", () =>
@@ -164,35 +159,126 @@ layer(TestServer, { excludeTestServices: true })("demo API over a socket", (it) 
     )
   })
 
-  it.effect("fuzz: any value in any field of either route is a 200 or a 400 naming that field, never echoed", () =>
-    Effect.gen(function* () {
-      const { url } = yield* DemoServer
-      const routes = [
-        ["/v1/account-validations", visaCard],
-        [cvvPath(ledgerCard.cardId), { ...ledgerBody, reference: "fuzz" }]
-      ] as const
-      yield* Effect.promise(() =>
-        fc.assert(
-          fc.asyncProperty(
+  describe("fuzz", () => {
+    // Every property runs with the suite's one seed (vitest.setup.ts); FUZZ_SEED replays another.
+    const runs = { numRuns: Number(process.env.FUZZ_RUNS ?? 500) }
+    const cvvDocument = { ...ledgerBody, product: "DEFAULT", program: "DEFAULT", channel: "PULSE", reference: "fuzz" }
+    const routes = [
+      ["/v1/account-validations", visaCard],
+      [cvvPath(ledgerCard.cardId), cvvDocument]
+    ] as const
+
+    /** A 200, or one of the route's 4xx in the API's shape; never a 5xx, never an Error line. */
+    const expectAnswered = (answer: Answer, path: string) => {
+      const id = requestIdOf(answer)
+      expect(logsOf(id).filter((line) => line.startsWith("ERROR"))).toEqual([])
+      if (answer.status === 200) return
+      expect(path.startsWith("/v1/cards/") ? [400, 404, 415] : [400, 415]).toContain(answer.status)
+      expectError(answer, answer.status, answer.json?.error?.code)
+      if (answer.status === 400) expect(answer.json.error.message.startsWith(`${answer.json.error.field}: `)).toBe(true)
+    }
+
+    it.effect("any value in any field of either route is a 200 or a 400 naming that field, never echoed", () =>
+      Effect.gen(function* () {
+        const { url } = yield* DemoServer
+        const keys = ["pan", "expiry", "cvv2", "billingAddress", "customerId", "accountNumber", "channel"]
+        yield* Effect.promise(() =>
+          fc.assert(
+            fc.asyncProperty(
+              fc.constantFrom(...routes),
+              fc.constantFrom(...keys, ...prototypeNames),
+              fc.jsonValue(),
+              async ([path, valid], key, value) => {
+                const answer = await Effect.runPromise(post(`${url}${path}`, { ...valid, [key]: value }))
+                expect([200, 400, 404]).toContain(answer.status)
+                if (answer.status === 400) {
+                  expect(answer.json.error.field === "body" || answer.json.error.field.startsWith(key)).toBe(true)
+                }
+                if (answer.status !== 200) {
+                  for (const secret of cardData) expect(answer.text).not.toMatch(secret)
+                }
+              }
+            ),
+            runs
+          )
+        )
+      })
+    )
+
+    it.effect("hostile bodies on either route (nesting to the limit, duplicates, surrogates, …) are never a 5xx", () =>
+      Effect.gen(function* () {
+        const { url } = yield* DemoServer
+        const bodies = routes.map(([path, document]) =>
+          hostileBody(document, { maxBytes: 16_384 }).map((body) => [path, body] as const)
+        )
+        yield* Effect.promise(() =>
+          fc.assert(
+            fc.asyncProperty(fc.oneof(...bodies), async ([path, body]) => {
+              expectAnswered(await Effect.runPromise(post(`${url}${path}`, body)), path)
+            }),
+            runs
+          )
+        )
+      })
+    )
+
+    it.effect("prototype names and hostile strings in the path, the headers and the content type are never a 5xx", () =>
+      Effect.gen(function* () {
+        const { url } = yield* DemoServer
+        const named = fc.constantFrom(...prototypeNames)
+        // What fetch can send in a header: printable ASCII (it trims the ends).
+        const headerText = fc.oneof(named, fc.stringMatching(/^[\x21-\x7e][\x20-\x7e]{0,140}$/))
+        const request = fc.record({
+          route: fc.oneof(
             fc.constantFrom(...routes),
-            fc.constantFrom("pan", "expiry", "cvv2", "billingAddress", "customerId", "accountNumber", "channel"),
-            fc.jsonValue(),
-            async ([path, valid], key, value) => {
-              const answer = await Effect.runPromise(post(`${url}${path}`, { ...valid, [key]: value }))
-              expect([200, 400, 404]).toContain(answer.status)
-              if (answer.status === 400) {
-                expect(answer.json.error.field === "body" || answer.json.error.field.startsWith(key)).toBe(true)
-              }
-              if (answer.status !== 200) {
-                for (const secret of cardData) expect(answer.text).not.toMatch(secret)
-              }
+            fc.oneof(named, hostileKey).map((cardId) => [cvvPath(encodeURIComponent(cardId)), cvvDocument] as const)
+          ),
+          credentials: fc.oneof(
+            fc.constant({ "x-api-key": apiKey }),
+            headerText.map((key) => ({ "x-api-key": key })),
+            headerText.map((token) => ({ authorization: `Bearer ${token}` }))
+          ),
+          contentType: fc.oneof(
+            { weight: 3, arbitrary: fc.constant("application/json") },
+            { weight: 1, arbitrary: headerText },
+            {
+              weight: 1,
+              arbitrary: fc.constantFrom(
+                "text/plain",
+                "multipart/form-data; boundary=x",
+                "application/x-www-form-urlencoded"
+              )
             }
           ),
-          { numRuns: Number(process.env.FUZZ_RUNS ?? 500), seed: 6 }
+          requestId: fc.option(headerText),
+          query: fc.option(
+            fc.tuple(named, named).map(([a, b]) => `?${a}=1&${b}=2&${a}=3`),
+            { nil: "" }
+          )
+        })
+        yield* Effect.promise(() =>
+          fc.assert(
+            fc.asyncProperty(
+              request,
+              async ({ route: [path, document], credentials, contentType, requestId, query }) => {
+                const headers = {
+                  ...credentials,
+                  "content-type": contentType,
+                  ...(requestId === null ? {} : { "x-request-id": requestId })
+                }
+                const answer = await Effect.runPromise(post(`${url}${path}${query}`, document, headers))
+                if (answer.status === 401) expectError(answer, 401, "Unauthorized")
+                else expectAnswered(answer, path)
+                const id = requestIdOf(answer)
+                if (requestId !== null && wellFormedRequestId.test(requestId)) expect(id).toBe(requestId)
+              }
+            ),
+            runs
+          )
         )
-      )
-    })
-  )
+      })
+    )
+  })
 
   describe("401 without a valid API key", () => {
     const attempts: ReadonlyArray<readonly [string, Record<string, string>]> = [
@@ -295,7 +381,9 @@ layer(TestServer, { excludeTestServices: true })("demo API over a socket", (it) 
         )
         for (const operation of [paths["/v1/cards/{cardId}/cvv"].post, paths["/v1/account-validations"].post]) {
           expect(operation.security).toEqual([{ apiKey: [] }, { bearer: [] }])
-          expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(["200", "400", "401", "502", "503"]))
+          expect(Object.keys(operation.responses)).toEqual(
+            expect.arrayContaining(["200", "400", "401", "415", "500", "502", "503"])
+          )
         }
         expect(Object.keys(paths["/v1/cards/{cardId}/cvv"].post.responses)).toEqual(
           expect.arrayContaining(["404", "409", "504"])
