@@ -4,7 +4,7 @@ import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { maskPans } from "./Output.js"
+import { maskingPans } from "./Output.js"
 import { ledgerSettings, visaSettings } from "./Settings.js"
 
 /** 0 success (a decline included), 1 the provider refused or was unavailable, 2 bad usage or input. */
@@ -57,7 +57,7 @@ const providerErrors = new Set([
   "ProtocolViolation"
 ])
 
-const oneLine = (text: string) => maskPans(text.replace(/\s+/g, " ").trim())
+const oneLine = (text: string) => text.replace(/\s+/g, " ").trim()
 
 const tagOf = (error: unknown): string | undefined =>
   typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string"
@@ -103,7 +103,7 @@ const settingsProblems = (error: ConfigError.ConfigError): string => {
   ].join("; ")
 }
 
-/** What the user is told about a typed failure: never a stack, never a full PAN. */
+/** What the user is told about a typed failure: never a stack (and `print` masks any card number). */
 const problemOf = (error: unknown): Problem => {
   const tag = tagOf(error)
   const message = error instanceof Error ? error.message : String(error)
@@ -126,18 +126,22 @@ const problemOf = (error: unknown): Problem => {
   return { code: ExitCode.refused, error: tag ?? "Error", message: oneLine(message) }
 }
 
+/** The problem on stderr, its message masked: a provider's or a parser's message may quote a card number. */
 const print = (problem: Problem, json: boolean) =>
-  Console.error(
-    json
-      ? JSON.stringify({
-          error: {
-            code: problem.error,
-            message: problem.message,
-            ...(problem.field === undefined ? {} : { field: problem.field })
-          }
-        })
-      : `cardkit: ${problem.message}`
-  )
+  Effect.flatMap(maskingPans, (maskPans) => {
+    const message = maskPans(problem.message)
+    return Console.error(
+      json
+        ? JSON.stringify({
+            error: {
+              code: problem.error,
+              message,
+              ...(problem.field === undefined ? {} : { field: problem.field })
+            }
+          })
+        : `cardkit: ${message}`
+    )
+  })
 
 /**
  * Report a command's failure as one line on stderr (JSON with `--json`) and fail with `Reported`,

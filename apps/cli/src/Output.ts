@@ -4,14 +4,6 @@ import * as FiberRef from "effect/FiberRef"
 import * as HashSet from "effect/HashSet"
 import * as Logger from "effect/Logger"
 
-// Every run of 13 to 19 digits is treated as a possible PAN: a false positive only masks an id in an
-// error message, a false negative would print a card number.
-const panLike = /\d{13,19}/g
-
-/** `text` with every PAN-length digit run shown as first 6 / last 4 (the domain's `maskPan` form). */
-export const maskPans = (text: string): string =>
-  text.replace(panLike, (digits) => `${digits.slice(0, 6)}${"*".repeat(digits.length - 10)}${digits.slice(-4)}`)
-
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI escape sequences is the point
 const ansiStyle = /\u001b\[[0-9;]*m/g
 
@@ -19,6 +11,16 @@ const plain = (stream: NodeJS.WriteStream) => !stream.isTTY || process.env.NO_CO
 
 const mapStrings = (transform: (text: string) => string) => (args: ReadonlyArray<unknown>) =>
   args.map((value) => (typeof value === "string" ? transform(value) : value))
+
+/**
+ * The domain's `maskPans`, imported when first needed rather than with the CLI: through the domain's
+ * index it would bring the domain's schemas and parsers into every start, `cardkit --help`'s included,
+ * which writes nothing that needs masking.
+ */
+export const maskingPans: Effect.Effect<(text: string) => string> = Effect.map(
+  Effect.promise(() => import("@cardkit/domain")),
+  (domain) => domain.maskPans
+)
 
 /**
  * Runs `effect` with the console the CLI prints through. Errors are masked: @effect/cli echoes what it
@@ -29,11 +31,12 @@ const mapStrings = (transform: (text: string) => string) => (args: ReadonlyArray
 export const withCliConsole = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Console.consoleWith((console) => {
     const out = mapStrings((text) => (plain(process.stdout) ? text.replace(ansiStyle, "") : text))
-    const err = mapStrings((text) => maskPans(plain(process.stderr) ? text.replace(ansiStyle, "") : text))
+    const err = (maskPans: (text: string) => string) =>
+      mapStrings((text) => maskPans(plain(process.stderr) ? text.replace(ansiStyle, "") : text))
     return Console.withConsole(effect, {
       ...console,
       log: (...args) => console.log(...out(args)),
-      error: (...args) => console.error(...err(args))
+      error: (...args) => Effect.flatMap(maskingPans, (maskPans) => console.error(...err(maskPans)(args)))
     })
   })
 

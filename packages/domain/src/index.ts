@@ -1,4 +1,5 @@
 export * from "./AccountValidation.js"
+export * from "./CardData.js"
 export * from "./CardExpiry.js"
 export * from "./CardSecrets.js"
 export * from "./Cvv.js"

@@ -1,7 +1,7 @@
 import { fc, test } from "@fast-check/vitest"
 import { describe, expect, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
-import { CardExpiry, expiryFromYYMM, expiryToYYMM, isExpired } from "../src/index.js"
+import { CardExpiry, expiryFromYYMM, expiryToYYMM, isCardExpiry, isExpired } from "../src/index.js"
 
 const expiries = fc
   .tuple(fc.integer({ min: 2000, max: 2099 }), fc.integer({ min: 1, max: 12 }))
@@ -15,6 +15,13 @@ describe("CardExpiry", () => {
       expect(Either.isLeft(decode(bad))).toBe(true)
     }
   })
+
+  test.prop([fc.oneof(fc.string(), fc.stringMatching(/^\d{4}-\d{2}$/), expiries)])(
+    "isCardExpiry accepts exactly what the schema accepts",
+    (text) => {
+      expect(isCardExpiry(text)).toBe(Either.isRight(Schema.decodeUnknownEither(CardExpiry)(text)))
+    }
+  )
 
   it("converts to and from YYMM", () => {
     expect(expiryToYYMM(CardExpiry.make("2040-10"))).toBe("4010")

@@ -28,6 +28,12 @@ describe("Luhn", () => {
     expect(luhnValid(prefix + luhnCheckDigit(prefix))).toBe(true)
   })
 
+  it("has no check digit for a prefix that is not digits", () => {
+    expect(luhnCheckDigit("")).toBe("0")
+    expect(luhnCheckDigit("7992739871")).toBe("3")
+    expect(() => luhnCheckDigit("4111a1111111111")).toThrow("not a digit")
+  })
+
   test.prop([digits(12, 18), fc.integer({ min: 1, max: 9 })])(
     "changing any single digit breaks the check",
     (prefix, delta) => {

@@ -11,6 +11,8 @@ import {
   expiryToYYMM,
   type GetCvvRequest,
   IncorrectCvv,
+  isCardExpiry,
+  luhnCheckDigit,
   luhnValid,
   makeCvv,
   makePan,
@@ -21,7 +23,7 @@ import { xoroshiro128plus } from "pure-rand"
 import { decide, type IssuerView, type Lookup } from "./Decision.js"
 import { type FakeOperation, type Fault, type FaultSpec, makeFaults } from "./Faults.js"
 import { documentCards } from "./internal/documents.js"
-import { checkDigit, type GeneratedCard, makeGeneratedCards } from "./internal/generatedCards.js"
+import { type GeneratedCard, makeGeneratedCards } from "./internal/generatedCards.js"
 import { type CvkPair, type ExpiryOrder, makeCvvCalculator, serviceCodes, testCvk } from "./VisaCvv.js"
 
 /** Card statuses, spelled as the ledger spells them (sic). */
@@ -182,8 +184,6 @@ const makeDraws = (seed: number) => {
   }
 }
 
-const expiryPattern = /^\d{4}-(0[1-9]|1[0-2])$/
-
 /** A given PAN checked without the schema (a microsecond per card); the message never repeats it. */
 const toPan = (pan: string): string => {
   if (!/^\d{13,19}$/.test(pan) || !luhnValid(pan))
@@ -193,9 +193,12 @@ const toPan = (pan: string): string => {
 
 /** A `YYYY-MM` checked once by pattern: the schema's `make` costs a microsecond per card. */
 const toExpiry = (expiry: string): CardExpiry => {
-  if (!expiryPattern.test(expiry)) throw new Error("an issued card's expiry must be YYYY-MM")
-  return expiry as CardExpiry
+  if (!isCardExpiry(expiry)) throw new Error("an issued card's expiry must be YYYY-MM")
+  return expiry
 }
+
+/** The expiry the fake gives a card (by default, or generated): December, so the columns hold only the year. */
+const decemberOf = (year: number): CardExpiry => toExpiry(`${year}-12`)
 
 export const make = (options: FakeIssuerOptions = {}) =>
   Effect.gen(function* () {
@@ -247,7 +250,7 @@ export const make = (options: FakeIssuerOptions = {}) =>
 
     const panOf = (digits: number) => {
       const partial = `${bin}${String(digits).padStart(9, "0")}`
-      return partial + checkDigit(partial)
+      return partial + luhnCheckDigit(partial)
     }
 
     /** The 9 digits after the BIN of a PAN that no card holds yet. */
@@ -296,7 +299,7 @@ export const make = (options: FakeIssuerOptions = {}) =>
         customerId: card.customerId,
         accountNumber: card.accountNumber,
         pan: card.pan,
-        expiry: toExpiry(`${card.expiryYear}-12`),
+        expiry: decemberOf(card.expiryYear),
         status: "ACTIVATED",
         flags: allFlagsOff,
         postedMillis: card.postedMillis,
@@ -341,7 +344,7 @@ export const make = (options: FakeIssuerOptions = {}) =>
     }
 
     const defaultExpiryYear = (now: number) => new Date(now).getUTCFullYear() + 4
-    const defaultExpiryAt = (now: number) => toExpiry(`${defaultExpiryYear(now)}-12`)
+    const defaultExpiryAt = (now: number) => decemberOf(defaultExpiryYear(now))
 
     const issueCards = (cards: Iterable<IssueCardOptions>): Effect.Effect<void> =>
       Effect.map(Clock.currentTimeMillis, (now) => {

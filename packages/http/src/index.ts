@@ -3,3 +3,7 @@
  * hot path.
  */
 export * as UndiciHttpClient from "./UndiciHttpClient.js"
+/** Reading why a request got no answer from undici's and Node's error codes. */
+export * as TransportErrors from "./TransportErrors.js"
+/** A jittered exponential retry that costs nothing until an attempt fails. */
+export * from "./Retry.js"

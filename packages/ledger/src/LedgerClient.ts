@@ -6,13 +6,13 @@ import {
   CardNotFound,
   IncorrectCvv,
   InvalidRequest,
-  maskPan,
+  maskPans,
   ProtocolViolation,
   ProviderRejected,
   ProviderTimeout,
   ProviderUnavailable
 } from "@cardkit/domain"
-import { UndiciHttpClient } from "@cardkit/http"
+import { type RetryOptions, retry, TransportErrors, UndiciHttpClient } from "@cardkit/http"
 import { HttpBody, HttpClientRequest } from "@effect/platform"
 import * as Undici from "@effect/platform-node/Undici"
 import { Context, Duration, Effect, Either, Layer, Redacted, Schema } from "effect"
@@ -102,23 +102,8 @@ const reads: ReadonlySet<TransactionType> = new Set(["GET_CVV", "GET_CARD", "GET
 
 const newReference = () => `ck${randomBytes(8).toString("hex")}`
 
-/**
- * A provider's error message goes into cardkit's errors, which are logged and shown; a ledger that
- * echoes the request could put a PAN there, so any run of 12 or more digits is masked first.
- */
-const scrub = (message: string): string => message.replace(/\d{12,}/g, (digits) => maskPan(digits))
-
 /** However many retries are configured, no single backoff waits longer than this. */
-const maxRetryDelayMillis = 5_000
-
-/** Error codes along a transport error's cause chain (undici wraps its own errors). */
-const codesOf = (cause: unknown, depth = 0): ReadonlyArray<string> => {
-  if (typeof cause !== "object" || cause === null || depth > 4) return []
-  const { code, cause: inner } = cause as { code?: unknown; cause?: unknown }
-  return [...(typeof code === "string" ? [code] : []), ...codesOf(inner, depth + 1)]
-}
-
-const timeoutCodes: ReadonlySet<string> = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"])
+const maxRetryDelay = Duration.seconds(5)
 
 export const make = (options: LedgerClientOptions) =>
   Effect.gen(function* () {
@@ -139,12 +124,18 @@ export const make = (options: LedgerClientOptions) =>
     const signingKey: KeyObject | undefined =
       options.privateKey === undefined ? undefined : loadPrivateKey(Redacted.value(options.privateKey))
     const rsaKey = options.rsaPublicKey === undefined ? undefined : loadPublicKey(options.rsaPublicKey)
-    const retryBaseDelayMillis = Duration.toMillis(Duration.decode(options.retryBaseDelay ?? "100 millis"))
-    const retries = options.retries ?? 2
+    const readRetries: RetryOptions<LedgerError> = {
+      times: options.retries ?? 2,
+      baseDelay: Duration.decode(options.retryBaseDelay ?? "100 millis"),
+      maxDelay: maxRetryDelay,
+      while: (error) => error._tag === "ProviderUnavailable"
+    }
     const apiKey = JSON.stringify(Redacted.value(options.apiKey))
 
     const wireError = ({ code, message: raw }: WireError, cardId: string): LedgerError => {
-      const message = scrub(raw)
+      // The message goes into cardkit's errors, which are logged and shown: a ledger that echoes the
+      // request could put a PAN there.
+      const message = maskPans(raw)
       switch (code) {
         case codes.cardNotFound:
           return new CardNotFound({ cardId })
@@ -191,14 +182,14 @@ export const make = (options: LedgerClientOptions) =>
         {
           onFailure: (error) =>
             Effect.fail(
-              codesOf(error.cause).some((code) => timeoutCodes.has(code))
+              TransportErrors.isTimeout(error.cause)
                 ? new ProviderTimeout({ provider, timeoutMillis })
                 : new ProviderUnavailable({ provider, reason: `transport: ${error.reason}` })
             ),
           onSuccess: ({ status, text }) => interpret<R>(status, text, id, transactionType, payload, decodeResult)
         }
       )
-      const call = reads.has(transactionType) ? withRetries(attempt, retries, retryBaseDelayMillis) : attempt
+      const call = reads.has(transactionType) ? retry(attempt, readRetries) : attempt
       return tracing
         ? Effect.withSpan(call, `ledger ${transactionType}`, {
             kind: "client",
@@ -207,29 +198,6 @@ export const make = (options: LedgerClientOptions) =>
           })
         : call
     }
-
-    /**
-     * Attempt, and after `ProviderUnavailable` wait and attempt again, at most `remaining` times,
-     * the jittered delay doubling up to `maxRetryDelayMillis`. Written out rather than
-     * `Effect.retry` with a schedule, which builds a schedule driver for every call even when the
-     * first attempt succeeds, as nearly all do.
-     */
-    const withRetries = <R>(
-      attempt: Effect.Effect<R, LedgerError>,
-      remaining: number,
-      delayMillis: number
-    ): Effect.Effect<R, LedgerError> =>
-      remaining <= 0
-        ? attempt
-        : Effect.catchIf(
-            attempt,
-            (error) => error._tag === "ProviderUnavailable",
-            () =>
-              Effect.zipRight(
-                Effect.sleep(Math.min(delayMillis * (0.5 + Math.random()), maxRetryDelayMillis)),
-                withRetries(attempt, remaining - 1, delayMillis * 2)
-              )
-          )
 
     const interpret = <R extends Acked>(
       status: number,

@@ -1,3 +1,5 @@
+import { luhnCheckDigit, luhnValid } from "@cardkit/domain"
+
 /**
  * The cards `issueCards` makes up from nothing but the issuer's seed, held column by column in
  * typed arrays: a million of them cost tens of megabytes and next to no garbage collection, where
@@ -13,17 +15,6 @@
 const initialCapacity = 1024
 
 const hexId = /^[0-9a-f]{32}$/
-const digitsOnly = /^\d+$/
-
-/** The Luhn check digit of `partial`, in one pass. */
-export const checkDigit = (partial: string): string => {
-  let sum = 0
-  for (let i = partial.length - 1, double = true; i >= 0; i--, double = !double) {
-    const d = partial.charCodeAt(i) - 48
-    sum += double ? (d > 4 ? 2 * d - 9 : 2 * d) : d
-  }
-  return String((10 - (sum % 10)) % 10)
-}
 
 const grow = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(array: T, length: number): T => {
   const bigger = new (array.constructor as new (length: number) => T)(length)
@@ -101,9 +92,8 @@ export const makeGeneratedCards = (bin: string) => {
   }
 
   const panDigitsOf = (pan: string): number | undefined => {
-    if (pan.length !== bin.length + 10 || !pan.startsWith(bin) || !digitsOnly.test(pan)) return undefined
-    const partial = pan.slice(0, -1)
-    return checkDigit(partial) === pan.slice(-1) ? Number(partial.slice(bin.length)) : undefined
+    if (pan.length !== bin.length + 10 || !pan.startsWith(bin) || !luhnValid(pan)) return undefined
+    return Number(pan.slice(bin.length, -1))
   }
 
   const indexOfPanDigits = (digits: number) => find(byPan, spread(digits), (index) => panDigits[index] === digits)
@@ -138,7 +128,7 @@ export const makeGeneratedCards = (bin: string) => {
         hex(idWords[4 * index + 3]!),
       customerId: String(customers[index]).padStart(15, "0"),
       accountNumber: String(accounts[index]).padStart(15, "0"),
-      pan: partial + checkDigit(partial),
+      pan: partial + luhnCheckDigit(partial),
       postedMillis: posted[index]!,
       expiryYear: expiryYears[index]!
     }

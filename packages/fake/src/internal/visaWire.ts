@@ -2,9 +2,9 @@ import {
   AccountValidationRequest,
   type AccountValidationResult,
   BillingAddress,
-  type CardExpiry,
   CardholderName,
   type Cvv,
+  isCardExpiry,
   type Pan,
   type Tavv
 } from "@cardkit/domain"
@@ -52,22 +52,21 @@ export const visaErrors = {
   internal: (): [number, VisaErrorBody] => [500, visaErrorBody(500, "9999", "Internal error")]
 } as const
 
-const yyyyMm = /^\d{4}-(0[1-9]|1[0-2])$/
-
 /**
  * The issuer's view of a schema-valid wire request. Its values go to the decision engine as they
  * came (a PAN that fails Luhn or is unknown is declined `14`, as Visa does), except an expiry
  * that is not `YYYY-MM`, which Visa refuses with `3001`: `undefined` then.
  */
 export const toIssuerRequest = (wire: CardValidationRequest): AccountValidationRequest | undefined => {
-  if (wire.cardExpiryDate !== undefined && !yyyyMm.test(wire.cardExpiryDate)) return undefined
+  const expiry = wire.cardExpiryDate
+  if (expiry !== undefined && !isCardExpiry(expiry)) return undefined
   const avs = wire.addressVerificationResults
   const name = wire.cardHolderNameVerification
   // Validation is off: the wire schema has checked the shape, and the issuer judges the content.
   return new AccountValidationRequest(
     {
       pan: wire.primaryAccountNumber as Pan,
-      ...(wire.cardExpiryDate === undefined ? {} : { expiry: wire.cardExpiryDate as CardExpiry }),
+      ...(expiry === undefined ? {} : { expiry }),
       ...(wire.cardCvv2Value === undefined ? {} : { cvv2: wire.cardCvv2Value as Cvv }),
       ...(wire.tavv === undefined ? {} : { tavv: wire.tavv as Tavv }),
       ...(avs === undefined

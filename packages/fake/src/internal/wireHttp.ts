@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto"
+import { maskPans, scrubCardData } from "@cardkit/domain"
 import type { HttpApp } from "@effect/platform"
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
@@ -75,10 +76,8 @@ export const isJsonContentType = (contentType: string | undefined): boolean =>
 /** The header a client may name its request by; the fakes answer with it whether it came or not. */
 const requestIdHeader = "x-request-id"
 
-// Token characters only, so an id cannot break a log line; never a PAN-length run of digits, so an
-// id a client made of card data is not written to the logs.
+// Token characters only, so an id cannot break a log line.
 const wellFormedId = /^[A-Za-z0-9._:-]{1,128}$/
-const panLike = /\d{12,}/
 
 const idAlphabet = "abcdefghijklmnopqrstuvwxyz"
 
@@ -88,17 +87,17 @@ const idAlphabet = "abcdefghijklmnopqrstuvwxyz"
  */
 const makeRequestId = (): string => Array.from(randomBytes(20), (byte) => idAlphabet[byte % 26]).join("")
 
-/** The request's id: a well-formed incoming `x-request-id`, else a new one. */
+/**
+ * The request's id: a well-formed incoming `x-request-id`, else a new one. Never one `maskPans`
+ * would change: an id a client made of a card number is not written to the logs.
+ */
 const requestIdOf = (request: HttpServerRequest.HttpServerRequest): string => {
   const given = request.headers[requestIdHeader]
-  return given !== undefined && wellFormedId.test(given) && !panLike.test(given) ? given : makeRequestId()
+  return given !== undefined && wellFormedId.test(given) && maskPans(given) === given ? given : makeRequestId()
 }
 
 /** Set while a request is inside a `serveWire` app, so that an app nested in another keeps one id and one log line. */
 const currentRequestId = FiberRef.unsafeMake<string | undefined>(undefined)
-
-/** Card data is digits: a run long enough to be a CVV is cut out of what is logged. */
-const withoutDigitRuns = (text: string) => text.replace(/\d{3,}/g, "…")
 
 /**
  * An error as it may be logged: its name, and its message with what a message may have copied from
@@ -108,7 +107,7 @@ const describeFailure = (cause: Cause.Cause<unknown>): string => {
   const error = Cause.squash(cause)
   if (!(error instanceof Error)) return `a thrown ${error === null ? "null" : typeof error}`
   const name = Predicate.hasProperty(error, "_tag") && typeof error._tag === "string" ? error._tag : error.name
-  const message = withoutDigitRuns(
+  const message = scrubCardData(
     error.message
       .split("\n", 1)[0]!
       .slice(0, 200)
@@ -147,7 +146,7 @@ export const serveWire =
       return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
         const id = requestIdOf(request)
         // An unknown path is the client's text too, logged (without its query) as a message would be.
-        const line = `${request.method} ${withoutDigitRuns(request.url.split("?", 1)[0]!.slice(0, 200))}`
+        const line = `${request.method} ${scrubCardData(request.url.split("?", 1)[0]!.slice(0, 200))}`
         return lastResort(app, internalError).pipe(
           Effect.tap((response) => Effect.logDebug(`${line} ${response.status}`)),
           Effect.onInterrupt(() => Effect.logDebug(`${line} interrupted`)),

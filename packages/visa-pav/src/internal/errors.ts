@@ -4,8 +4,10 @@ import {
   InvalidRequest,
   ProviderRejected,
   ProviderTimeout,
-  ProviderUnavailable
+  ProviderUnavailable,
+  scrubCardData
 } from "@cardkit/domain"
+import { TransportErrors } from "@cardkit/http"
 import { Option, Schema } from "effect"
 import { VisaErrorBody } from "../VisaErrorBody.js"
 import { fieldNamedIn } from "./fields.js"
@@ -18,12 +20,6 @@ export class Retryable {
   constructor(readonly error: ProviderUnavailable) {}
 }
 
-/*
- * Visa's messages are shown to callers, so anything in them that could be card data is cut out:
- * every run of 3+ digits (PAN, CVV2, expiry) and of 16+ hex digits (TAVV).
- */
-const scrub = (text: string) => text.replace(/[0-9A-Fa-f]{16,}|\d{3,}/g, "…")
-
 const decodeErrorBody = Schema.decodeUnknownOption(VisaErrorBody)
 
 // Visa's codes whose meaning is sharper than their HTTP status.
@@ -34,7 +30,8 @@ const credentialMissing = "9125"
 export const fromHttpStatus = (status: number, body: unknown): AccountValidationError | Retryable => {
   const visa = Option.getOrUndefined(decodeErrorBody(body))?.responseStatus
   const code = visa?.code ?? String(status)
-  const said = visa === undefined ? `HTTP ${status}` : `Visa ${visa.code}: ${scrub(visa.message)}`
+  // Visa's messages are shown to callers: anything in them that could be card data is cut out.
+  const said = visa === undefined ? `HTTP ${status}` : `Visa ${visa.code}: ${scrubCardData(visa.message)}`
   if (status === 400 && code !== credentialMissing) {
     const field =
       (visa === undefined ? undefined : fieldNamedIn(`${visa.message} ${visa.info}`)) ??
@@ -45,17 +42,6 @@ export const fromHttpStatus = (status: number, body: unknown): AccountValidation
   if (status === 503) return new Retryable(new ProviderUnavailable({ provider, reason: said }))
   if (status >= 500) return new ProviderUnavailable({ provider, reason: said })
   return new ProviderRejected({ provider, code, message: said })
-}
-
-/** Error codes along a transport error's cause chain (undici wraps; Node aggregates per address). */
-const codesOf = (cause: unknown, depth = 0): ReadonlyArray<string> => {
-  if (typeof cause !== "object" || cause === null || depth > 4) return []
-  const { code, cause: inner, errors } = cause as { code?: unknown; cause?: unknown; errors?: unknown }
-  return [
-    ...(typeof code === "string" ? [code] : []),
-    ...codesOf(inner, depth + 1),
-    ...(Array.isArray(errors) ? errors.flatMap((e) => codesOf(e, depth + 1)) : [])
-  ]
 }
 
 // No connection was made, so no request can have reached Visa.
@@ -70,11 +56,9 @@ const connectFailures = new Set([
 
 /** The typed error for a request that got no HTTP answer. */
 export const fromTransport = (cause: unknown, timeoutMillis: number): AccountValidationError | Retryable => {
-  const codes = codesOf(cause)
+  if (TransportErrors.isTimeout(cause)) return new ProviderTimeout({ provider, timeoutMillis })
+  const codes = TransportErrors.codesOf(cause)
   const code = codes[0] ?? "unknown"
-  if (codes.some((c) => c === "UND_ERR_HEADERS_TIMEOUT" || c === "UND_ERR_BODY_TIMEOUT")) {
-    return new ProviderTimeout({ provider, timeoutMillis })
-  }
   if (codes.some((c) => connectFailures.has(c))) {
     return new Retryable(new ProviderUnavailable({ provider, reason: `cannot connect (${code})` }))
   }

@@ -5,7 +5,7 @@ import {
   ProtocolViolation,
   ProviderUnavailable
 } from "@cardkit/domain"
-import { UndiciHttpClient } from "@cardkit/http"
+import { type RetryOptions, retry, UndiciHttpClient } from "@cardkit/http"
 import { HttpBody, HttpClientRequest } from "@effect/platform"
 import * as Undici from "@effect/platform-node/Undici"
 import { Clock, ConfigError, Duration, Effect, Either, Redacted, Schema, type Scope } from "effect"
@@ -18,8 +18,7 @@ import { fromHttpStatus, fromTransport, provider, Retryable } from "./errors.js"
 
 export const cardValidationPath = "/pav/v1/cardvalidation"
 
-/** Backoff before the first retry, doubling (with jitter) before each further one. */
-const firstRetryDelayMillis = 50
+const isRetryable = (error: AccountValidationError | Retryable): error is Retryable => error instanceof Retryable
 
 /** Sends a wire request as it is and answers Visa's response, every failure typed. */
 export interface PavTransport {
@@ -55,7 +54,11 @@ export const makeTransport = (
     yield* checkPem(["tls", "cert"], tls.cert, (pem) => new Crypto.X509Certificate(pem))
     yield* checkPem(["tls", "key"], key, (pem) => Crypto.createPrivateKey(pem))
     const timeoutMillis = Duration.toMillis(Duration.decode(options.timeout ?? "10 seconds"))
-    const retries = options.retries ?? 2
+    const retryPolicy: RetryOptions<AccountValidationError | Retryable> = {
+      times: options.retries ?? 2,
+      baseDelay: Duration.millis(50),
+      while: isRetryable
+    }
 
     const mle =
       options.mle === undefined
@@ -175,35 +178,17 @@ export const makeTransport = (
       return Effect.isEffect(request) ? Effect.flatMap(request, exchange) : exchange(request)
     }
 
-    /**
-     * Attempt, and on a `Retryable` failure wait and attempt again, at most `retries` times.
-     * Written out rather than `Effect.retry` with a schedule, which builds a schedule driver for
-     * every call even when the first attempt succeeds, as nearly all do.
-     */
-    const withRetries = (
-      body: string,
-      remaining: number,
-      delayMillis: number
-    ): Effect.Effect<CardValidationResponse, AccountValidationError> =>
-      Effect.catchIf(
-        attempt(body),
-        (error): error is Retryable => error instanceof Retryable,
-        (retryable) =>
-          remaining <= 0
-            ? Effect.fail(retryable.error)
-            : Effect.zipRight(
-                Effect.sleep(delayMillis * (0.5 + Math.random())),
-                withRetries(body, remaining - 1, delayMillis * 2)
-              )
-      )
+    /** `attempt(body)`, retried while it fails `Retryable`; once the retries run out, the error that wraps. */
+    const withRetries = (body: string): Effect.Effect<CardValidationResponse, AccountValidationError> =>
+      Effect.catchIf(retry(attempt(body), retryPolicy), isRetryable, (retryable) => Effect.fail(retryable.error))
 
     const send = (wire: CardValidationRequestJson) => {
       const json = JSON.stringify(wire)
       return mle === undefined
-        ? withRetries(json, retries, firstRetryDelayMillis)
+        ? withRetries(json)
         : mleEncrypt(json, { keyId: mle.keyId, publicKey: mle.publicKey, encryption: mle.encryption }).pipe(
             Effect.mapError((error) => new ProviderUnavailable({ provider, reason: error.reason })),
-            Effect.flatMap((encData) => withRetries(JSON.stringify({ encData }), retries, firstRetryDelayMillis))
+            Effect.flatMap((encData) => withRetries(JSON.stringify({ encData })))
           )
     }
 
