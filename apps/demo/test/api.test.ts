@@ -163,8 +163,10 @@ layer(TestServer, { excludeTestServices: true })("demo API over a socket", (it) 
     // Every property runs with the suite's one seed (vitest.setup.ts); FUZZ_SEED replays another.
     const runs = { numRuns: Number(process.env.FUZZ_RUNS ?? 500) }
     const cvvDocument = { ...ledgerBody, product: "DEFAULT", program: "DEFAULT", channel: "PULSE", reference: "fuzz" }
+    // Every member either route reads, so that each is mutated and given prototype names.
+    const accountDocument = { ...visaCard, cardholderName: { first: "Jane", middle: "Q", last: "Doe" } }
     const routes = [
-      ["/v1/account-validations", visaCard],
+      ["/v1/account-validations", accountDocument],
       [cvvPath(ledgerCard.cardId), cvvDocument]
     ] as const
 
