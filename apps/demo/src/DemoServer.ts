@@ -16,8 +16,15 @@ import { HttpApiDecodeError } from "@effect/platform/HttpApiError"
 import { RequestError, RouteNotFound, type ServeError } from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { type AccountValidation, type CardSecrets, InvalidRequest, withoutRejectedValue } from "@cardkit/domain"
-import { Cause, Config, type ConfigError, Context, Effect, Layer, Option, Predicate, Scope } from "effect"
+import {
+  type AccountValidation,
+  type CardSecrets,
+  describeError,
+  InvalidRequest,
+  RequestId,
+  withoutRejectedValue
+} from "@cardkit/domain"
+import { Cause, Config, type ConfigError, Context, Effect, Layer, Option, Scope } from "effect"
 import {
   type BadRequest,
   badRequest,
@@ -105,21 +112,6 @@ const internalError = HttpServerResponse.unsafeJson(
 )
 
 /**
- * A thrown value's name and message for the log: never its stack, and no run of digits, which could
- * be card data that a message quoted.
- */
-const describe = (error: unknown): string => {
-  const name =
-    Predicate.hasProperty(error, "_tag") && typeof error._tag === "string"
-      ? error._tag
-      : error instanceof Error
-        ? error.name
-        : `a thrown ${error === null ? "null" : typeof error}`
-  const line = error instanceof Error && error.message !== "" ? `${name}: ${error.message}` : name
-  return line.replace(/\d{3,}/g, "<digits>").slice(0, 300)
-}
-
-/**
  * The last resort around the whole app: it gives the request its id (answered as `x-request-id`, and
  * annotated on every log line the request writes), and answers whatever nothing else answered (a
  * defect, or a failure no error schema encodes) as the `InternalError` 500, logged at Error. An
@@ -132,9 +124,12 @@ const lastResort = <R>(app: HttpApp.Default<unknown, R>): HttpApp.Default<unknow
       Effect.catchAllCause((cause) =>
         Cause.isInterruptedOnly(cause)
           ? Effect.failCause(cause)
-          : Effect.as(Effect.logError(`request failed unexpectedly: ${describe(Cause.squash(cause))}`), internalError)
+          : Effect.as(
+              Effect.logError(`request failed unexpectedly: ${describeError(Cause.squash(cause))}`),
+              internalError
+            )
       ),
-      Effect.map((response) => HttpServerResponse.setHeader(response, "x-request-id", requestId))
+      Effect.map((response) => HttpServerResponse.setHeader(response, RequestId.header, requestId))
     )
   })
 

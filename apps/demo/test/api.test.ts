@@ -1,12 +1,12 @@
 import * as Http from "node:http"
 import SwaggerParser from "@apidevtools/swagger-parser"
+import { RequestId } from "@cardkit/domain"
 import { FakeIssuer } from "@cardkit/fake"
 import { describe, expect, layer } from "@effect/vitest"
 import { hostileBody, hostileKey, prototypeNames } from "@cardkit/fake/arbitraries"
 import fc from "fast-check"
 import { Effect } from "effect"
 import { DemoServer } from "../src/index.js"
-import { wellFormedRequestId } from "../src/internal/requestId.js"
 import {
   type Answer,
   apiKey,
@@ -272,7 +272,7 @@ layer(TestServer, { excludeTestServices: true })("demo API over a socket", (it) 
                 if (answer.status === 401) expectError(answer, 401, "Unauthorized")
                 else expectAnswered(answer, path)
                 const id = requestIdOf(answer)
-                if (requestId !== null && wellFormedRequestId.test(requestId)) expect(id).toBe(requestId)
+                if (requestId !== null && RequestId.isWellFormed(requestId)) expect(id).toBe(requestId)
               }
             ),
             runs

@@ -329,7 +329,7 @@ layer(TestServer, { excludeTestServices: true })("hostile input", (it) => {
       })
     )
 
-    for (const id of ["a", "req-42", "trace.A_b:c-d", "0".repeat(128), "constructor", "__proto__"]) {
+    for (const id of ["a", "req-42", "trace.A_b:c-d", "a0".repeat(64), "constructor", "__proto__"]) {
       it.effect(
         `a well-formed x-request-id ${id.length > 20 ? `of ${id.length} characters` : id} is echoed, on a success and on an error`,
         () =>
@@ -356,6 +356,7 @@ layer(TestServer, { excludeTestServices: true })("hostile input", (it) => {
       ["with a space", { "x-request-id": "two words" }],
       ["with a slash", { "x-request-id": "a/b" }],
       ["with a byte outside ASCII", { "x-request-id": "caf\u00e9" }],
+      ["that holds a card number", { "x-request-id": "req-4957030420210462" }],
       [
         "given twice",
         new Headers([

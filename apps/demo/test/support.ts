@@ -6,13 +6,13 @@ import {
   type GetCvvRequest,
   luhnCheckDigit,
   ProviderRejected,
-  ProviderTimeout
+  ProviderTimeout,
+  RequestId
 } from "@cardkit/domain"
 import { FakeIssuer, FakeProvider } from "@cardkit/fake"
 import { expect } from "@effect/vitest"
 import { Cause, Context, Effect, HashMap, Layer, Logger, LogLevel, Redacted } from "effect"
 import { ApiKeys, DemoServer, providerLayer } from "../src/index.js"
-import { wellFormedRequestId } from "../src/internal/requestId.js"
 
 export const apiKey = "demo-test-key-one"
 export const otherApiKey = "demo-test-key-two"
@@ -144,9 +144,9 @@ export const post = (
 
 /** The answer's `x-request-id`, which every answer carries, well formed. */
 export const requestIdOf = (answer: Answer): string => {
-  const id = answer.headers.get("x-request-id")
-  expect(id).toMatch(wellFormedRequestId)
-  return id!
+  const id = answer.headers.get(RequestId.header) ?? ""
+  expect(RequestId.isWellFormed(id)).toBe(true)
+  return id
 }
 
 /**

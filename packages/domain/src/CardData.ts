@@ -33,3 +33,22 @@ const cardDataLike = /[0-9A-Fa-f]{16,}|\d{3,}/g
  * CVV, where no number in it is worth the risk of showing one.
  */
 export const scrubCardData = (text: string): string => text.replace(cardDataLike, "…")
+
+/**
+ * A thrown or failed value as a log line may show it: its tag or name, and the first line of its
+ * message with quoted text (parsers quote their input) and card-data-like runs cut out. Never a
+ * stack, never the value itself.
+ */
+export const describeError = (error: unknown): string => {
+  if (typeof error !== "object" || error === null) return `a thrown ${error === null ? "null" : typeof error}`
+  const tag = (error as { readonly _tag?: unknown })._tag
+  const name = typeof tag === "string" ? tag : error instanceof Error ? error.name : "a thrown object"
+  const message = error instanceof Error ? error.message : ""
+  const said = scrubCardData(
+    message
+      .split("\n", 1)[0]!
+      .slice(0, 200)
+      .replace(/"[^"]*"?|'[^']*'?|`[^`]*`?/g, "…")
+  )
+  return said === "" ? name : `${name}: ${said}`
+}

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto"
+import { RequestId } from "@cardkit/domain"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { Context, Effect, FiberRef, FiberRefs, HashMap, HashSet, Logger } from "effect"
 
@@ -9,9 +9,6 @@ import { Context, Effect, FiberRef, FiberRefs, HashMap, HashSet, Logger } from "
  * that has the request in its context) takes the id from the request itself.
  */
 
-/** What an incoming `x-request-id` must be to be echoed: safe in a header and in a log line. */
-export const wellFormedRequestId = /^[A-Za-z0-9._:-]{1,128}$/
-
 const requestId = Symbol("@cardkit/demo/requestId")
 
 interface Identified extends HttpServerRequest.HttpServerRequest {
@@ -19,12 +16,11 @@ interface Identified extends HttpServerRequest.HttpServerRequest {
 }
 
 /**
- * Give the request its id: its own `x-request-id` when well formed (a repeated header arrives joined
- * with ", ", so it is not), a fresh UUID otherwise. Log lines written while serving it carry the id.
+ * Give the request its id (`RequestId.fromHeader`: its own `x-request-id` when well formed, else a
+ * fresh one). Log lines written while serving it carry the id.
  */
 export const assignRequestId = (request: HttpServerRequest.HttpServerRequest): string => {
-  const incoming = request.headers["x-request-id"]
-  const id = incoming !== undefined && wellFormedRequestId.test(incoming) ? incoming : randomUUID()
+  const id = RequestId.fromHeader(request.headers[RequestId.header])
   ;(request as Identified)[requestId] = id
   return id
 }

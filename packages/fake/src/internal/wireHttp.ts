@@ -1,9 +1,8 @@
-import { randomBytes } from "node:crypto"
-import { maskPans, scrubCardData } from "@cardkit/domain"
+import { describeError, RequestId, scrubCardData } from "@cardkit/domain"
 import type { HttpApp } from "@effect/platform"
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
-import { Cause, Data, Effect, FiberRef, Predicate } from "effect"
+import { Cause, Data, Effect, FiberRef } from "effect"
 
 /*
  * What every wire fake does around its protocol: read a body within a limit, give each request an
@@ -73,48 +72,8 @@ export const closingConnection = HttpServerResponse.setHeader("connection", "clo
 export const isJsonContentType = (contentType: string | undefined): boolean =>
   contentType !== undefined && /^application\/json\s*(;|$)/i.test(contentType)
 
-/** The header a client may name its request by; the fakes answer with it whether it came or not. */
-const requestIdHeader = "x-request-id"
-
-// Token characters only, so an id cannot break a log line.
-const wellFormedId = /^[A-Za-z0-9._:-]{1,128}$/
-
-const idAlphabet = "abcdefghijklmnopqrstuvwxyz"
-
-/**
- * A fresh id of letters alone: logs are searched for card data by its digit runs (a CVV is three
- * digits), and an id should never look like any.
- */
-const makeRequestId = (): string => Array.from(randomBytes(20), (byte) => idAlphabet[byte % 26]).join("")
-
-/**
- * The request's id: a well-formed incoming `x-request-id`, else a new one. Never one `maskPans`
- * would change: an id a client made of a card number is not written to the logs.
- */
-const requestIdOf = (request: HttpServerRequest.HttpServerRequest): string => {
-  const given = request.headers[requestIdHeader]
-  return given !== undefined && wellFormedId.test(given) && maskPans(given) === given ? given : makeRequestId()
-}
-
 /** Set while a request is inside a `serveWire` app, so that an app nested in another keeps one id and one log line. */
 const currentRequestId = FiberRef.unsafeMake<string | undefined>(undefined)
-
-/**
- * An error as it may be logged: its name, and its message with what a message may have copied from
- * the request cut out (parsers quote their input).
- */
-const describeFailure = (cause: Cause.Cause<unknown>): string => {
-  const error = Cause.squash(cause)
-  if (!(error instanceof Error)) return `a thrown ${error === null ? "null" : typeof error}`
-  const name = Predicate.hasProperty(error, "_tag") && typeof error._tag === "string" ? error._tag : error.name
-  const message = scrubCardData(
-    error.message
-      .split("\n", 1)[0]!
-      .slice(0, 200)
-      .replace(/"[^"]*"?|'[^']*'?|`[^`]*`?/g, "…")
-  )
-  return message === "" ? name : `${name}: ${message}`
-}
 
 /**
  * The last resort: anything the handler fails or dies with (never an interruption, which is a
@@ -127,7 +86,7 @@ const lastResort = <E, R>(
   Effect.catchAllCause(app, (cause) =>
     Cause.isInterruptedOnly(cause)
       ? Effect.failCause(cause as Cause.Cause<never>)
-      : Effect.as(Effect.logError(`unexpected failure: ${describeFailure(cause)}`), internalError())
+      : Effect.as(Effect.logError(`unexpected failure: ${describeError(Cause.squash(cause))}`), internalError())
   )
 
 /**
@@ -144,13 +103,13 @@ export const serveWire =
     Effect.flatMap(FiberRef.get(currentRequestId), (outer) => {
       if (outer !== undefined) return lastResort(app, internalError)
       return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-        const id = requestIdOf(request)
+        const id = RequestId.fromHeader(request.headers[RequestId.header])
         // An unknown path is the client's text too, logged (without its query) as a message would be.
         const line = `${request.method} ${scrubCardData(request.url.split("?", 1)[0]!.slice(0, 200))}`
         return lastResort(app, internalError).pipe(
           Effect.tap((response) => Effect.logDebug(`${line} ${response.status}`)),
           Effect.onInterrupt(() => Effect.logDebug(`${line} interrupted`)),
-          Effect.map(HttpServerResponse.setHeader(requestIdHeader, id)),
+          Effect.map(HttpServerResponse.setHeader(RequestId.header, id)),
           Effect.withLogSpan("request"),
           Effect.annotateLogs("requestId", id),
           Effect.locally(currentRequestId, id)
