@@ -44,6 +44,15 @@ describe("JsonBody.parse", () => {
     expect(Either.isRight(JsonBody.parse('{"a":{"x":1},"b":{"x":1},"x":[{"x":1},{"x":2}]}'))).toBe(true)
   })
 
+  it("counts only the members written, whatever the strings hold", () => {
+    const body = '{"a:b":"x:y","q\\"":"\\":{[","list":[{"k":1},{"k":"]}:"}],"e":{}}'
+    expect(JsonBody.parse(body)).toStrictEqual(
+      Either.right({ "a:b": "x:y", 'q"': '":{[', list: [{ k: 1 }, { k: "]}:" }], e: {} })
+    )
+    expect(reasonOf('{"a":"x:y","a":"z"}')).toBe("names a member twice in one object")
+    expect(reasonOf('{"__proto__":1,"__proto__":2}')).toBe("names a member twice in one object")
+  })
+
   it("refuses lone surrogates in names and values, keeps surrogate pairs", () => {
     expect(reasonOf('{"pan":"\\ud800"}')).toBe("holds a string with a lone surrogate")
     expect(reasonOf('{"\\udfff":1}')).toBe("holds a string with a lone surrogate")

@@ -4,7 +4,16 @@ import { describeError, InvalidRequest, RequestId } from "../src/index.js"
 describe("RequestId", () => {
   it("echoes a well-formed id and replaces anything else with 20 fresh letters", () => {
     for (const id of ["a", "req-42", "trace.A_b:c-d", "a0".repeat(64)]) expect(RequestId.fromHeader(id)).toBe(id)
-    for (const id of [undefined, "", "a".repeat(129), "two words", "a/b", "caf\u00e9", "one, two", "4957030420210462"]) {
+    for (const id of [
+      undefined,
+      "",
+      "a".repeat(129),
+      "two words",
+      "a/b",
+      "caf\u00e9",
+      "one, two",
+      "4957030420210462"
+    ]) {
       const made = RequestId.fromHeader(id)
       expect(made).toMatch(/^[a-z]{20}$/)
       expect(made).not.toBe(id)
