@@ -1,10 +1,11 @@
-import type {
-  AccountValidationRequest,
-  AddressResult,
-  Cvv2Result,
-  NameResult,
-  RawCodes,
-  TavvResult
+import {
+  type AccountValidationRequest,
+  AccountValidationResult,
+  type AddressResult,
+  type Cvv2Result,
+  type NameResult,
+  type RawCodes,
+  type TavvResult
 } from "@cardkit/domain"
 import { type CardExpiry, isExpired, luhnValid } from "@cardkit/domain"
 import { VisaCodes } from "@cardkit/visa-pav"
@@ -99,6 +100,19 @@ export interface Decision {
   readonly name?: NameResult
   readonly tavv?: TavvResult
 }
+
+/** A decision as the domain result an issuer answers, under the transaction id it gave the call. */
+export const toResult = (decision: Decision, transactionId: string): AccountValidationResult =>
+  new AccountValidationResult({
+    approved: decision.approved,
+    actionCode: decision.raw.actionCode,
+    cvv2: decision.cvv2,
+    address: decision.address,
+    ...(decision.name === undefined ? {} : { name: decision.name }),
+    ...(decision.tavv === undefined ? {} : { tavv: decision.tavv }),
+    transactionId,
+    raw: decision.raw
+  })
 
 /**
  * Decide a validation. Precedence follows an issuer's checks: an account it cannot find (`14`,

@@ -1,6 +1,6 @@
 import {
   type AccountValidationRequest,
-  AccountValidationResult,
+  type AccountValidationResult,
   Ack,
   type CardCvv,
   type CardExpiry,
@@ -20,7 +20,7 @@ import {
 } from "@cardkit/domain"
 import { Clock, Context, DateTime, Effect, Layer, Option, Redacted } from "effect"
 import { xoroshiro128plus } from "pure-rand"
-import { decide, type IssuerView, type Lookup } from "./Decision.js"
+import { decide, type IssuerView, type Lookup, toResult } from "./Decision.js"
 import { type FakeOperation, type Fault, type FaultSpec, makeFaults } from "./Faults.js"
 import { documentCards } from "./internal/documents.js"
 import { type GeneratedCard, makeGeneratedCards } from "./internal/generatedCards.js"
@@ -404,16 +404,7 @@ export const make = (options: FakeIssuerOptions = {}) =>
               ? { _tag: "Unlocatable" }
               : { _tag: "Unknown" }
         const decision = decide(request, lookup, now, card?.approvalCode ?? draws.hex(6).toUpperCase())
-        return new AccountValidationResult({
-          approved: decision.approved,
-          actionCode: decision.raw.actionCode,
-          cvv2: decision.cvv2,
-          address: decision.address,
-          ...(decision.name === undefined ? {} : { name: decision.name }),
-          ...(decision.tavv === undefined ? {} : { tavv: decision.tavv }),
-          transactionId: draws.digits(15),
-          raw: decision.raw
-        })
+        return toResult(decision, draws.digits(15))
       })
 
     const issuer = FakeIssuer.of({

@@ -4,7 +4,7 @@ import { expect, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { prototypeNames } from "../src/arbitraries.js"
 import { FakeIssuer, FakeLedgerServer, WireServer } from "../src/index.js"
-import { type Sent, sendEffect } from "./support/wire.js"
+import { type Sent, sendEffect, stalledBody } from "./support/wire.js"
 
 /*
  * Regressions: hostile requests the fake ledger once answered with an empty HTTP 500 (or could
@@ -188,16 +188,8 @@ layer(FakeLedgerServer.layer({ open: true }).pipe(Layer.provideMerge(FakeIssuer.
 
     it.effect("a body declared larger than the limit is refused before it is read, closing the connection", () =>
       Effect.gen(function* () {
-        let release = () => {}
-        const stalled = new Promise<void>((resolve) => {
-          release = resolve
-        })
-        // Sends a sliver of what it declares and waits: only a server that does not read it answers.
-        async function* sliver() {
-          yield Buffer.alloc(1024, 0x20)
-          await stalled
-        }
-        const answer = yield* post(sliver(), { "content-length": String(10 * 1024 * 1024) })
+        const { body, release } = stalledBody()
+        const answer = yield* post(body, { "content-length": String(10 * 1024 * 1024) })
         release()
         expect(answer.status).toBe(413)
         expect(answer.headers.connection).toBe("close")

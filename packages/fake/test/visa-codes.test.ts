@@ -1,6 +1,6 @@
 import {
   AccountValidationRequest,
-  AccountValidationResult,
+  type AccountValidationResult,
   CardExpiry,
   makeCvv,
   type Pan,
@@ -9,7 +9,7 @@ import {
 import { CardValidationResponse, toDomainResult } from "@cardkit/visa-pav"
 import { describe, expect, it } from "@effect/vitest"
 import { Redacted, Schema } from "effect"
-import { type Decision, decide, type IssuerView, type Lookup } from "../src/Decision.js"
+import { type Decision, decide, type IssuerView, type Lookup, toResult } from "../src/Decision.js"
 import { toWireResponse } from "../src/internal/visaWire.js"
 
 /*
@@ -93,17 +93,7 @@ const decisions: ReadonlyArray<Decision> = [
 ]
 
 // What FakeIssuer returns for a decision.
-const fakeResult = (decision: Decision) =>
-  new AccountValidationResult({
-    approved: decision.approved,
-    actionCode: decision.raw.actionCode,
-    cvv2: decision.cvv2,
-    address: decision.address,
-    ...(decision.name === undefined ? {} : { name: decision.name }),
-    ...(decision.tavv === undefined ? {} : { tavv: decision.tavv }),
-    transactionId: "381228649430011",
-    raw: decision.raw
-  })
+const fakeResult = (decision: Decision) => toResult(decision, "381228649430011")
 
 const words = (result: AccountValidationResult | Decision) => ({
   approved: result.approved,

@@ -7,7 +7,7 @@ import { FakeIssuer } from "../src/FakeIssuer.js"
 import { FakeVisaServer } from "../src/VisaServer.js"
 import { WireServer } from "../src/WireServer.js"
 import { examples, specResponse } from "./support/visaSpec.js"
-import { type Answer, type Sent, sendEffect } from "./support/wire.js"
+import { type Answer, type Sent, sendEffect, stalledBody } from "./support/wire.js"
 
 /*
  * Regressions: hostile requests to the fake Visa, each sent over the wire. Every refusal is a 4xx
@@ -143,16 +143,8 @@ layer(FakeVisaServer.layer({ credentials }).pipe(Layer.provideMerge(FakeIssuer.l
 
     it.effect("a body declared larger than the limit is a 413 in Visa's format, refused before it is read", () =>
       Effect.gen(function* () {
-        let release = () => {}
-        const stalled = new Promise<void>((resolve) => {
-          release = resolve
-        })
-        // Sends a sliver of what it declares and waits: only a server that does not read it answers.
-        async function* sliver() {
-          yield Buffer.alloc(1024, 0x20)
-          await stalled
-        }
-        const answer = yield* post(sliver(), { "content-length": String(8 * 1024 * 1024) })
+        const { body, release } = stalledBody()
+        const answer = yield* post(body, { "content-length": String(8 * 1024 * 1024) })
         release()
         expect(answer.status).toBe(413)
         expect(answer.headers.connection).toBe("close")

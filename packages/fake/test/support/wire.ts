@@ -69,3 +69,19 @@ export const captureLogs = () => {
   )
   return { layer, lines }
 }
+
+/**
+ * A body that sends a sliver of what it declares, then waits until `release`: only a server that
+ * refuses it without reading it whole can answer before `release` is called.
+ */
+export const stalledBody = () => {
+  let release = () => {}
+  const stalled = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  async function* sliver() {
+    yield Buffer.alloc(1024, 0x20)
+    await stalled
+  }
+  return { body: sliver(), release: () => release() }
+}
