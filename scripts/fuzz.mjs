@@ -1,6 +1,7 @@
 // `pnpm fuzz [rounds]`: every property test file in the workspace, `rounds` times (1 by default),
 // each round with fresh fast-check seeds (printed per file, replayable with FUZZ_SEED=<seed>) and
-// 10,000 cases for the wire and HTTP fuzz properties. The regular suite runs one fixed seed.
+// 10,000 cases for the wire and HTTP fuzz properties (with time to run them). The regular suite runs
+// one fixed seed.
 import { spawnSync } from "node:child_process"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
@@ -39,7 +40,7 @@ const targets = workspaces
 for (let round = 1; round <= rounds; round++) {
   for (const { dir, files } of targets) {
     console.log(`\n# fuzz round ${round}/${rounds}: ${dir.slice(root.length)}`)
-    const run = spawnSync("npx", ["vitest", "run", "--reporter=dot", ...files], {
+    const run = spawnSync("npx", ["vitest", "run", "--reporter=dot", "--testTimeout=600000", ...files], {
       cwd: dir,
       stdio: "inherit",
       env: { ...process.env, FUZZ_SEED: "fresh", FUZZ_RUNS: process.env.FUZZ_RUNS ?? "10000" }
