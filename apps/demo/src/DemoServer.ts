@@ -150,7 +150,7 @@ const servingContext = Context.pick(
  * while serving one. Handlers, middleware and pages take what they need when they are built, yet the
  * serving context is copied several times per request (for each service provided to it, by the
  * router, by every handler group): the twenty-odd services of the layers around the app would be
- * copied each time, some 8 kB of the 110 kB a CVV request allocated. The last resort goes around
+ * copied each time (apps/bench/README.md says what that cost). The last resort goes around
  * everything the app answers, errors and pages included.
  */
 const serveApi = Layer.scopedDiscard(
@@ -179,8 +179,8 @@ const AppLive = serveApi.pipe(
   Layer.provide(HttpApiBuilder.middleware(requestErrors as HttpApiBuilder.MiddlewareFn<never>)),
   Layer.provide(ApiLive),
   Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize, Option.some(FileSystem.Size(maxBodyBytes)))),
-  // HttpApi opens a span per request; nothing here exports traces, and the span alone costs a sixth of
-  // a request.
+  // HttpApi opens a span per request; nothing here exports traces, and the span alone is a noticeable
+  // share of a request (apps/bench/README.md).
   HttpMiddleware.withTracerDisabledWhen(() => true)
 )
 

@@ -5,8 +5,8 @@ import forge from "node-forge"
  *
  * The algorithm is hand-written on purpose: no maintained npm package implements it, and it is a
  * few lines over DES. DES itself is node-forge's (a dependency already): its block transform works
- * on 32-bit words in plain JavaScript, so one CVV costs about 0.5 µs, where node:crypto's
- * `Cipher.update` pays about 2 µs of binding and Buffer overhead per call and a CVV needs two calls.
+ * on 32-bit words in plain JavaScript, where node:crypto's `Cipher.update` pays binding and Buffer
+ * overhead on every call and a CVV needs two (the `fake` bench row measures the difference).
  * node:crypto stays the oracle: `referenceCvv` (in `@cardkit/fake/testing`) is checked against this
  * calculator for random keys and inputs. The algorithm's DES_A(DES⁻¹_B(DES_A(x))) step is exactly
  * two-key triple DES with the key A‖B‖A.

@@ -13,8 +13,8 @@ import * as Undici from "@effect/platform-node/Undici"
 import { Effect, Either, Inspectable, Option, Stream } from "effect"
 
 /*
- * Why not `NodeHttpClient.makeUndici`: measured against raw undici on a keep-alive pool, it runs
- * at about 0.3× the calls per second. Its response reads every body through `Effect.cached` and
+ * Why not `NodeHttpClient.makeUndici`: measured against raw undici on a keep-alive pool (see
+ * apps/bench/README.md), it runs at a fraction of the calls per second. Its response reads every body through `Effect.cached` and
  * `Effect.runSync` (a fiber per read), and `HttpClient.make` adds a URL parse, an AbortController,
  * a FinalizationRegistry entry and an interruptible wrapper per request. This client keeps the
  * `HttpClient` interface (so `HttpClient.mapRequest`, `filterStatusOk` and the rest still apply)

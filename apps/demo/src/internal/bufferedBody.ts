@@ -7,9 +7,9 @@ import { Effect, Either } from "effect"
 
 /*
  * Why: @effect/platform-node reads a request body through a stream, wrapped in `Effect.cached` and
- * run with `Effect.runSync`, a fiber per read. Measured on a route that only parses its JSON body,
- * that read halves the requests per second; reading it with plain 'data' events takes back most of
- * the difference.
+ * run with `Effect.runSync`, a fiber per read. On a route that only parses its JSON body, that read
+ * costs a large share of the requests per second (apps/bench/README.md); reading it with plain
+ * 'data' events takes back most of the difference.
  *
  * The cheaper read is installed on the request object itself. A view of the request (a Proxy or a
  * wrapper) would have to be provided in its place, and providing a service costs every request a
