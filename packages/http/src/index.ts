@@ -7,3 +7,5 @@ export * as UndiciHttpClient from "./UndiciHttpClient.js"
 export * as TransportErrors from "./TransportErrors.js"
 /** A jittered exponential retry that costs nothing until an attempt fails. */
 export * from "./Retry.js"
+/** A PEM read from `NAME` or from the file `NAME_FILE`, refusing both: the transports' one rule. */
+export * as PemConfig from "./PemConfig.js"
