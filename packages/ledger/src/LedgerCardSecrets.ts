@@ -1,6 +1,6 @@
 import { Ack, CardCvv, CardSecrets, makeCvv, ProtocolViolation, ProviderRejected } from "@cardkit/domain"
 import type { CardSecretsError } from "@cardkit/domain"
-import { DateTime, Effect, Layer, Option } from "effect"
+import { type Config, type ConfigError, DateTime, Effect, Layer, Option } from "effect"
 import { LedgerClient, type LedgerClientOptions } from "./LedgerClient.js"
 import { LedgerConfig } from "./LedgerConfig.js"
 import { LedgerErrorCodes } from "./LedgerWire.js"
@@ -72,10 +72,9 @@ export const LedgerCardSecrets = {
   /** Self-contained: the client brings its own keep-alive undici connection pool. */
   layer: (options: LedgerClientOptions) =>
     Layer.effect(CardSecrets, make).pipe(Layer.provideMerge(LedgerClient.layer(options))),
-  /** From `CARDKIT_LEDGER_*` (see `LedgerConfig`). */
-  layerConfig: Layer.unwrapEffect(
-    Effect.map(LedgerConfig, (options) =>
-      Layer.effect(CardSecrets, make).pipe(Layer.provideMerge(LedgerClient.layer(options)))
-    )
-  )
+  /** As `layer`, the options read from `config`: by default the documented `CARDKIT_LEDGER_*` names. */
+  layerConfig: (
+    config: Config.Config<LedgerClientOptions> = LedgerConfig
+  ): Layer.Layer<CardSecrets | LedgerClient, ConfigError.ConfigError> =>
+    Layer.effect(CardSecrets, make).pipe(Layer.provideMerge(LedgerClient.layerConfig(config)))
 } as const

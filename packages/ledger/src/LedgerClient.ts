@@ -15,7 +15,7 @@ import {
 import { type RetryOptions, retry, TransportErrors, UndiciHttpClient } from "@cardkit/http"
 import { HttpBody, HttpClientRequest } from "@effect/platform"
 import * as Undici from "@effect/platform-node/Undici"
-import { Context, Duration, Effect, Either, Layer, Redacted, Schema } from "effect"
+import { type Config, type ConfigError, Context, Duration, Effect, Either, Layer, Redacted, Schema } from "effect"
 import {
   AckResult,
   cardMethod,
@@ -30,6 +30,7 @@ import {
   type WireAck,
   type WireError
 } from "./LedgerWire.js"
+import { LedgerConfig } from "./LedgerConfig.js"
 import { loadPrivateKey, loadPublicKey, signatureHeader, signPayload } from "./Signing.js"
 
 const provider = "ledger"
@@ -354,4 +355,9 @@ export class LedgerClient extends Context.Tag("@cardkit/ledger/LedgerClient")<
 >() {
   /** Brings its own keep-alive undici connection pool, closed with the layer. */
   static readonly layer = (options: LedgerClientOptions) => Layer.scoped(LedgerClient, make(options))
+
+  /** As `layer`, the options read from `config`: by default the documented `CARDKIT_LEDGER_*` names. */
+  static readonly layerConfig = (
+    config: Config.Config<LedgerClientOptions> = LedgerConfig
+  ): Layer.Layer<LedgerClient, ConfigError.ConfigError> => Layer.scoped(LedgerClient, Effect.flatMap(config, make))
 }

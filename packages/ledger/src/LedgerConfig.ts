@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs"
+import { PemConfig } from "@cardkit/http"
 import { Config, ConfigError, Either, Option, Redacted } from "effect"
 import { type CredentialStrategy, makeCredential } from "./Credential.js"
 import type { KeyIdPlacement, LedgerClientOptions } from "./LedgerClient.js"
@@ -15,38 +15,19 @@ const checkKey = (name: string, pem: Option.Option<Redacted.Redacted<string>>, l
   }
 }
 
-const readPem = (name: string, path: string) => {
-  try {
-    return Either.right(Option.some(Redacted.make(readFileSync(path, "utf8"))))
-  } catch (error) {
-    return Either.left(ConfigError.InvalidData([`${name}_FILE`], `cannot read ${path}: ${(error as Error).message}`))
-  }
-}
-
-/** A PEM given inline (`NAME`) or as a path (`NAME_FILE`); inline wins. */
-const pem = (name: string) =>
-  Config.all([Config.option(Config.redacted(name)), Config.option(Config.string(`${name}_FILE`))]).pipe(
-    Config.mapOrFail(([inline, file]) =>
-      Option.isSome(inline)
-        ? Either.right(Option.some(inline.value))
-        : Option.isSome(file)
-          ? readPem(name, file.value)
-          : Either.right(Option.none())
-    )
-  )
-
 /**
  * The ledger transport's settings from the environment (or any ConfigProvider):
  * `CARDKIT_LEDGER_URL`, `_API_KEY`, `_KEY_ID`, `_PRIVATE_KEY` / `_PRIVATE_KEY_FILE`,
  * `_CREDENTIAL_STRATEGY` (`basic-api-key` | `basic-password` | `raw`), `_USERNAME`, `_PASSWORD`,
  * `_CREDENTIAL`, `_KEY_ID_PLACEMENT` (`api` | `header` | `both`), `_RSA_PUBLIC_KEY` / `_FILE`,
- * `_TIMEOUT` (e.g. `10 seconds`), `_RETRIES`.
+ * `_TIMEOUT` (e.g. `10 seconds`), `_RETRIES`. A PEM set both inline and as `_FILE` is refused (`PemConfig`).
+ * Nest it under a prefix of your own, or build a `Config` of your own, for `LedgerClient.layerConfig`.
  */
 export const LedgerConfig: Config.Config<LedgerClientOptions> = Config.all({
   url: Config.string("URL"),
   apiKey: Config.redacted("API_KEY"),
   keyId: Config.string("KEY_ID"),
-  privateKey: pem("PRIVATE_KEY"),
+  privateKey: PemConfig.optional("PRIVATE_KEY"),
   strategy: Config.literal(
     "basic-api-key",
     "basic-password",
@@ -60,7 +41,7 @@ export const LedgerConfig: Config.Config<LedgerClientOptions> = Config.all({
     "header",
     "both"
   )("KEY_ID_PLACEMENT").pipe(Config.withDefault<KeyIdPlacement>("both")),
-  rsaPublicKey: pem("RSA_PUBLIC_KEY"),
+  rsaPublicKey: PemConfig.optional("RSA_PUBLIC_KEY"),
   timeout: Config.duration("TIMEOUT").pipe(Config.withDefault("10 seconds")),
   retries: Config.integer("RETRIES").pipe(Config.withDefault(2))
 }).pipe(

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { CardSecrets, GetCvvRequest } from "@cardkit/domain"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Exit, Layer, Redacted, Schema } from "effect"
-import { type GetCvvPayload, LedgerCardSecrets, LedgerClient, WireAck } from "../src/index.js"
+import { Config, ConfigError, ConfigProvider, Effect, Exit, Layer, Redacted, Schema } from "effect"
+import { type GetCvvPayload, LedgerCardSecrets, LedgerClient, LedgerConfig, WireAck } from "../src/index.js"
 import {
   cannedLedger,
   documentResponse,
@@ -212,26 +212,28 @@ describe("LedgerCardSecrets.layerConfig", () => {
   const keyFile = join(directory, "signing.pem")
   writeFileSync(keyFile, keys.privatePem)
 
-  const withConfig = (url: string, extra: Record<string, string> = {}) =>
-    Layer.fresh(LedgerCardSecrets.layerConfig).pipe(
-      Layer.provide(
-        Layer.setConfigProvider(
-          ConfigProvider.fromMap(
-            new Map(
-              Object.entries({
-                CARDKIT_LEDGER_URL: url,
-                CARDKIT_LEDGER_API_KEY: "api-key-123",
-                CARDKIT_LEDGER_USERNAME: "user",
-                CARDKIT_LEDGER_KEY_ID: "service-key",
-                CARDKIT_LEDGER_PRIVATE_KEY_FILE: keyFile,
-                ...extra
-              })
-            ),
-            { pathDelim: "_" }
-          )
-        )
-      )
+  /** The documented variables; `undefined` leaves one out. */
+  const documented = (url: string, extra: Record<string, string | undefined> = {}) =>
+    Object.entries({
+      CARDKIT_LEDGER_URL: url,
+      CARDKIT_LEDGER_API_KEY: "api-key-123",
+      CARDKIT_LEDGER_USERNAME: "user",
+      CARDKIT_LEDGER_KEY_ID: "service-key",
+      CARDKIT_LEDGER_PRIVATE_KEY_FILE: keyFile,
+      ...extra
+    }).flatMap(([name, value]) => (value === undefined ? [] : [[name, value] as const]))
+
+  /** Variables as the environment holds them: path segments joined by `_`. */
+  const environment = (entries: ReadonlyArray<readonly [string, string]>) =>
+    ConfigProvider.fromMap(new Map(entries), { pathDelim: "_" })
+
+  const withConfig = (url: string, extra: Record<string, string | undefined> = {}) =>
+    Layer.fresh(LedgerCardSecrets.layerConfig()).pipe(
+      Layer.provide(Layer.setConfigProvider(environment(documented(url, extra))))
     )
+
+  const failureOf = (layer: Layer.Layer<CardSecrets, unknown>) =>
+    Effect.flip(Effect.flatMap(CardSecrets, () => Effect.void).pipe(Effect.provide(layer)))
 
   it.live("reads CARDKIT_LEDGER_* with the key from a file and the default credential strategy", () =>
     Effect.gen(function* () {
@@ -253,13 +255,56 @@ describe("LedgerCardSecrets.layerConfig", () => {
     Effect.gen(function* () {
       const exit = yield* Effect.exit(
         Effect.flatMap(CardSecrets, () => Effect.void).pipe(
-          Effect.provide(withConfig("http://127.0.0.1:9", { CARDKIT_LEDGER_PRIVATE_KEY: "not-a-pem-secret" }))
+          Effect.provide(
+            withConfig("http://127.0.0.1:9", {
+              CARDKIT_LEDGER_PRIVATE_KEY: "not-a-pem-secret",
+              CARDKIT_LEDGER_PRIVATE_KEY_FILE: undefined
+            })
+          )
         )
       )
       expect(Exit.isFailure(exit)).toBe(true)
       const text = String(exit)
-      expect(text).toContain("PRIVATE_KEY")
+      expect(text).toContain("PRIVATE_KEY is not a usable key")
       expect(text).not.toContain("not-a-pem-secret")
     })
+  )
+
+  it.live("a key set both inline and as a file is refused, naming both, rather than one of them guessed", () =>
+    Effect.gen(function* () {
+      const error = yield* failureOf(withConfig("http://127.0.0.1:9", { CARDKIT_LEDGER_PRIVATE_KEY: keys.privatePem }))
+      expect(ConfigError.isConfigError(error) && error._op === "InvalidData").toBe(true)
+      const invalid = error as ConfigError.InvalidData
+      expect(invalid.path.join("_")).toBe("CARDKIT_LEDGER_PRIVATE_KEY")
+      expect(invalid.message).toContain("PRIVATE_KEY_FILE")
+      expect(String(error)).not.toContain("PRIVATE KEY")
+    })
+  )
+
+  it.live("takes a caller's own Config: the documented one nested under a prefix of the caller's", () =>
+    Effect.gen(function* () {
+      const ledger = yield* cannedLedger((req, res) => json(res, documentResponse(req)))
+      const prefixed = environment(documented(ledger.url).map(([name, value]) => [`MY_${name}`, value] as const))
+      const layer = LedgerCardSecrets.layerConfig(Config.nested(LedgerConfig, "MY"))
+      const card = yield* Effect.flatMap(CardSecrets, (secrets) => secrets.getCvv(documentRequest)).pipe(
+        Effect.provide(Layer.fresh(layer).pipe(Layer.provide(Layer.setConfigProvider(prefixed))))
+      )
+      expect(Redacted.value(card.cvv)).toBe("679")
+      const unprefixed = yield* failureOf(
+        Layer.fresh(layer).pipe(Layer.provide(Layer.setConfigProvider(environment(documented(ledger.url)))))
+      )
+      expect(String(unprefixed)).toContain("MY_CARDKIT_LEDGER_URL")
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("takes a caller's own Config built from values (Config.succeed)", () =>
+    Effect.gen(function* () {
+      const ledger = yield* cannedLedger((req, res) => json(res, documentResponse(req)))
+      const card = yield* Effect.flatMap(CardSecrets, (secrets) => secrets.getCvv(documentRequest)).pipe(
+        Effect.provide(Layer.fresh(LedgerCardSecrets.layerConfig(Config.succeed(options(ledger.url, keys.privatePem)))))
+      )
+      expect(Redacted.value(card.cvv)).toBe("679")
+      expect(JSON.parse(ledger.requests[0]!.body).params.api.keyId).toBe("device-1")
+    }).pipe(Effect.scoped)
   )
 })
