@@ -227,8 +227,8 @@ const utf8 = new TextEncoder()
 /**
  * A request body for a server whose well-formed request is `document`: mutations of it (mostly,
  * nesting up to the body limit), prototype names where it dispatches, hostile JSON of any shape,
- * bare nesting up to and past the limit, a byte order mark before the document, and bytes that are
- * not UTF-8.
+ * bare nesting up to and past the limit, a byte order mark before the document, the document cut
+ * short, and bytes that are not UTF-8.
  */
 export const hostileBody = (document: JsonValue, options: HostileBodyOptions): fc.Arbitrary<string | Uint8Array> => {
   // "[" and "]" are one byte each: this many levels fill the limit.
@@ -243,6 +243,12 @@ export const hostileBody = (document: JsonValue, options: HostileBodyOptions): f
       arbitrary: fc.integer({ min: 1, max: levels + 16 }).map((depth) => `${"[".repeat(depth)}${"]".repeat(depth)}`)
     },
     { weight: 1, arbitrary: fc.constant(`\uFEFF${JSON.stringify(document)}`) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .nat({ max: JSON.stringify(document).length - 1 })
+        .map((at) => JSON.stringify(document).slice(0, at))
+    },
     {
       weight: 1,
       arbitrary: fc
