@@ -1,9 +1,9 @@
 import { type AccountValidationError, invalidRequestFromParseError } from "@cardkit/domain"
-import { type ConfigError, Context, Effect, Layer, Schema, type Scope } from "effect"
+import { type Config, type ConfigError, Context, Effect, Layer, Schema, type Scope } from "effect"
 import { CardValidationRequest } from "./CardValidationRequest.js"
 import type { CardValidationResponse } from "./CardValidationResponse.js"
 import { cardValidationPath, makeTransport } from "./internal/transport.js"
-import { type PavClientOptions, pavClientOptionsFromConfig } from "./VisaPavOptions.js"
+import { type PavClientOptions, VisaPavConfig } from "./VisaPavOptions.js"
 
 export { cardValidationPath }
 
@@ -35,9 +35,8 @@ export class PavClient extends Context.Tag("@cardkit/visa-pav/PavClient")<
   static readonly layer = (options: PavClientOptions): Layer.Layer<PavClient, ConfigError.ConfigError> =>
     Layer.scoped(PavClient, PavClient.make(options))
 
-  /** Configured from `CARDKIT_VISA_*` (see README.md). */
-  static readonly layerConfig: Layer.Layer<PavClient, ConfigError.ConfigError> = Layer.scoped(
-    PavClient,
-    Effect.flatMap(pavClientOptionsFromConfig, PavClient.make)
-  )
+  /** As `layer`, the options read from `config`: by default the documented `CARDKIT_VISA_*` names. */
+  static readonly layerConfig = (
+    config: Config.Config<PavClientOptions> = VisaPavConfig
+  ): Layer.Layer<PavClient, ConfigError.ConfigError> => Layer.scoped(PavClient, Effect.flatMap(config, PavClient.make))
 }

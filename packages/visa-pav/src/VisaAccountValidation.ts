@@ -6,13 +6,13 @@ import {
   InvalidRequest,
   invalidRequestFromParseError
 } from "@cardkit/domain"
-import { ConfigError, Effect, Layer, Redacted, Schema, type Scope } from "effect"
+import { type Config, ConfigError, Effect, Layer, Redacted, Schema, type Scope } from "effect"
 import { CardValidationRequest, type CardValidationRequestJson } from "./CardValidationRequest.js"
 import { domainFieldOf } from "./internal/fields.js"
 import { nextTraceNumbers, type TraceNumbers } from "./internal/references.js"
 import { toDomainResult } from "./internal/results.js"
 import { makeTransport } from "./internal/transport.js"
-import { type VisaAccountValidationOptions, visaAccountValidationOptionsFromConfig } from "./VisaPavOptions.js"
+import { VisaAccountValidationConfig, type VisaAccountValidationOptions } from "./VisaPavOptions.js"
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
@@ -123,6 +123,9 @@ export const VisaAccountValidation = {
   make,
   layer: (options: VisaAccountValidationOptions): Layer.Layer<AccountValidation, ConfigError.ConfigError> =>
     Layer.scoped(AccountValidation, make(options)),
-  /** Configured from `CARDKIT_VISA_*` (see README.md). */
-  layerConfig: Layer.scoped(AccountValidation, Effect.flatMap(visaAccountValidationOptionsFromConfig, make))
+  /** As `layer`, the options read from `config`: by default the documented `CARDKIT_VISA_*` names. */
+  layerConfig: (
+    config: Config.Config<VisaAccountValidationOptions> = VisaAccountValidationConfig
+  ): Layer.Layer<AccountValidation, ConfigError.ConfigError> =>
+    Layer.scoped(AccountValidation, Effect.flatMap(config, make))
 } as const

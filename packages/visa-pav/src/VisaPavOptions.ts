@@ -1,5 +1,5 @@
-import * as Fs from "node:fs/promises"
-import { Config, ConfigError, type Duration, Effect, Option, Redacted } from "effect"
+import { PemConfig } from "@cardkit/http"
+import { Config, ConfigError, type Duration, Either, Option, Redacted } from "effect"
 import type { CardAcceptor } from "./CardValidationRequest.js"
 import type { MleEncryption } from "./Mle.js"
 
@@ -46,88 +46,54 @@ export interface VisaAccountValidationOptions extends PavClientOptions {
   readonly cardAcceptor?: CardAcceptor
 }
 
-const prefix = "CARDKIT_VISA_"
-
-/** A PEM given inline (`NAME`) or as a file (`NAME_FILE`); the file wins. */
-const pem = (name: string) =>
-  Config.all({
-    text: Config.option(Config.redacted(`${prefix}${name}`)),
-    file: Config.option(Config.string(`${prefix}${name}_FILE`))
-  })
-
-const readPem = (
-  name: string,
-  source: { readonly text: Option.Option<Redacted.Redacted<string>>; readonly file: Option.Option<string> }
-): Effect.Effect<Option.Option<Redacted.Redacted<string>>, ConfigError.ConfigError> =>
-  Option.match(source.file, {
-    onNone: () => Effect.succeed(source.text),
-    onSome: (path) =>
-      Effect.tryPromise({
-        try: () => Fs.readFile(path, "utf8"),
-        catch: () => ConfigError.InvalidData([`${prefix}${name}_FILE`], `cannot read ${path}`)
-      }).pipe(Effect.map((text) => Option.some(Redacted.make(text))))
-  })
-
-const transportConfig = Config.all({
-  url: Config.withDefault(Config.string(`${prefix}URL`), "https://sandbox.api.visa.com"),
-  userId: Config.redacted(`${prefix}USER_ID`),
-  password: Config.redacted(`${prefix}PASSWORD`),
-  cert: pem("CLIENT_CERT"),
-  key: pem("CLIENT_KEY"),
-  ca: pem("CA"),
-  mleKeyId: Config.option(Config.string(`${prefix}MLE_KEY_ID`)),
-  mleServerKey: pem("MLE_SERVER_PUBLIC_KEY"),
-  mleServerCert: pem("MLE_SERVER_CERT"),
-  mleClientKey: pem("MLE_CLIENT_PRIVATE_KEY"),
-  mleEncryption: Config.withDefault(Config.literal("A128GCM", "A256GCM")(`${prefix}MLE_ENCRYPTION`), "A128GCM"),
-  xPayApiKey: Config.option(Config.string(`${prefix}XPAY_API_KEY`)),
-  xPaySharedSecret: Config.option(Config.redacted(`${prefix}XPAY_SHARED_SECRET`)),
-  timeout: Config.withDefault(Config.duration(`${prefix}TIMEOUT`), "10 seconds"),
-  retries: Config.withDefault(Config.integer(`${prefix}RETRIES`), 2)
-})
-
-const missing = (name: string, because: string) => ConfigError.MissingData([`${prefix}${name}`], because)
-
-/** `PavClientOptions` from `CARDKIT_VISA_*` (see README.md); PEM files are read here. */
-export const pavClientOptionsFromConfig: Effect.Effect<PavClientOptions, ConfigError.ConfigError> = Effect.gen(
-  function* () {
-    const c = yield* transportConfig
-    const cert = yield* readPem("CLIENT_CERT", c.cert)
-    const key = yield* readPem("CLIENT_KEY", c.key)
-    const ca = yield* readPem("CA", c.ca)
-    if (Option.isSome(cert) !== Option.isSome(key)) {
-      return yield* Effect.fail(
-        missing(Option.isSome(cert) ? "CLIENT_KEY" : "CLIENT_CERT", "a client certificate needs its key")
+/** The transport's settings, unprefixed: `VisaPavConfig` and `VisaAccountValidationConfig` nest them. */
+const transportConfig: Config.Config<PavClientOptions> = Config.all({
+  url: Config.withDefault(Config.string("URL"), "https://sandbox.api.visa.com"),
+  userId: Config.redacted("USER_ID"),
+  password: Config.redacted("PASSWORD"),
+  cert: PemConfig.optional("CLIENT_CERT"),
+  key: PemConfig.optional("CLIENT_KEY"),
+  ca: PemConfig.optional("CA"),
+  mleKeyId: Config.option(Config.string("MLE_KEY_ID")),
+  mleServerKey: PemConfig.optional("MLE_SERVER_PUBLIC_KEY"),
+  mleServerCert: PemConfig.optional("MLE_SERVER_CERT"),
+  mleClientKey: PemConfig.optional("MLE_CLIENT_PRIVATE_KEY"),
+  mleEncryption: Config.withDefault(Config.literal("A128GCM", "A256GCM")("MLE_ENCRYPTION"), "A128GCM"),
+  xPayApiKey: Config.option(Config.string("XPAY_API_KEY")),
+  xPaySharedSecret: Config.option(Config.redacted("XPAY_SHARED_SECRET")),
+  timeout: Config.withDefault(Config.duration("TIMEOUT"), "10 seconds"),
+  retries: Config.withDefault(Config.integer("RETRIES"), 2)
+}).pipe(
+  Config.mapOrFail((c): Either.Either<PavClientOptions, ConfigError.ConfigError> => {
+    if (Option.isSome(c.cert) !== Option.isSome(c.key)) {
+      return Either.left(
+        ConfigError.MissingData(
+          [Option.isSome(c.cert) ? "CLIENT_KEY" : "CLIENT_CERT"],
+          "a client certificate needs its key"
+        )
       )
     }
     const tls = {
-      ...Option.match(cert, { onNone: () => ({}), onSome: (cert) => ({ cert: Redacted.value(cert) }) }),
-      ...Option.match(key, { onNone: () => ({}), onSome: (key) => ({ key }) }),
-      ...Option.match(ca, { onNone: () => ({}), onSome: (ca) => ({ ca: Redacted.value(ca) }) })
+      ...Option.match(c.cert, { onNone: () => ({}), onSome: (cert) => ({ cert: Redacted.value(cert) }) }),
+      ...Option.match(c.key, { onNone: () => ({}), onSome: (key) => ({ key }) }),
+      ...Option.match(c.ca, { onNone: () => ({}), onSome: (ca) => ({ ca: Redacted.value(ca) }) })
     }
-    const mle = yield* Option.match(c.mleKeyId, {
-      onNone: () => Effect.succeed(undefined),
-      onSome: (keyId) =>
-        Effect.gen(function* () {
-          const serverCert = yield* readPem("MLE_SERVER_CERT", c.mleServerCert)
-          const serverKey = Option.isSome(serverCert)
-            ? serverCert
-            : yield* readPem("MLE_SERVER_PUBLIC_KEY", c.mleServerKey)
-          const clientKey = yield* readPem("MLE_CLIENT_PRIVATE_KEY", c.mleClientKey)
-          if (Option.isNone(serverKey))
-            return yield* Effect.fail(missing("MLE_SERVER_CERT", "MLE needs Visa's MLE public key"))
-          if (Option.isNone(clientKey))
-            return yield* Effect.fail(missing("MLE_CLIENT_PRIVATE_KEY", "MLE needs the client's key"))
-          return {
-            keyId,
-            serverPublicKey: Redacted.value(serverKey.value),
-            clientPrivateKey: clientKey.value,
-            encryption: c.mleEncryption
-          }
-        })
-    })
+    let mle: PavClientOptions["mle"]
+    if (Option.isSome(c.mleKeyId)) {
+      const serverKey = Option.orElse(c.mleServerCert, () => c.mleServerKey)
+      if (Option.isNone(serverKey))
+        return Either.left(ConfigError.MissingData(["MLE_SERVER_CERT"], "MLE needs Visa's MLE public key"))
+      if (Option.isNone(c.mleClientKey))
+        return Either.left(ConfigError.MissingData(["MLE_CLIENT_PRIVATE_KEY"], "MLE needs the client's key"))
+      mle = {
+        keyId: c.mleKeyId.value,
+        serverPublicKey: Redacted.value(serverKey.value),
+        clientPrivateKey: c.mleClientKey.value,
+        encryption: c.mleEncryption
+      }
+    }
     const xPayToken = Option.getOrUndefined(Option.all({ apiKey: c.xPayApiKey, sharedSecret: c.xPaySharedSecret }))
-    return {
+    return Either.right({
       url: c.url,
       userId: c.userId,
       password: c.password,
@@ -136,47 +102,54 @@ export const pavClientOptionsFromConfig: Effect.Effect<PavClientOptions, ConfigE
       ...(xPayToken === undefined ? {} : { xPayToken }),
       timeout: c.timeout,
       retries: c.retries
-    }
-  }
+    })
+  })
 )
-
-const acquirerConfig = Config.all({
-  acquiringBin: Config.string(`${prefix}ACQUIRING_BIN`),
-  acquirerCountryCode: Config.withDefault(Config.string(`${prefix}ACQUIRER_COUNTRY_CODE`), "840"),
-  name: Config.option(Config.string(`${prefix}CARD_ACCEPTOR_NAME`)),
-  idCode: Config.option(Config.string(`${prefix}CARD_ACCEPTOR_ID_CODE`)),
-  terminalId: Config.option(Config.string(`${prefix}CARD_ACCEPTOR_TERMINAL_ID`)),
-  city: Config.option(Config.string(`${prefix}CARD_ACCEPTOR_CITY`)),
-  state: Config.option(Config.string(`${prefix}CARD_ACCEPTOR_STATE`)),
-  country: Config.option(Config.string(`${prefix}CARD_ACCEPTOR_COUNTRY`)),
-  zipCode: Config.option(Config.string(`${prefix}CARD_ACCEPTOR_ZIP_CODE`))
-})
 
 const defined = <A extends Record<string, Option.Option<unknown>>>(fields: A) =>
   Object.fromEntries(
     Object.entries(fields).flatMap(([name, value]) => (Option.isSome(value) ? [[name, value.value]] : []))
   ) as { [K in keyof A]?: A[K] extends Option.Option<infer V> ? V : never }
 
-/** `VisaAccountValidationOptions` from `CARDKIT_VISA_*` (see README.md). */
-export const visaAccountValidationOptionsFromConfig: Effect.Effect<
-  VisaAccountValidationOptions,
-  ConfigError.ConfigError
-> = Effect.gen(function* () {
-  const transport = yield* pavClientOptionsFromConfig
-  const c = yield* acquirerConfig
-  const address = defined({ city: c.city, state: c.state, country: c.country, zipCode: c.zipCode })
-  const cardAcceptor = Option.getOrUndefined(
-    Option.map(Option.all({ name: c.name, idCode: c.idCode }), ({ name, idCode }) => ({
-      name,
-      idCode,
-      ...defined({ terminalId: c.terminalId }),
-      ...(Object.keys(address).length === 0 ? {} : { address })
-    }))
-  )
-  return {
-    ...transport,
-    acquiringBin: c.acquiringBin,
-    acquirerCountryCode: c.acquirerCountryCode,
-    ...(cardAcceptor === undefined ? {} : { cardAcceptor })
-  }
-})
+const acquirerConfig = Config.all({
+  acquiringBin: Config.string("ACQUIRING_BIN"),
+  acquirerCountryCode: Config.withDefault(Config.string("ACQUIRER_COUNTRY_CODE"), "840"),
+  name: Config.option(Config.string("CARD_ACCEPTOR_NAME")),
+  idCode: Config.option(Config.string("CARD_ACCEPTOR_ID_CODE")),
+  terminalId: Config.option(Config.string("CARD_ACCEPTOR_TERMINAL_ID")),
+  city: Config.option(Config.string("CARD_ACCEPTOR_CITY")),
+  state: Config.option(Config.string("CARD_ACCEPTOR_STATE")),
+  country: Config.option(Config.string("CARD_ACCEPTOR_COUNTRY")),
+  zipCode: Config.option(Config.string("CARD_ACCEPTOR_ZIP_CODE"))
+}).pipe(
+  Config.map((c) => {
+    const address = defined({ city: c.city, state: c.state, country: c.country, zipCode: c.zipCode })
+    const cardAcceptor = Option.getOrUndefined(
+      Option.map(Option.all({ name: c.name, idCode: c.idCode }), ({ name, idCode }) => ({
+        name,
+        idCode,
+        ...defined({ terminalId: c.terminalId }),
+        ...(Object.keys(address).length === 0 ? {} : { address })
+      }))
+    )
+    return {
+      acquiringBin: c.acquiringBin,
+      acquirerCountryCode: c.acquirerCountryCode,
+      ...(cardAcceptor === undefined ? {} : { cardAcceptor })
+    }
+  })
+)
+
+const underCardkitVisa = <A>(config: Config.Config<A>): Config.Config<A> =>
+  config.pipe(Config.nested("VISA"), Config.nested("CARDKIT"))
+
+/**
+ * `PavClientOptions` from `CARDKIT_VISA_*` (see README.md), PEM files read as it is read. Nest it
+ * under a prefix of your own, or build a `Config` of your own, for `PavClient.layerConfig`.
+ */
+export const VisaPavConfig: Config.Config<PavClientOptions> = underCardkitVisa(transportConfig)
+
+/** `VisaAccountValidationOptions` from `CARDKIT_VISA_*` (see README.md): the transport's and the acquirer's. */
+export const VisaAccountValidationConfig: Config.Config<VisaAccountValidationOptions> = underCardkitVisa(
+  Config.zipWith(transportConfig, acquirerConfig, (transport, acquirer) => ({ ...transport, ...acquirer }))
+)

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import { fc, test } from "@fast-check/vitest"
-import { Effect, Redacted, Schema } from "effect"
+import { Config, ConfigProvider, Effect, Layer, Redacted, Schema } from "effect"
 import { parse } from "yaml"
 import { CardValidationRequest } from "../src/CardValidationRequest.js"
 import { traceNumbersAt } from "../src/internal/references.js"
@@ -21,10 +21,11 @@ const options = (url: string) => ({
   password: Redacted.make("p")
 })
 
+const answer = { actionCode: "00", responseCode: "5", transactionIdentifier: "381228649430011" }
+
 describe("PavClient", () => {
   it.live("sends a wire request as the spec writes it and decodes Visa's answer", () =>
     Effect.gen(function* () {
-      const answer = { actionCode: "00", responseCode: "5", transactionIdentifier: "381228649430011" }
       const server = yield* testServer(json(200, answer))
       const client = yield* PavClient.make(options(server.url))
       const request = yield* Schema.decodeUnknown(CardValidationRequest)(successful)
@@ -43,6 +44,39 @@ describe("PavClient", () => {
       const error = yield* Effect.flip(client.cardValidation({ ...request, acquiringBin: "4089" }))
       expect(error).toMatchObject({ _tag: "InvalidRequest", field: "acquiringBin" })
       expect(server.received).toHaveLength(0)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("layerConfig takes a caller's own Config, here options the caller already holds", () =>
+    Effect.gen(function* () {
+      const server = yield* testServer(json(200, answer))
+      const request = Schema.decodeUnknownSync(CardValidationRequest)(successful)
+      const response = yield* Effect.flatMap(PavClient, (client) => client.cardValidation(request)).pipe(
+        Effect.provide(PavClient.layerConfig(Config.succeed(options(server.url))))
+      )
+      expect(response.actionCode).toBe("00")
+      expect(server.received[0]!.headers.authorization).toBe(`Basic ${Buffer.from("u:p").toString("base64")}`)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("layerConfig reads CARDKIT_VISA_* by default", () =>
+    Effect.gen(function* () {
+      const server = yield* testServer(json(200, answer))
+      const env = ConfigProvider.fromMap(
+        new Map([
+          ["CARDKIT_VISA_URL", server.url],
+          ["CARDKIT_VISA_USER_ID", "env-user"],
+          ["CARDKIT_VISA_PASSWORD", "env-password"]
+        ]),
+        { pathDelim: "_" }
+      )
+      const request = Schema.decodeUnknownSync(CardValidationRequest)(successful)
+      yield* Effect.flatMap(PavClient, (client) => client.cardValidation(request)).pipe(
+        Effect.provide(PavClient.layerConfig().pipe(Layer.provide(Layer.setConfigProvider(env))))
+      )
+      expect(server.received[0]!.headers.authorization).toBe(
+        `Basic ${Buffer.from("env-user:env-password").toString("base64")}`
+      )
     }).pipe(Effect.scoped)
   )
 })

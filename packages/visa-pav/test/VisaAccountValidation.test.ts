@@ -14,12 +14,12 @@ import {
   Tavv
 } from "@cardkit/domain"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Either, Layer, Redacted, Schema } from "effect"
+import { Config, ConfigError, ConfigProvider, Effect, Either, Layer, Redacted, Schema } from "effect"
 import { decodeProtectedHeader } from "jose"
 import { CardValidationResponse } from "../src/CardValidationResponse.js"
 import { importMlePrivateKey, importMlePublicKey, mleDecrypt, mleEncrypt } from "../src/Mle.js"
 import { VisaAccountValidation } from "../src/VisaAccountValidation.js"
-import type { VisaAccountValidationOptions } from "../src/VisaPavOptions.js"
+import { VisaAccountValidationConfig, type VisaAccountValidationOptions } from "../src/VisaPavOptions.js"
 import { visaErrorBody } from "../src/VisaErrorBody.js"
 import { xPayToken } from "../src/XPayToken.js"
 import { json, type Reply, testServer } from "./support/server.js"
@@ -381,6 +381,17 @@ describe("VisaAccountValidation", () => {
   )
 
   describe("layerConfig", () => {
+    /** The variable a config error is about, spelled as in the environment. */
+    const variableOf = (error: ConfigError.ConfigError) =>
+      ConfigError.reduceWithContext(error, undefined, {
+        andCase: (_, left, right) => `${left} & ${right}`,
+        orCase: (_, left, right) => `${left} | ${right}`,
+        invalidDataCase: (_, path) => path.join("_"),
+        missingDataCase: (_, path) => path.join("_"),
+        sourceUnavailableCase: (_, path) => path.join("_"),
+        unsupportedCase: (_, path) => path.join("_")
+      })
+
     it.live("reads CARDKIT_VISA_* and fills the acquirer and card acceptor from it", () =>
       Effect.gen(function* () {
         const server = yield* testServer(json(200, approvedBody))
@@ -394,10 +405,11 @@ describe("VisaAccountValidation", () => {
             ["CARDKIT_VISA_CARD_ACCEPTOR_NAME", "cardkit"],
             ["CARDKIT_VISA_CARD_ACCEPTOR_ID_CODE", "CK001"],
             ["CARDKIT_VISA_CARD_ACCEPTOR_COUNTRY", "GBR"]
-          ])
+          ]),
+          { pathDelim: "_" }
         )
         const result = yield* Effect.flatMap(AccountValidation, (v) => v.validate(fullRequest)).pipe(
-          Effect.provide(VisaAccountValidation.layerConfig.pipe(Layer.provide(Layer.setConfigProvider(config))))
+          Effect.provide(VisaAccountValidation.layerConfig().pipe(Layer.provide(Layer.setConfigProvider(config))))
         )
         expect(result.approved).toBe(true)
         const [sent] = server.received as [(typeof server.received)[number]]
@@ -448,16 +460,17 @@ describe("VisaAccountValidation", () => {
             ["CARDKIT_VISA_MLE_KEY_ID", "file-key"],
             ["CARDKIT_VISA_MLE_SERVER_PUBLIC_KEY_FILE", serverKeyFile],
             ["CARDKIT_VISA_MLE_CLIENT_PRIVATE_KEY_FILE", clientKeyFile]
-          ])
+          ]),
+          { pathDelim: "_" }
         )
         const result = yield* Effect.flatMap(AccountValidation, (v) => v.validate(fullRequest)).pipe(
-          Effect.provide(VisaAccountValidation.layerConfig.pipe(Layer.provide(Layer.setConfigProvider(config))))
+          Effect.provide(VisaAccountValidation.layerConfig().pipe(Layer.provide(Layer.setConfigProvider(config))))
         )
         expect(result.approved).toBe(true)
         expect(server.received[0]!.headers.keyid).toBe("file-key")
         expect(JSON.parse(decrypted[0]!).primaryAccountNumber).toBe(pan)
         const missing = yield* Effect.flip(
-          Layer.build(VisaAccountValidation.layerConfig).pipe(
+          Layer.build(VisaAccountValidation.layerConfig()).pipe(
             Effect.withConfigProvider(
               ConfigProvider.fromMap(
                 new Map([
@@ -465,13 +478,14 @@ describe("VisaAccountValidation", () => {
                   ["CARDKIT_VISA_PASSWORD", "p"],
                   ["CARDKIT_VISA_ACQUIRING_BIN", "408999"],
                   ["CARDKIT_VISA_CLIENT_CERT_FILE", Path.join(dir, "absent.pem")]
-                ])
+                ]),
+                { pathDelim: "_" }
               )
             ),
             Effect.scoped
           )
         )
-        expect(String(missing)).toContain("CARDKIT_VISA_CLIENT_CERT_FILE")
+        expect(variableOf(missing)).toBe("CARDKIT_VISA_CLIENT_CERT_FILE")
       }).pipe(Effect.scoped)
     )
 
@@ -479,8 +493,8 @@ describe("VisaAccountValidation", () => {
       Effect.gen(function* () {
         const build = (entries: Array<[string, string]>) =>
           Effect.flip(
-            Layer.build(VisaAccountValidation.layerConfig).pipe(
-              Effect.withConfigProvider(ConfigProvider.fromMap(new Map(entries))),
+            Layer.build(VisaAccountValidation.layerConfig()).pipe(
+              Effect.withConfigProvider(ConfigProvider.fromMap(new Map(entries), { pathDelim: "_" })),
               Effect.scoped
             )
           )
@@ -488,7 +502,7 @@ describe("VisaAccountValidation", () => {
           ["CARDKIT_VISA_USER_ID", "u"],
           ["CARDKIT_VISA_ACQUIRING_BIN", "408999"]
         ])
-        expect(String(noPassword)).toContain("CARDKIT_VISA_PASSWORD")
+        expect(variableOf(noPassword)).toBe("CARDKIT_VISA_PASSWORD")
         const shortBin = yield* build([
           ["CARDKIT_VISA_USER_ID", "u"],
           ["CARDKIT_VISA_PASSWORD", "p"],
@@ -496,6 +510,63 @@ describe("VisaAccountValidation", () => {
         ])
         expect(String(shortBin)).toContain("acquiringBin")
       })
+    )
+
+    it.live("refuses a PEM set both inline and as a file, and a client certificate without its key", () =>
+      Effect.gen(function* () {
+        const build = (entries: Array<[string, string]>) =>
+          Effect.flip(
+            Layer.build(VisaAccountValidation.layerConfig()).pipe(
+              Effect.withConfigProvider(
+                ConfigProvider.fromMap(
+                  new Map([
+                    ["CARDKIT_VISA_USER_ID", "u"],
+                    ["CARDKIT_VISA_PASSWORD", "p"],
+                    ["CARDKIT_VISA_ACQUIRING_BIN", "408999"],
+                    ...entries
+                  ]),
+                  { pathDelim: "_" }
+                )
+              ),
+              Effect.scoped
+            )
+          )
+        const readable = new URL("../fixtures/visa-pav-openapi.yaml", import.meta.url).pathname
+        const both = yield* build([
+          ["CARDKIT_VISA_CA", "-----BEGIN CERTIFICATE-----"],
+          ["CARDKIT_VISA_CA_FILE", readable]
+        ])
+        expect(both._op).toBe("InvalidData")
+        expect(variableOf(both)).toBe("CARDKIT_VISA_CA")
+        expect(both.message).toContain("CA_FILE")
+        const keyless = yield* build([["CARDKIT_VISA_CLIENT_CERT_FILE", readable]])
+        expect(keyless._op).toBe("MissingData")
+        expect(variableOf(keyless)).toBe("CARDKIT_VISA_CLIENT_KEY")
+      })
+    )
+
+    it.live("takes a caller's own Config: the documented one nested under a prefix of the caller's", () =>
+      Effect.gen(function* () {
+        const server = yield* testServer(json(200, approvedBody))
+        const env = ConfigProvider.fromMap(
+          new Map([
+            ["MY_CARDKIT_VISA_URL", server.url],
+            ["MY_CARDKIT_VISA_USER_ID", "my-user"],
+            ["MY_CARDKIT_VISA_PASSWORD", "my-password"],
+            ["MY_CARDKIT_VISA_ACQUIRING_BIN", "408999"],
+            ["CARDKIT_VISA_USER_ID", "documented-user"]
+          ]),
+          { pathDelim: "_" }
+        )
+        const layer = VisaAccountValidation.layerConfig(Config.nested(VisaAccountValidationConfig, "MY"))
+        const result = yield* Effect.flatMap(AccountValidation, (v) => v.validate(fullRequest)).pipe(
+          Effect.provide(layer.pipe(Layer.provide(Layer.setConfigProvider(env))))
+        )
+        expect(result.approved).toBe(true)
+        expect(server.received[0]!.headers.authorization).toBe(
+          `Basic ${Buffer.from("my-user:my-password").toString("base64")}`
+        )
+      }).pipe(Effect.scoped)
     )
   })
 })
