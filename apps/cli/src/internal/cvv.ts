@@ -8,7 +8,9 @@ import { given } from "./input.js"
 const cardSecrets = (provider: CvvArgs["provider"]): Effect.Effect<Layer.Layer<CardSecrets, unknown>> =>
   provider === "fake"
     ? Effect.promise(() => import("@cardkit/fake")).pipe(Effect.map((fake) => fake.FakeProvider.layer))
-    : Effect.promise(() => import("@cardkit/ledger")).pipe(Effect.map((ledger) => ledger.LedgerCardSecrets.layerConfig))
+    : Effect.promise(() => import("@cardkit/ledger")).pipe(
+        Effect.map((ledger) => ledger.LedgerCardSecrets.layerConfig())
+      )
 
 /** `cardkit cvv`: the CVV alone on one line, or the whole `CardCvv` with `--json`. */
 export const revealCvv = (args: CvvArgs) =>

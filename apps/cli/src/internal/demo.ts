@@ -15,7 +15,7 @@ const provider = (
         Effect.map(([ledger, visa]) =>
           providerLayer(
             "live",
-            Layer.merge(ledger.LedgerCardSecrets.layerConfig, visa.VisaAccountValidation.layerConfig)
+            Layer.merge(ledger.LedgerCardSecrets.layerConfig(), visa.VisaAccountValidation.layerConfig())
           )
         )
       )

@@ -18,7 +18,7 @@ const accountValidation = (
   provider === "fake"
     ? Effect.promise(() => import("@cardkit/fake")).pipe(Effect.map((fake) => fake.FakeProvider.layer))
     : Effect.promise(() => import("@cardkit/visa-pav")).pipe(
-        Effect.map((visa) => visa.VisaAccountValidation.layerConfig)
+        Effect.map((visa) => visa.VisaAccountValidation.layerConfig())
       )
 
 const words = (value: string) => value.replace(/_/g, " ")
