@@ -3,8 +3,9 @@ import { ConfigProvider, Console, Effect, Exit, Layer, Redacted } from "effect"
 import { ApiKeys, DemoLive, DemoServer, ProviderInfo, ProviderLayer } from "../src/index.js"
 import { CaptureLogs, request } from "./support.js"
 
+/** Names joined by `_`, as `process.env` spells the transports' nested `CARDKIT_LEDGER_*` / `CARDKIT_VISA_*` configs. */
 const withEnv = (env: Record<string, string>) =>
-  Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+  Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)), { pathDelim: "_" }))
 
 /** Run `effect` with a console that records what is printed. */
 const printed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
