@@ -234,6 +234,7 @@ export const hostileBody = (document: JsonValue, options: HostileBodyOptions): f
   // "[" and "]" are one byte each: this many levels fill the limit.
   const levels = Math.floor(options.maxBytes / 2)
   const dispatchPaths = options.dispatchPaths ?? leafPaths(document)
+  const whole = JSON.stringify(document)
   return fc.oneof(
     { weight: 4, arbitrary: mutatedDocument(document, { maxDepth: Math.floor(options.maxBytes / 8) }) },
     ...(dispatchPaths.length === 0 ? [] : [{ weight: 2, arbitrary: prototypeNameAt(document, dispatchPaths) }]),
@@ -242,19 +243,17 @@ export const hostileBody = (document: JsonValue, options: HostileBodyOptions): f
       weight: 1,
       arbitrary: fc.integer({ min: 1, max: levels + 16 }).map((depth) => `${"[".repeat(depth)}${"]".repeat(depth)}`)
     },
-    { weight: 1, arbitrary: fc.constant(`\uFEFF${JSON.stringify(document)}`) },
+    { weight: 1, arbitrary: fc.constant(`\uFEFF${whole}`) },
     {
       weight: 1,
-      arbitrary: fc
-        .nat({ max: JSON.stringify(document).length - 1 })
-        .map((at) => JSON.stringify(document).slice(0, at))
+      arbitrary: fc.nat({ max: whole.length - 1 }).map((at) => whole.slice(0, at))
     },
     {
       weight: 1,
       arbitrary: fc
         .tuple(fc.uint8Array({ maxLength: 64 }), fc.constantFrom(0x80, 0xc3, 0xed, 0xff))
         .map(([bytes, bad]) => {
-          const text = utf8.encode(JSON.stringify(document))
+          const text = utf8.encode(whole)
           const at = bytes.length % (text.length + 1)
           return new Uint8Array([...text.subarray(0, at), bad, ...bytes, ...text.subarray(at)])
         })
