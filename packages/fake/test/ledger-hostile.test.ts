@@ -4,7 +4,7 @@ import { expect, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { prototypeNames } from "../src/arbitraries.js"
 import { FakeIssuer, FakeLedgerServer, WireServer } from "../src/index.js"
-import { type Sent, sendEffect, stalledBody } from "./support/wire.js"
+import { type Sent, sendEffect, endlessBody, stalledBody } from "./support/wire.js"
 
 /*
  * Regressions: hostile requests the fake ledger once answered with an empty HTTP 500 (or could
@@ -199,19 +199,12 @@ layer(FakeLedgerServer.layer({ open: true }).pipe(Layer.provideMerge(FakeIssuer.
 
     it.effect("a streamed body is cut off once it passes the limit, with a 413 in the ledger's shape", () =>
       Effect.gen(function* () {
-        let ended = false
-        async function* endless() {
-          try {
-            for (;;) yield Buffer.alloc(64 * 1024, 0x20)
-          } finally {
-            ended = true
-          }
-        }
-        const answer = yield* post(endless())
+        const { body, ended } = endlessBody()
+        const answer = yield* post(body)
         expect(answer.status).toBe(413)
         expect(answer.json).toEqual(bodyRefusal("body: larger than 65536 bytes"))
-        for (let wait = 0; wait < 50 && !ended; wait++) yield* Effect.sleep("20 millis")
-        expect(ended).toBe(true)
+        for (let wait = 0; wait < 50 && !ended(); wait++) yield* Effect.sleep("20 millis")
+        expect(ended()).toBe(true)
         const after = yield* post(documentRequest)
         expect(after.json.result.card.cvv).toBe("679")
       })

@@ -7,7 +7,7 @@ import { FakeIssuer } from "../src/FakeIssuer.js"
 import { FakeVisaServer } from "../src/VisaServer.js"
 import { WireServer } from "../src/WireServer.js"
 import { examples, specResponse } from "./support/visaSpec.js"
-import { type Answer, type Sent, sendEffect, stalledBody } from "./support/wire.js"
+import { type Answer, type Sent, sendEffect, endlessBody, stalledBody } from "./support/wire.js"
 
 /*
  * Regressions: hostile requests to the fake Visa, each sent over the wire. Every refusal is a 4xx
@@ -162,19 +162,12 @@ layer(FakeVisaServer.layer({ credentials }).pipe(Layer.provideMerge(FakeIssuer.l
 
     it.effect("a multi-megabyte streamed body is cut off once it passes the limit, with a 413", () =>
       Effect.gen(function* () {
-        let ended = false
-        async function* endless() {
-          try {
-            for (;;) yield Buffer.alloc(64 * 1024, 0x20)
-          } finally {
-            ended = true
-          }
-        }
-        const answer = yield* post(endless())
+        const { body, ended } = endlessBody()
+        const answer = yield* post(body)
         expect(answer.status).toBe(413)
         expect(answer.json.responseStatus).toMatchObject({ status: 413, code: "9107", info: "body" })
-        for (let wait = 0; wait < 50 && !ended; wait++) yield* Effect.sleep("20 millis")
-        expect(ended).toBe(true)
+        for (let wait = 0; wait < 50 && !ended(); wait++) yield* Effect.sleep("20 millis")
+        expect(ended()).toBe(true)
         const after = yield* post(validText)
         expect(after.status).toBe(200)
       })

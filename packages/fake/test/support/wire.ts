@@ -85,3 +85,16 @@ export const stalledBody = () => {
   }
   return { body: sliver(), release: () => release() }
 }
+
+/** A body that never ends by itself; `ended()` tells whether the server stopped reading it. */
+export const endlessBody = () => {
+  let ended = false
+  async function* endless() {
+    try {
+      for (;;) yield Buffer.alloc(64 * 1024, 0x20)
+    } finally {
+      ended = true
+    }
+  }
+  return { body: endless(), ended: () => ended }
+}
