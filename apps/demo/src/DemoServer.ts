@@ -21,6 +21,7 @@ import {
   type CardSecrets,
   describeError,
   InvalidRequest,
+  JsonBody,
   RequestId,
   withoutRejectedValue
 } from "@cardkit/domain"
@@ -33,7 +34,7 @@ import {
   Unauthorized,
   UnsupportedMediaType
 } from "./ApiErrors.js"
-import { bufferBody, isJsonContentType } from "./internal/bufferedBody.js"
+import { bufferBody } from "./internal/bufferedBody.js"
 import { logInfo } from "./internal/logInfo.js"
 import { assignRequestId, withRequestIdsInLogs } from "./internal/requestId.js"
 import { ApiKeyAuthLive, ApiKeys } from "./ApiKeys.js"
@@ -77,7 +78,7 @@ const refused = <E extends BadRequest | NotFound | Unauthorized | UnsupportedMed
  */
 const requestErrors = (app: HttpApp.Default): HttpApp.Default<unknown> =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request): HttpApp.Default<unknown> => {
-    if (request.method === "POST" && !isJsonContentType(request.headers["content-type"])) {
+    if (request.method === "POST" && !JsonBody.isJsonContentType(request.headers["content-type"])) {
       return refused(wrongContentType)
     }
     if (Number(request.headers["content-length"] ?? 0) > maxBodyBytes) return refused(badBody)

@@ -16,6 +16,14 @@ import { InvalidRequest } from "./Errors.js"
  * checks its strings and numbers.
  */
 
+// JSON is UTF-8 (RFC 8259) and `application/json` defines no parameters; a charset that says UTF-8
+// is tolerated, since browsers and HTTP libraries add one.
+const jsonContentType = /^application\/json[ \t]*(;[ \t]*charset=("?)utf-8\2[ \t]*)?$/i
+
+/** Whether a `Content-Type` says JSON in UTF-8: `application/json`, optionally `; charset=utf-8`. */
+export const isJsonContentType = (contentType: string | undefined): boolean =>
+  contentType !== undefined && jsonContentType.test(contentType)
+
 /** How deep a body may nest (the outermost object or array is level 1) unless a server says otherwise. */
 export const defaultMaxDepth = 64
 

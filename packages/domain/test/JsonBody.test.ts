@@ -96,4 +96,25 @@ describe("JsonBody.parse", () => {
     const body = '{"pan":"4957030420210462","pan":"4957030420210462"}'
     expect(reasonOf(body)).not.toContain("4957")
   })
+
+  it("takes application/json, with a UTF-8 charset at most, as the JSON content type", () => {
+    for (const type of [
+      "application/json",
+      "Application/JSON",
+      "application/json; charset=utf-8",
+      'application/json;charset="UTF-8"'
+    ]) {
+      expect(JsonBody.isJsonContentType(type)).toBe(true)
+    }
+    for (const type of [
+      undefined,
+      "",
+      "text/plain",
+      "application/json-patch+json",
+      "application/json; charset=latin1",
+      "application/jsonx"
+    ]) {
+      expect(JsonBody.isJsonContentType(type)).toBe(false)
+    }
+  })
 })

@@ -31,7 +31,7 @@ import jsonc from "jsonc-parser"
 import forge from "node-forge"
 import { type CardRecord, type CardStatus, FakeIssuer } from "./FakeIssuer.js"
 import type { FakeOperation } from "./Faults.js"
-import { closingConnection, isJsonContentType, readBody, serveWire } from "./internal/wireHttp.js"
+import { closingConnection, readBody, serveWire } from "./internal/wireHttp.js"
 import { layerServe, type WireServer, type WireServerOptions } from "./WireServer.js"
 
 /** A client the fake ledger knows: its API key, optionally its credential, and its signing keys. */
@@ -316,7 +316,7 @@ export const makeLedgerApp = (options: FakeLedgerOptions = {}) =>
       if (request.method !== "POST" && request.method !== "GET") {
         return rejectHttp(405, "method: use POST")
       }
-      if (!isJsonContentType(request.headers["content-type"])) {
+      if (!JsonBody.isJsonContentType(request.headers["content-type"])) {
         return rejectHttp(415, "content-type: use application/json")
       }
       const body = yield* Effect.either(readBody(request, maxBodyBytes))

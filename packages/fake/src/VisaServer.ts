@@ -18,7 +18,7 @@ import { Effect, Either, Layer, Option, type Redacted, Schema } from "effect"
 import { FakeIssuer } from "./FakeIssuer.js"
 import type { Fault } from "./Faults.js"
 import { toIssuerRequest, toWireResponse, visaErrors } from "./internal/visaWire.js"
-import { closingConnection, isJsonContentType, readBody, serveWire } from "./internal/wireHttp.js"
+import { closingConnection, readBody, serveWire } from "./internal/wireHttp.js"
 import { layerServe, type WireServer, type WireServerOptions } from "./WireServer.js"
 
 export interface FakeVisaOptions {
@@ -111,7 +111,7 @@ const app = (options: FakeVisaOptions = {}): Effect.Effect<HttpApp.Default, MleE
         if (given === undefined) return visa(visaErrors.credentialMissing())
         if (given !== authorization) return visa(visaErrors.credentialWrong())
       }
-      if (!isJsonContentType(request.headers["content-type"])) return visa(visaErrors.mediaType())
+      if (!JsonBody.isJsonContentType(request.headers["content-type"])) return visa(visaErrors.mediaType())
       const body = yield* Effect.either(readBody(request, maxBodyBytes))
       if (Either.isLeft(body)) {
         return body.left._tag === "BodyTooLarge"

@@ -16,18 +16,10 @@ import { Effect, Either } from "effect"
  * copy of its context and an acquire/release of the fiber's context; a Proxy also slows every
  * property read of the request after it. Only `json` is installed, since defining an accessor on
  * every request has a cost of its own: the server refuses a body sent as anything but JSON before
- * any accessor is read (`isJsonContentType`).
+ * any accessor is read (`JsonBody.isJsonContentType`).
  */
 
 const tooLarge = (maxBytes: number) => new InvalidRequest({ field: "body", reason: `is larger than ${maxBytes} bytes` })
-
-// JSON is UTF-8 (RFC 8259) and `application/json` defines no parameters; a charset that says UTF-8
-// is tolerated, since browsers and HTTP libraries add one.
-const jsonContentType = /^application\/json[ \t]*(;[ \t]*charset=("?)utf-8\2[ \t]*)?$/i
-
-/** Whether a `Content-Type` says JSON in UTF-8: `application/json`, optionally `; charset=utf-8`. */
-export const isJsonContentType = (contentType: string | undefined): boolean =>
-  contentType !== undefined && jsonContentType.test(contentType)
 
 const readAll = (source: IncomingMessage, maxBytes: number): Promise<Buffer> =>
   new Promise((resolve, reject) => {

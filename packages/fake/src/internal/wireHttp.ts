@@ -68,10 +68,6 @@ export const readBody = (
  */
 export const closingConnection = HttpServerResponse.setHeader("connection", "close")
 
-/** `application/json`, with or without parameters (`; charset=utf-8`). */
-export const isJsonContentType = (contentType: string | undefined): boolean =>
-  contentType !== undefined && /^application\/json\s*(;|$)/i.test(contentType)
-
 /** Set while a request is inside a `serveWire` app, so that an app nested in another keeps one id and one log line. */
 const currentRequestId = FiberRef.unsafeMake<string | undefined>(undefined)
 
