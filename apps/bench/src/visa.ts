@@ -1,7 +1,8 @@
 import { generateKeyPairSync } from "node:crypto"
 import { AccountValidation, AccountValidationRequest, decodeInput } from "@cardkit/domain"
+import { UndiciHttpClient } from "@cardkit/http"
 import { VisaAccountValidation } from "@cardkit/visa-pav"
-import { Effect, ManagedRuntime, Redacted } from "effect"
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { CompactEncrypt, compactDecrypt } from "jose"
 import { startChild } from "./internal/child.js"
 import {
@@ -60,7 +61,7 @@ const measure = async (mle: boolean) => {
               }
             }
           : {})
-      })
+      }).pipe(Layer.provide(UndiciHttpClient.layer()))
     )
     const validation = await runtime.runPromise(AccountValidation)
     const body = JSON.stringify({ encData: "x".repeat(mle ? 900 : 0), primaryAccountNumber: "4957030420210462" })

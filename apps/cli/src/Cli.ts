@@ -3,6 +3,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
+import { Providers } from "@cardkit/demo"
 import { reportFailures } from "./Failure.js"
 import { withLogsOnStderr } from "./Output.js"
 import { ledgerSettings, type SettingFlag, visaSettings } from "./Settings.js"
@@ -15,12 +16,9 @@ import { ledgerSettings, type SettingFlag, visaSettings } from "./Settings.js"
 
 const describe = (description: string) => Options.withDescription(description)
 
-const provider = Options.choice("provider", ["fake", "live"]).pipe(
-  Options.withDefault("fake" as const),
-  describe(
-    "fake: the in-memory issuer seeded with the documents' cards; live: the real transports, " +
-      "configured by the flags below or the CARDKIT_LEDGER_* / CARDKIT_VISA_* environment variables"
-  )
+const provider = Options.choice("provider", Providers.names).pipe(
+  Options.withDefault(Providers.names[0]),
+  describe(Providers.names.map((name) => `${name}: ${Providers.providers[name].description}`).join("; "))
 )
 
 const json = Options.boolean("json").pipe(describe("Print the result (and any error) as JSON"))

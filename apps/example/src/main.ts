@@ -17,7 +17,7 @@ const program = revealAndValidate({
   }
 })
 
-Effect.runPromise(program.pipe(Effect.provide(FakeProvider.layer))).then(
+Effect.runPromise(program.pipe(Effect.provide(FakeProvider.layer()))).then(
   (result) => console.log(JSON.stringify(result, null, 2)),
   (error: unknown) => {
     console.error(String(error))

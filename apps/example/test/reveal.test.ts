@@ -19,7 +19,7 @@ describe("a team's code on the fake, imported by package name", () => {
       })
       expect(result).toMatchObject({ cvv: "679", ack: "GET_CVV_ACK", approved: true, account: "495703******0462" })
       expect(["00", "85"]).toContain(result.actionCode)
-    }).pipe(Effect.provide(FakeProvider.layer))
+    }).pipe(Effect.provide(FakeProvider.layer()))
   )
 
   it.effect("turns bad input into an InvalidRequest naming the field", () =>
@@ -29,6 +29,6 @@ describe("a team's code on the fake, imported by package name", () => {
         validation: { pan: "4957030420210462" }
       }).pipe(Effect.flip)
       expect(error).toMatchObject({ _tag: "InvalidRequest", field: "channel" })
-    }).pipe(Effect.provide(FakeProvider.layer))
+    }).pipe(Effect.provide(FakeProvider.layer()))
   )
 })

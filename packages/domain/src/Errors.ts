@@ -71,10 +71,13 @@ export class ProviderUnavailable extends Schema.TaggedError<ProviderUnavailable>
 
 export class ProviderTimeout extends Schema.TaggedError<ProviderTimeout>()("ProviderTimeout", {
   provider: Schema.String,
-  timeoutMillis: Schema.Number
+  /** The bound that ran out, when the HTTP client said (cardkit's `UndiciHttpClient` does). */
+  timeoutMillis: Schema.optional(Schema.Number)
 }) {
   override get message() {
-    return `${this.provider} did not answer within ${this.timeoutMillis} ms`
+    return this.timeoutMillis === undefined
+      ? `${this.provider} did not answer in time`
+      : `${this.provider} did not answer within ${this.timeoutMillis} ms`
   }
 }
 

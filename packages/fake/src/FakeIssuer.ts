@@ -2,7 +2,7 @@ import {
   type AccountValidationRequest,
   type AccountValidationResult,
   Ack,
-  type CardCvv,
+  CardCvv,
   type CardExpiry,
   type CardFlags,
   CardNotActive,
@@ -18,7 +18,7 @@ import {
   makePan,
   type Pan
 } from "@cardkit/domain"
-import { Clock, Context, DateTime, Effect, Layer, Option, Redacted } from "effect"
+import { Clock, Config, type ConfigError, Context, DateTime, Effect, Layer, Option, Redacted } from "effect"
 import { xoroshiro128plus } from "pure-rand"
 import { decide, type IssuerView, type Lookup, toResult } from "./Decision.js"
 import { type FakeOperation, type Fault, type FaultSpec, makeFaults } from "./Faults.js"
@@ -200,7 +200,7 @@ const toExpiry = (expiry: string): CardExpiry => {
 /** The expiry the fake gives a card (by default, or generated): December, so the columns hold only the year. */
 const decemberOf = (year: number): CardExpiry => toExpiry(`${year}-12`)
 
-export const make = (options: FakeIssuerOptions = {}) =>
+const make = (options: FakeIssuerOptions = {}) =>
   Effect.gen(function* () {
     const byId = new Map<string, StoredCard>()
     const byPan = new Map<string, StoredCard>()
@@ -378,19 +378,21 @@ export const make = (options: FakeIssuerOptions = {}) =>
           return Effect.fail(new CardNotActive({ cardId: card.cardId, status: card.status }))
         }
         const reference = request.reference ?? `fake-${draws.hex(20)}`
-        return Effect.succeed({
-          cardId: request.cardId,
-          cvv: makeCvv(cvvOf(card)),
-          flags: card.flags,
-          postedDate: DateTime.unsafeMake(card.postedMillis),
-          updatedDate: DateTime.unsafeMake(card.updatedMillis),
-          ack: new Ack({
-            type: "GET_CVV_ACK",
-            reference: `REF${reference}`,
-            originalReference: reference,
-            dateCreated: Math.floor(now / 1000)
+        return Effect.succeed(
+          CardCvv.make({
+            cardId: request.cardId,
+            cvv: makeCvv(cvvOf(card)),
+            flags: card.flags,
+            postedDate: DateTime.unsafeMake(card.postedMillis),
+            updatedDate: DateTime.unsafeMake(card.updatedMillis),
+            ack: Ack.make({
+              type: "GET_CVV_ACK",
+              reference: `REF${reference}`,
+              originalReference: reference,
+              dateCreated: Math.floor(now / 1000)
+            })
           })
-        } as CardCvv)
+        )
       })
 
     const validateAccount = (request: AccountValidationRequest): Effect.Effect<AccountValidationResult> =>
@@ -481,8 +483,35 @@ export class FakeIssuer extends Context.Tag("@cardkit/fake/FakeIssuer")<
     readonly size: Effect.Effect<number>
   }
 >() {
-  /** Seeded with the source documents' records. */
-  static readonly layer: Layer.Layer<FakeIssuer> = Layer.effect(FakeIssuer, make())
-  static readonly layerWith = (options: FakeIssuerOptions): Layer.Layer<FakeIssuer> =>
+  /** A fresh issuer, seeded with the source documents' records unless `seedDocuments: false`. */
+  static readonly make = make
+
+  static readonly layer = (options: FakeIssuerOptions = {}): Layer.Layer<FakeIssuer> =>
     Layer.effect(FakeIssuer, make(options))
+
+  /** As `layer`, the options read from `config`: by default `FakeIssuerConfig`'s `CARDKIT_FAKE_*` names. */
+  static readonly layerConfig = (
+    config: Config.Config<FakeIssuerOptions> = FakeIssuerConfig
+  ): Layer.Layer<FakeIssuer, ConfigError.ConfigError> => Layer.effect(FakeIssuer, Effect.flatMap(config, make))
 }
+
+/**
+ * The fake issuer's settings a run can vary without code: `CARDKIT_FAKE_SEED` (the made-up ids,
+ * PANs and codes, for a reproducible run), `CARDKIT_FAKE_BIN` (issued PANs' 6-digit BIN) and
+ * `CARDKIT_FAKE_SEED_DOCUMENTS` (`false` starts with no cards).
+ */
+export const FakeIssuerConfig: Config.Config<FakeIssuerOptions> = Config.all({
+  seed: Config.option(Config.integer("SEED")),
+  bin: Config.option(
+    Config.validate(Config.string("BIN"), { message: "must be 6 digits", validation: (bin) => /^\d{6}$/.test(bin) })
+  ),
+  seedDocuments: Config.withDefault(Config.boolean("SEED_DOCUMENTS"), true)
+}).pipe(
+  Config.map(({ bin, seed, seedDocuments }) => ({
+    seedDocuments,
+    ...Option.match(seed, { onNone: () => ({}), onSome: (seed) => ({ seed }) }),
+    ...Option.match(bin, { onNone: () => ({}), onSome: (bin) => ({ bin }) })
+  })),
+  Config.nested("FAKE"),
+  Config.nested("CARDKIT")
+)

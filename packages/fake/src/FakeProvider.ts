@@ -1,6 +1,6 @@
 import { AccountValidation, CardSecrets } from "@cardkit/domain"
-import { Effect, Layer, Option } from "effect"
-import { FakeIssuer, type FakeIssuerOptions } from "./FakeIssuer.js"
+import { type Config, type ConfigError, Context, Effect, Layer, Option } from "effect"
+import { FakeIssuer, FakeIssuerConfig, type FakeIssuerOptions } from "./FakeIssuer.js"
 import { type FakeOperation, faultEffect } from "./Faults.js"
 
 /** Run `effect` after the operation's next injected fault, if any: latency delays, others fail. */
@@ -9,32 +9,38 @@ const withFault = <A, E>(issuer: FakeIssuer["Type"], operation: FakeOperation, e
     Option.isNone(fault) ? effect : Effect.zipRight(faultEffect(fault.value), effect)
   )
 
-const services = Layer.mergeAll(
-  Layer.effect(
-    CardSecrets,
-    Effect.map(FakeIssuer, (issuer) =>
-      CardSecrets.of({ getCvv: (request) => withFault(issuer, "getCvv", issuer.getCvv(request)) })
-    )
-  ),
-  Layer.effect(
-    AccountValidation,
-    Effect.map(FakeIssuer, (issuer) =>
-      AccountValidation.of({
-        validate: (request) => withFault(issuer, "validateAccount", issuer.validateAccount(request))
-      })
-    )
-  )
-)
+const make: Effect.Effect<FakeProvider["Type"], never, FakeIssuer> = Effect.map(FakeIssuer, (issuer) => ({
+  getCvv: (request) => withFault(issuer, "getCvv", issuer.getCvv(request)),
+  validate: (request) => withFault(issuer, "validateAccount", issuer.validateAccount(request))
+}))
 
 /**
- * The in-memory provider: `CardSecrets` and `AccountValidation` answered by one fake issuer,
- * plus that issuer as `FakeIssuer` so a test can issue cards, change their status and inject faults.
- * Injected faults for `getCvv` and `validateAccount` apply here; in memory every fault but
- * `Latency` fails as `ProviderUnavailable`.
+ * The in-memory provider: `CardSecrets` and `AccountValidation` answered by one fake issuer. Its
+ * layers provide it as both ports, plus that issuer as `FakeIssuer` so a test can issue cards,
+ * change their status and inject faults. Injected faults for `getCvv` and `validateAccount` apply
+ * here; in memory every fault but `Latency` fails as `ProviderUnavailable`.
  */
-export const FakeProvider = {
-  /** Seeded with the source documents' records, so their examples work verbatim. */
-  layer: Layer.provideMerge(services, FakeIssuer.layer) as Layer.Layer<CardSecrets | AccountValidation | FakeIssuer>,
-  layerWith: (options: FakeIssuerOptions): Layer.Layer<CardSecrets | AccountValidation | FakeIssuer> =>
-    Layer.provideMerge(services, FakeIssuer.layerWith(options))
-} as const
+export class FakeProvider extends Context.Tag("@cardkit/fake/FakeProvider")<
+  FakeProvider,
+  CardSecrets["Type"] & AccountValidation["Type"]
+>() {
+  /** Over the `FakeIssuer` in context. */
+  static readonly make = make
+
+  /** A fresh issuer (seeded with the source documents' records, so their examples work verbatim). */
+  static readonly layer = (
+    options: FakeIssuerOptions = {}
+  ): Layer.Layer<FakeProvider | CardSecrets | AccountValidation | FakeIssuer> => provided(FakeIssuer.layer(options))
+
+  /** As `layer`, the issuer's options read from `config`: by default `FakeIssuerConfig`. */
+  static readonly layerConfig = (
+    config: Config.Config<FakeIssuerOptions> = FakeIssuerConfig
+  ): Layer.Layer<FakeProvider | CardSecrets | AccountValidation | FakeIssuer, ConfigError.ConfigError> =>
+    provided(FakeIssuer.layerConfig(config))
+}
+
+const provided = <E>(issuer: Layer.Layer<FakeIssuer, E>) =>
+  Layer.mergeAll(Layer.effect(CardSecrets, FakeProvider), Layer.effect(AccountValidation, FakeProvider)).pipe(
+    Layer.provideMerge(Layer.effect(FakeProvider, make)),
+    Layer.provideMerge(issuer)
+  )

@@ -26,13 +26,13 @@ import {
 } from "@cardkit/ledger"
 import { type HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
-import { Clock, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
+import { Clock, Config, type ConfigError, Context, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
 import jsonc from "jsonc-parser"
 import forge from "node-forge"
 import { type CardRecord, type CardStatus, FakeIssuer } from "./FakeIssuer.js"
 import type { FakeOperation } from "./Faults.js"
 import { closingConnection, readBody, serveWire } from "./internal/wireHttp.js"
-import { layerServe, type WireServer, type WireServerOptions } from "./WireServer.js"
+import { serveAs, type WireServer, WireServerConfig, type WireServerOptions } from "./WireServer.js"
 
 /** A client the fake ledger knows: its API key, optionally its credential, and its signing keys. */
 export interface LedgerClientRegistration {
@@ -240,7 +240,7 @@ const issuerFailure = (error: CardNotFound | CardNotActive | IncorrectCvv | Inva
  * UPDATE_STATUS, acknowledged as the document shows, behind the ledger's authentication (API key,
  * credential, ECDSA signature over the payload bytes exactly as they arrived) unless `open`.
  */
-export const makeLedgerApp = (options: FakeLedgerOptions = {}) =>
+const makeLedgerApp = (options: FakeLedgerOptions = {}) =>
   Effect.gen(function* () {
     const issuer = yield* FakeIssuer
     const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024
@@ -384,11 +384,27 @@ export const makeLedgerApp = (options: FakeLedgerOptions = {}) =>
     return serveWire(internalError)(handle)
   })
 
-/** The fake ledger: `FakeLedgerServer.app` to mount, `FakeLedgerServer.layer` to serve it alone. */
-export const FakeLedgerServer = {
-  /** The handler of `/cardv2`, over the `FakeIssuer` in context. */
-  app: makeLedgerApp,
-  path: "/cardv2" as const,
-  layer: (options: FakeLedgerOptions & WireServerOptions = {}): Layer.Layer<WireServer, never, FakeIssuer> =>
-    Layer.unwrapEffect(Effect.map(makeLedgerApp(options), (app) => layerServe(app, options).pipe(Layer.orDie)))
-} as const
+export interface FakeLedgerServerOptions extends FakeLedgerOptions, WireServerOptions {}
+
+/** The fake ledger's `/cardv2` over the `FakeIssuer` in context, served: where it listens. */
+export class FakeLedgerServer extends Context.Tag("@cardkit/fake/FakeLedgerServer")<
+  FakeLedgerServer,
+  WireServer["Type"]
+>() {
+  static readonly path = "/cardv2" as const
+
+  /** The handler of `/cardv2`, to mount beside other apps (`WireServer.combine`). */
+  static readonly make = makeLedgerApp
+
+  /** Serve it on its own port (ephemeral unless `port` is given); the address is also `WireServer`. */
+  static readonly layer = (
+    options: FakeLedgerServerOptions = {}
+  ): Layer.Layer<FakeLedgerServer | WireServer, never, FakeIssuer> =>
+    serveAs(FakeLedgerServer, makeLedgerApp(options), options).pipe(Layer.orDie)
+
+  /** As `layer`, the options read from `config`: by default where `WireServerConfig` says, open. */
+  static readonly layerConfig = (
+    config: Config.Config<FakeLedgerServerOptions> = Config.map(WireServerConfig, (where) => ({ ...where, open: true }))
+  ): Layer.Layer<FakeLedgerServer | WireServer, ConfigError.ConfigError, FakeIssuer> =>
+    Layer.unwrapEffect(Effect.map(config, FakeLedgerServer.layer))
+}

@@ -20,7 +20,7 @@ export interface CvkPair {
 
 /**
  * A CVK pair for tests and the fake only — the widely published example pair (never a real key).
- * Override it with `FakeIssuer.layerWith({ cvk })`.
+ * Override it with `FakeIssuer.layer({ cvk })`.
  */
 export const testCvk: CvkPair = { a: "0123456789ABCDEF", b: "FEDCBA9876543210" }
 

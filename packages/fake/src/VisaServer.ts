@@ -14,12 +14,12 @@ import {
   mleEncrypt,
   type VisaErrorBody
 } from "@cardkit/visa-pav"
-import { Effect, Either, Layer, Option, type Redacted, Schema } from "effect"
+import { type Config, type ConfigError, Context, Effect, Either, Layer, Option, type Redacted, Schema } from "effect"
 import { FakeIssuer } from "./FakeIssuer.js"
 import type { Fault } from "./Faults.js"
 import { toIssuerRequest, toWireResponse, visaErrors } from "./internal/visaWire.js"
 import { closingConnection, readBody, serveWire } from "./internal/wireHttp.js"
-import { layerServe, type WireServer, type WireServerOptions } from "./WireServer.js"
+import { serveAs, type WireServer, WireServerConfig, type WireServerOptions } from "./WireServer.js"
 
 export interface FakeVisaOptions {
   /** The project credentials Basic auth must carry; without them the fake is open (any or none). */
@@ -155,14 +155,25 @@ const app = (options: FakeVisaOptions = {}): Effect.Effect<HttpApp.Default, MleE
   })
 
 /**
- * A wire-level fake of Visa's PAV API over the in-memory `FakeIssuer`: Visa's request schema
+ * A wire-level fake of Visa's PAV API over the in-memory `FakeIssuer`, served: Visa's request schema
  * enforced (400 in Visa's error format naming the field), Basic auth, optional two-way TLS
  * (`tls` with `requireClientCertificate`) and MLE, faults from `FakeIssuer.nextFault("validateAccount")`.
  */
-export const FakeVisaServer = {
-  app,
-  path: cardValidationPath,
-  /** Serve on its own port (ephemeral unless `port` is given); the URL is in `WireServer`. */
-  layer: (options: FakeVisaServerOptions = {}): Layer.Layer<WireServer, ServeError | MleError, FakeIssuer> =>
-    Layer.unwrapEffect(Effect.map(app(options), (visaApp) => layerServe(visaApp, options)))
-} as const
+export class FakeVisaServer extends Context.Tag("@cardkit/fake/FakeVisaServer")<FakeVisaServer, WireServer["Type"]>() {
+  static readonly path = cardValidationPath
+
+  /** The handler of `POST /pav/v1/cardvalidation`, to mount beside other apps (`WireServer.combine`). */
+  static readonly make = app
+
+  /** Serve it on its own port (ephemeral unless `port` is given); the address is also `WireServer`. */
+  static readonly layer = (
+    options: FakeVisaServerOptions = {}
+  ): Layer.Layer<FakeVisaServer | WireServer, ServeError | MleError, FakeIssuer> =>
+    serveAs(FakeVisaServer, app(options), options)
+
+  /** As `layer`, the options read from `config`: by default where `WireServerConfig` says, without credentials. */
+  static readonly layerConfig = (
+    config: Config.Config<FakeVisaServerOptions> = WireServerConfig
+  ): Layer.Layer<FakeVisaServer | WireServer, ServeError | MleError | ConfigError.ConfigError, FakeIssuer> =>
+    Layer.unwrapEffect(Effect.map(config, FakeVisaServer.layer))
+}

@@ -4,7 +4,7 @@ import type { HttpApp, HttpServerRequest } from "@effect/platform"
 import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { RouteNotFound, type ServeError } from "@effect/platform/HttpServerError"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Context, Effect, Layer, type Scope } from "effect"
+import { Config, Context, Effect, Layer, type Scope } from "effect"
 import { serveWire } from "./internal/wireHttp.js"
 
 export interface WireServerTls {
@@ -26,12 +26,6 @@ export interface WireServerOptions {
   readonly tls?: WireServerTls
 }
 
-/** Where a wire fake listens, once it listens. */
-export class WireServer extends Context.Tag("@cardkit/fake/WireServer")<
-  WireServer,
-  { readonly url: string; readonly host: string; readonly port: number }
->() {}
-
 const createServer = (tls: WireServerTls | undefined): Http.Server =>
   tls === undefined
     ? Http.createServer()
@@ -45,11 +39,7 @@ const createServer = (tls: WireServerTls | undefined): Http.Server =>
         rejectUnauthorized: tls.requireClientCertificate ?? false
       }) as unknown as Http.Server)
 
-/**
- * Serve `app` on its own port (ephemeral unless `port` is given) for as long as the layer lives,
- * providing the URL it listens on.
- */
-export const layerServe = <E, R>(
+const layer = <E, R>(
   app: HttpApp.Default<E, R>,
   options: WireServerOptions = {}
 ): Layer.Layer<WireServer, ServeError, Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>> => {
@@ -75,14 +65,7 @@ const formatHost = (host: string) => (host.includes(":") ? `[${host}]` : host)
 const jsonError = (status: number, code: string, message: string) =>
   HttpServerResponse.unsafeJson({ error: { code, message } }, { status })
 
-/**
- * One app out of several, each mounted at the exact paths it serves (every method): how one port
- * serves the ledger's `/cardv2` and Visa's `/pav/v1/cardvalidation` together. Other paths get a
- * plain JSON 404. Each request gets its id and its log line here, once, as in each fake alone; a
- * wire fake mounted here still answers its own failures in its own protocol's shape, and only what
- * another app lets escape gets the plain JSON 500.
- */
-export const combine = <E, R>(
+const combine = <E, R>(
   routes: ReadonlyArray<readonly [path: `/${string}`, app: HttpApp.Default<E, R>]>
 ): HttpApp.Default<never, R | HttpServerRequest.HttpServerRequest> => {
   const router = routes.reduce<HttpRouter.HttpRouter<E, R>>(
@@ -96,3 +79,50 @@ export const combine = <E, R>(
   )
   return serveWire(() => jsonError(500, "INTERNAL", "internal error"))(routed)
 }
+
+/** Where a wire fake listens, once it listens. */
+export class WireServer extends Context.Tag("@cardkit/fake/WireServer")<
+  WireServer,
+  { readonly url: string; readonly host: string; readonly port: number }
+>() {
+  /**
+   * Serve `app` on its own port (ephemeral unless `port` is given) for as long as the layer lives,
+   * providing the URL it listens on.
+   */
+  static readonly layer = layer
+
+  /**
+   * One app out of several, each mounted at the exact paths it serves (every method): how one port
+   * serves the ledger's `/cardv2` and Visa's `/pav/v1/cardvalidation` together. Other paths get a
+   * plain JSON 404. Each request gets its id and its log line here, once, as in each fake alone; a
+   * wire fake mounted here still answers its own failures in its own protocol's shape, and only what
+   * another app lets escape gets the plain JSON 500.
+   */
+  static readonly combine = combine
+}
+
+/** Where the wire fakes listen, from `CARDKIT_FAKE_HOST` (127.0.0.1) and `CARDKIT_FAKE_PORT` (0: any free port). */
+export const WireServerConfig: Config.Config<WireServerOptions> = Config.all({
+  host: Config.withDefault(Config.string("HOST"), "127.0.0.1"),
+  port: Config.withDefault(
+    Config.validate(Config.integer("PORT"), {
+      message: "must be a port number from 0 to 65535",
+      validation: (port) => port >= 0 && port <= 65535
+    }),
+    0
+  )
+}).pipe(Config.nested("FAKE"), Config.nested("CARDKIT"))
+
+/** `app` served as `WireServer.layer` serves it, its address provided as `tag` too. */
+export const serveAs = <Self, E, R, E2, R2>(
+  tag: Context.Tag<Self, WireServer["Type"]>,
+  app: Effect.Effect<HttpApp.Default<E, R>, E2, R2>,
+  options: WireServerOptions
+): Layer.Layer<
+  Self | WireServer,
+  ServeError | E2,
+  R2 | Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>
+> =>
+  Layer.unwrapEffect(
+    Effect.map(app, (app) => Layer.effect(tag, WireServer).pipe(Layer.provideMerge(layer(app, options))))
+  )

@@ -54,7 +54,7 @@ describe("the documents' examples through the services", () => {
         originalReference: "visadps100013",
         dateCreated: 1732086388
       })
-    }).pipe(Effect.provide(FakeProvider.layer))
+    }).pipe(Effect.provide(FakeProvider.layer()))
   )
 
   it.effect("Visa's successful example: 00, approval 12AB54, response code 5, AVS Y, CVV2 M", () =>
@@ -70,7 +70,7 @@ describe("the documents' examples through the services", () => {
         addressVerificationResults: "Y"
       })
       expect(result.transactionId).toMatch(/^\d{15}$/)
-    }).pipe(Effect.provide(FakeProvider.layer))
+    }).pipe(Effect.provide(FakeProvider.layer()))
   )
 
   it.effect("Visa's unsuccessful example (expiry 2020-10) declines 54 by Effect's Clock", () =>
@@ -83,7 +83,7 @@ describe("the documents' examples through the services", () => {
       const result = yield* validation.validate(request)
       expect(result).toMatchObject({ approved: false, actionCode: "54" })
       expect(result.raw.approvalCode).toBeUndefined()
-    }).pipe(Effect.provide(FakeProvider.layer))
+    }).pipe(Effect.provide(FakeProvider.layer()))
   )
 
   it.effect("Visa's token example: the TAVV verifies and the account is approved", () =>
@@ -95,7 +95,7 @@ describe("the documents' examples through the services", () => {
       expect(result.raw.cardholderAuthenticationVerificationResults).toBe("2")
       const forged = yield* decodeInput(AccountValidationRequest)({ ...token, tavv: tavv.replace(/0$/, "1") })
       expect(yield* validation.validate(forged)).toMatchObject({ approved: false, actionCode: "05", tavv: "invalid" })
-    }).pipe(Effect.provide(FakeProvider.layer))
+    }).pipe(Effect.provide(FakeProvider.layer()))
   )
 })
 
@@ -112,7 +112,7 @@ describe("the decision engine", () => {
       expect(unknown).toMatchObject({ approved: false, actionCode: "14" })
       const notLuhn = new AccountValidationRequest({ pan: Redacted.make("4957030420210463") as Pan }, true)
       expect(yield* validation.validate(notLuhn)).toMatchObject({ approved: false, actionCode: "14" })
-    }).pipe(Effect.provide(FakeProvider.layer))
+    }).pipe(Effect.provide(FakeProvider.layer()))
   )
 
   it.effect("declines a card whose expiry on file has passed, even when the request gives none", () =>
@@ -124,7 +124,7 @@ describe("the decision engine", () => {
       expect((yield* validation.validate(request)).actionCode).toBe("00")
       yield* TestClock.setTime(Date.UTC(2030, 1, 1))
       expect((yield* validation.validate(request)).actionCode).toBe("54")
-    }).pipe(Effect.provide(FakeProvider.layer))
+    }).pipe(Effect.provide(FakeProvider.layer()))
   )
 
   it.effect("answers Visa's not-found sandbox account with 25, AVS I and CVV2 P", () =>
@@ -137,7 +137,7 @@ describe("the decision engine", () => {
       const result = yield* (yield* AccountValidation).validate(request)
       expect(result.raw).toMatchObject({ actionCode: "25", addressVerificationResults: "I", cvv2ResultCode: "P" })
       expect(result).toMatchObject({ approved: false, cvv2: "not_processed", address: "unavailable" })
-    }).pipe(Effect.provide(FakeProvider.layer))
+    }).pipe(Effect.provide(FakeProvider.layer()))
   )
 
   it.effect("issued cards validate with the CVV2 the algorithm derived (service code 000)", () =>
@@ -153,7 +153,7 @@ describe("the decision engine", () => {
         new AccountValidationRequest({ pan: card.pan, expiry: card.expiry, cvv2: card.cvv2 })
       )
       expect(result).toMatchObject({ approved: true, cvv2: "match" })
-    }).pipe(Effect.provide(FakeProvider.layer))
+    }).pipe(Effect.provide(FakeProvider.layer()))
   )
 
   it.effect("a lost card is declined 41, any other inactive card 05", () =>
@@ -166,7 +166,7 @@ describe("the decision engine", () => {
       expect((yield* validation.validate(request)).actionCode).toBe("41")
       yield* issuer.setStatus(card.cardId, "TEMPRORY_BLOCKED_BY_ADMIN")
       expect((yield* validation.validate(request)).actionCode).toBe("05")
-    }).pipe(Effect.provide(FakeProvider.layer))
+    }).pipe(Effect.provide(FakeProvider.layer()))
   )
 })
 
@@ -187,7 +187,7 @@ describe("FakeIssuer", () => {
       expect(pans.every((other) => /^400000\d{10}$/.test(other) && luhnValid(other))).toBe(true)
       expect(new Set([pan, ...pans]).size).toBe(501)
       expect(new Set([card.cardId, ...others.map((other) => other.cardId)]).size).toBe(501)
-    }).pipe(Effect.provide(FakeProvider.layer))
+    }).pipe(Effect.provide(FakeProvider.layer()))
   )
 
   it.effect("derives CVVs from the configured CVK pair", () =>
@@ -196,8 +196,8 @@ describe("FakeIssuer", () => {
       const pan = `412345678901234${luhnCheckDigit("412345678901234")}`
       const issue = Effect.flatMap(FakeIssuer, (issuer) => issuer.issueCard({ pan, expiry: "2087-01" }))
       const expected = (pair: typeof cvk) => makeCvvCalculator(pair).compute({ pan, yymm: "8701", serviceCode: "101" })
-      const custom = yield* issue.pipe(Effect.provide(FakeIssuer.layerWith({ cvk })))
-      const standard = yield* issue.pipe(Effect.provide(FakeIssuer.layer))
+      const custom = yield* issue.pipe(Effect.provide(FakeIssuer.layer({ cvk })))
+      const standard = yield* issue.pipe(Effect.provide(FakeIssuer.layer()))
       expect(expected(cvk)).not.toBe(expected(testCvk))
       expect(Redacted.value(custom.cvv)).toBe(expected(cvk))
       expect(Redacted.value(standard.cvv)).toBe(expected(testCvk))
@@ -207,9 +207,9 @@ describe("FakeIssuer", () => {
   it.effect("the same seed makes the same cards", () =>
     Effect.gen(function* () {
       const issue = Effect.flatMap(FakeIssuer, (issuer) => Effect.all([issuer.issueCard(), issuer.issueCard()]))
-      const first = yield* issue.pipe(Effect.provide(FakeIssuer.layerWith({ seed: 42 })))
-      const again = yield* issue.pipe(Effect.provide(FakeIssuer.layerWith({ seed: 42 })))
-      const other = yield* issue.pipe(Effect.provide(FakeIssuer.layerWith({ seed: 43 })))
+      const first = yield* issue.pipe(Effect.provide(FakeIssuer.layer({ seed: 42 })))
+      const again = yield* issue.pipe(Effect.provide(FakeIssuer.layer({ seed: 42 })))
+      const other = yield* issue.pipe(Effect.provide(FakeIssuer.layer({ seed: 43 })))
       const ids = (cards: ReadonlyArray<{ cardId: string; pan: Pan }>) =>
         cards.map((card) => `${card.cardId}/${Redacted.value(card.pan)}`)
       expect(ids(again)).toEqual(ids(first))
@@ -226,7 +226,7 @@ describe("FakeIssuer", () => {
       yield* issuer.issueCard({ cardId: "replace-me", pan: "4000000000000010" })
       expect(yield* issuer.size).toBe(10_003)
       expect(Option.isNone(yield* issuer.findByPan(Redacted.value(card.pan)))).toBe(true)
-    }).pipe(Effect.provide(FakeIssuer.layer))
+    }).pipe(Effect.provide(FakeIssuer.layer()))
   )
 
   it.effect("refuses to issue a PAN failing Luhn, without repeating it", () =>
@@ -235,7 +235,7 @@ describe("FakeIssuer", () => {
       if (Exit.isSuccess(exit)) return expect.fail("issued a card whose PAN fails Luhn")
       expect(Cause.isDie(exit.cause)).toBe(true)
       expect(Cause.pretty(exit.cause)).not.toContain("495703042021")
-    }).pipe(Effect.provide(FakeIssuer.layer))
+    }).pipe(Effect.provide(FakeIssuer.layer()))
   )
 
   it.effect("validateCvv accepts the card's CVV and refuses another, or an inactive card", () =>
@@ -249,7 +249,7 @@ describe("FakeIssuer", () => {
       expect(yield* Effect.flip(issuer.validateCvv("nope", cvv))).toMatchObject({ _tag: "CardNotFound" })
       yield* issuer.setStatus(card.cardId, "CLOSED")
       expect(yield* Effect.flip(issuer.validateCvv(card.cardId, cvv))).toMatchObject({ _tag: "CardNotActive" })
-    }).pipe(Effect.provide(FakeIssuer.layer))
+    }).pipe(Effect.provide(FakeIssuer.layer()))
   )
 })
 
@@ -267,7 +267,7 @@ describe("getCvv", () => {
       }
       yield* issuer.setStatus(card.cardId, "ACTIVATED")
       expect(Redacted.value((yield* secrets.getCvv(requestFor(card))).cvv)).toBe(Redacted.value(card.cvv))
-    }).pipe(Effect.provide(FakeProvider.layer))
+    }).pipe(Effect.provide(FakeProvider.layer()))
   )
 
   it.effect("does not find a card asked for under another customer or account", () =>
@@ -281,7 +281,7 @@ describe("getCvv", () => {
       ]) {
         expect(yield* Effect.flip(secrets.getCvv(requestFor(request)))).toMatchObject({ _tag: "CardNotFound" })
       }
-    }).pipe(Effect.provide(FakeProvider.layer))
+    }).pipe(Effect.provide(FakeProvider.layer()))
   )
 
   it.effect("makes up a distinct reference when the request has none", () =>
@@ -297,7 +297,7 @@ describe("getCvv", () => {
         expect(Schema.is(Reference)(ack.originalReference)).toBe(true)
       }
       expect(one!.ack.originalReference).not.toBe(two!.ack.originalReference)
-    }).pipe(Effect.provide(FakeProvider.layer))
+    }).pipe(Effect.provide(FakeProvider.layer()))
   )
 
   it.effect("serves 1,000 concurrent reveals, each with its own card's CVV", () =>
@@ -311,7 +311,7 @@ describe("getCvv", () => {
       )
       expect(revealed.map((c) => c.cardId)).toEqual(cards.map((c) => c.cardId))
       expect(revealed.map((c) => Redacted.value(c.cvv))).toEqual(cards.map((c) => Redacted.value(c.cvv)))
-    }).pipe(Effect.provide(FakeProvider.layer))
+    }).pipe(Effect.provide(FakeProvider.layer()))
   )
 })
 
@@ -332,7 +332,7 @@ describe("fault injection", () => {
         "fake is unavailable: injected fault: Garbage",
         "ok"
       ])
-    }).pipe(Effect.provide(FakeProvider.layer))
+    }).pipe(Effect.provide(FakeProvider.layer()))
   )
 
   it.effect("the issuer's own operations leave faults to whoever serves them, so each is consumed once", () =>
@@ -345,7 +345,7 @@ describe("fault injection", () => {
       expect(yield* issuer.nextFault("getCvv")).toEqual(Option.some({ _tag: "Latency", millis: 250 }))
       yield* issuer.clearFaults()
       expect(yield* issuer.nextFault("getCvv")).toEqual(Option.none())
-    }).pipe(Effect.provide(FakeIssuer.layer))
+    }).pipe(Effect.provide(FakeIssuer.layer()))
   )
 
   it.effect("draws a failure rate from its seed, so a run replays exactly", () =>
@@ -357,7 +357,7 @@ describe("fault injection", () => {
           return yield* Effect.forEach(Array.from({ length: 200 }), () =>
             Effect.map(issuer.nextFault("validateAccount"), Option.isSome)
           )
-        }).pipe(Effect.provide(FakeIssuer.layer))
+        }).pipe(Effect.provide(FakeIssuer.layer()))
       const first = yield* run(7)
       expect(yield* run(7)).toEqual(first)
       expect(yield* run(8)).not.toEqual(first)
@@ -377,7 +377,7 @@ describe("fault injection", () => {
       yield* TestClock.adjust(1)
       const card = yield* Fiber.join(fiber)
       expect(Redacted.value(card.cvv)).toBe("679")
-    }).pipe(Effect.provide(FakeProvider.layer))
+    }).pipe(Effect.provide(FakeProvider.layer()))
   )
 
   it.effect("faults start from the layer's options and can be cleared", () =>
@@ -386,7 +386,7 @@ describe("fault injection", () => {
       expect((yield* Effect.flip(secrets.getCvv(documentRequest)))._tag).toBe("ProviderUnavailable")
       yield* (yield* FakeIssuer).clearFaults()
       expect(Redacted.value((yield* secrets.getCvv(documentRequest)).cvv)).toBe("679")
-    }).pipe(Effect.provide(FakeProvider.layerWith({ faults: { getCvv: { failureRate: 1 } } })))
+    }).pipe(Effect.provide(FakeProvider.layer({ faults: { getCvv: { failureRate: 1 } } })))
   )
 })
 
@@ -410,6 +410,6 @@ describe("card data in errors", () => {
         expect(message).not.toContain(pan.slice(0, -1))
         expect(message).not.toMatch(new RegExp(`\\b${cvv}\\b`))
       }
-    }).pipe(Effect.provide(FakeProvider.layer))
+    }).pipe(Effect.provide(FakeProvider.layer()))
   )
 })

@@ -1,5 +1,5 @@
 import { accountValidationConformance, cardSecretsConformance } from "../src/conformance.js"
 import { FakeProvider } from "../src/index.js"
 
-cardSecretsConformance("in-memory fake", FakeProvider.layer)
-accountValidationConformance("in-memory fake", FakeProvider.layer)
+cardSecretsConformance("in-memory fake", FakeProvider.layer())
+accountValidationConformance("in-memory fake", FakeProvider.layer())

@@ -83,8 +83,8 @@ describe("generated cards behave as ordinary ones", () => {
     "any sequence of issues, replacements, status changes and lookups",
     (commands, seed) =>
       Effect.gen(function* () {
-        const columns = yield* FakeIssuer.pipe(Effect.provide(FakeIssuer.layerWith({ seed })))
-        const objects = yield* FakeIssuer.pipe(Effect.provide(FakeIssuer.layerWith({ seed })))
+        const columns = yield* FakeIssuer.pipe(Effect.provide(FakeIssuer.layer({ seed })))
+        const objects = yield* FakeIssuer.pipe(Effect.provide(FakeIssuer.layer({ seed })))
         // What the objects issuer handed out: the ids and PANs commands address.
         const known: Array<{ cardId: string; pan: string; customerId: string; accountNumber: string }> = []
         const pick = (n: number) => known[n % known.length]

@@ -7,6 +7,7 @@ import { expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, HashMap, Layer, Logger, LogLevel, Redacted } from "effect"
 import { request } from "undici"
 import { FakeIssuer, FakeWireServers, makeDevLedgerClient, WireServer } from "../src/index.js"
+import { UndiciHttpClient } from "@cardkit/http"
 
 /*
  * Card data never leaks: both transports against both wire fakes, logging at every level, through
@@ -50,13 +51,13 @@ const clients = Layer.unwrapEffect(
         acquiringBin: "408999",
         acquirerCountryCode: "840"
       })
-    )
+    ).pipe(Layer.provide(UndiciHttpClient.layer()))
   )
 )
 
 const world = clients.pipe(
   Layer.provideMerge(server.pipe(Layer.orDie)),
-  Layer.provideMerge(FakeIssuer.layer),
+  Layer.provideMerge(FakeIssuer.layer()),
   Layer.provide(capture)
 )
 

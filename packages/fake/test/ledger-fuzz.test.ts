@@ -59,7 +59,7 @@ const bodiesFor = (document: JsonValue) => hostileBody(document, { maxBytes: max
 const serve = (options: FakeLedgerOptions) =>
   Effect.map(Layer.build(FakeLedgerServer.layer(options)), (context) => Context.get(context, WireServer).url)
 
-layer(FakeIssuer.layer, { excludeTestServices: true })("fuzzing the fake ledger", (it) => {
+layer(FakeIssuer.layer(), { excludeTestServices: true })("fuzzing the fake ledger", (it) => {
   it.scoped(
     `${runs} hostile requests: always an answer, never a 5xx, refusals name the field`,
     () =>

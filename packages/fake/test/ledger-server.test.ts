@@ -14,6 +14,7 @@ import {
   makeLedgerRsaKeys,
   WireServer
 } from "../src/index.js"
+import { UndiciHttpClient } from "@cardkit/http"
 
 const fixture = (name: string) =>
   readFileSync(createRequire(import.meta.url).resolve(`@cardkit/ledger/fixtures/${name}`), "utf8")
@@ -34,11 +35,10 @@ const endToEnd = (
       LedgerCardSecrets.layer({
         ...dev.clientOptions(url),
         rsaPublicKey: rsa.publicKeyPem,
-        retryBaseDelay: "1 millis",
-        timeout
-      })
+        retryBaseDelay: "1 millis"
+      }).pipe(Layer.provide(UndiciHttpClient.layer({ timeout })))
     )
-  ).pipe(Layer.provideMerge(FakeLedgerServer.layer(server)), Layer.provideMerge(FakeIssuer.layer))
+  ).pipe(Layer.provideMerge(FakeLedgerServer.layer(server)), Layer.provideMerge(FakeIssuer.layer()))
 
 const post = (url: string, body: string, method: "POST" | "GET" = "POST", headers: Record<string, string> = {}) =>
   Effect.promise(async () => {
@@ -68,63 +68,59 @@ const cvvRequest = Schema.decodeUnknownSync(GetCvvRequest)({
   reference: "visadps100013"
 })
 
-layer(FakeLedgerServer.layer({ open: true }).pipe(Layer.provideMerge(FakeIssuer.layer)), { excludeTestServices: true })(
-  "fake ledger in open mode: the document's example verbatim",
-  (it) => {
-    for (const method of ["POST", "GET"] as const) {
-      it.effect(`answers the document's request bytes sent with ${method}`, () =>
-        Effect.gen(function* () {
-          const { url } = yield* WireServer
-          const { status, json } = yield* post(url, documentRequest, method)
-          expect(status).toBe(200)
-          expect(json.id).toBe("1")
-          expect(json.result.card).toEqual(documentResponse.result.card)
-          expect(Object.keys(json.result.card)).toEqual(Object.keys(documentResponse.result.card))
-          expect(json.result.api).toMatchObject({
-            type: "GET_CVV_ACK",
-            reference: "REFvisadps100013",
-            originalReference: "visadps100013"
-          })
-          expect(Object.keys(json.result.api)).toEqual(["type", "reference", "dateCreated", "originalReference"])
-          expect(Math.abs(json.result.api.dateCreated - Date.now() / 1000)).toBeLessThan(60)
+layer(FakeLedgerServer.layer({ open: true }).pipe(Layer.provideMerge(FakeIssuer.layer())), {
+  excludeTestServices: true
+})("fake ledger in open mode: the document's example verbatim", (it) => {
+  for (const method of ["POST", "GET"] as const) {
+    it.effect(`answers the document's request bytes sent with ${method}`, () =>
+      Effect.gen(function* () {
+        const { url } = yield* WireServer
+        const { status, json } = yield* post(url, documentRequest, method)
+        expect(status).toBe(200)
+        expect(json.id).toBe("1")
+        expect(json.result.card).toEqual(documentResponse.result.card)
+        expect(Object.keys(json.result.card)).toEqual(Object.keys(documentResponse.result.card))
+        expect(json.result.api).toMatchObject({
+          type: "GET_CVV_ACK",
+          reference: "REFvisadps100013",
+          originalReference: "visadps100013"
         })
-      )
-    }
-
-    it.effect("names the field of a malformed request, with HTTP 200 and a JSON-RPC error", () =>
-      Effect.gen(function* () {
-        const { url } = yield* WireServer
-        const envelope = JSON.parse(documentRequest)
-        delete envelope.params.payload.cardId
-        const missing = yield* post(url, JSON.stringify(envelope))
-        expect(missing.status).toBe(200)
-        expect(missing.json).toEqual({ id: "1", error: { code: "1000", message: "params.payload.cardId: is missing" } })
-        const wrongMethod = yield* post(url, JSON.stringify({ ...JSON.parse(documentRequest), method: "ledger.X" }))
-        expect(wrongMethod.json.error.message).toBe("method: is not a known method")
-        envelope.params.payload.cardId = "x"
-        envelope.params.payload.transactionType = "FLY"
-        const unknownType = yield* post(url, JSON.stringify(envelope))
-        expect(unknownType.json.error.message).toBe("params.payload.transactionType: is not supported")
-        const noApi = yield* post(
-          url,
-          JSON.stringify({ method: "ledger.CARD.request", id: 7, params: { payload: {} } })
-        )
-        expect(noApi.json.error.message).toMatch(/^params\.(payload\.transactionType|api): is missing$/)
-      })
-    )
-
-    it.effect("answers garbage with a 4xx, never a 5xx, and keeps serving", () =>
-      Effect.gen(function* () {
-        const { url } = yield* WireServer
-        expect((yield* post(url, "{not json")).status).toBe(400)
-        expect((yield* post(url, "[1,2]")).status).toBe(400)
-        expect((yield* post(url, "x".repeat(70 * 1024))).status).toBe(413)
-        const ok = yield* post(url, documentRequest)
-        expect(ok.json.result.card.cvv).toBe("679")
+        expect(Object.keys(json.result.api)).toEqual(["type", "reference", "dateCreated", "originalReference"])
+        expect(Math.abs(json.result.api.dateCreated - Date.now() / 1000)).toBeLessThan(60)
       })
     )
   }
-)
+
+  it.effect("names the field of a malformed request, with HTTP 200 and a JSON-RPC error", () =>
+    Effect.gen(function* () {
+      const { url } = yield* WireServer
+      const envelope = JSON.parse(documentRequest)
+      delete envelope.params.payload.cardId
+      const missing = yield* post(url, JSON.stringify(envelope))
+      expect(missing.status).toBe(200)
+      expect(missing.json).toEqual({ id: "1", error: { code: "1000", message: "params.payload.cardId: is missing" } })
+      const wrongMethod = yield* post(url, JSON.stringify({ ...JSON.parse(documentRequest), method: "ledger.X" }))
+      expect(wrongMethod.json.error.message).toBe("method: is not a known method")
+      envelope.params.payload.cardId = "x"
+      envelope.params.payload.transactionType = "FLY"
+      const unknownType = yield* post(url, JSON.stringify(envelope))
+      expect(unknownType.json.error.message).toBe("params.payload.transactionType: is not supported")
+      const noApi = yield* post(url, JSON.stringify({ method: "ledger.CARD.request", id: 7, params: { payload: {} } }))
+      expect(noApi.json.error.message).toMatch(/^params\.(payload\.transactionType|api): is missing$/)
+    })
+  )
+
+  it.effect("answers garbage with a 4xx, never a 5xx, and keeps serving", () =>
+    Effect.gen(function* () {
+      const { url } = yield* WireServer
+      expect((yield* post(url, "{not json")).status).toBe(400)
+      expect((yield* post(url, "[1,2]")).status).toBe(400)
+      expect((yield* post(url, "x".repeat(70 * 1024))).status).toBe(413)
+      const ok = yield* post(url, documentRequest)
+      expect(ok.json.result.card.cvv).toBe("679")
+    })
+  )
+})
 
 layer(endToEnd(), { excludeTestServices: true })("LedgerCardSecrets → fake ledger → issuer (signed)", (it) => {
   it.effect("reveals the document's CVV with the signature verified", () =>

@@ -30,7 +30,7 @@ const post = (url: string, body: string, headers: Record<string, string> = {}) =
   })
 
 const withServer = (options: Parameters<typeof FakeVisaServer.layer>[0] = { credentials }) =>
-  Layer.provide(FakeVisaServer.layer(options), FakeIssuer.layer)
+  Layer.provide(FakeVisaServer.layer(options), FakeIssuer.layer())
 
 const isVisaError = Schema.is(VisaErrorBody)
 

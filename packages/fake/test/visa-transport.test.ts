@@ -21,6 +21,8 @@ import { FakeVisaServer } from "../src/VisaServer.js"
 import { WireServer } from "../src/WireServer.js"
 import { makeTestPki, type TestPki } from "../src/testing.js"
 import { examples } from "./support/visaSpec.js"
+import { UndiciHttpClient } from "@cardkit/http"
+import { HttpClient } from "@effect/platform"
 
 /*
  * The Visa transport against the fake Visa over the wire, as production runs it: two-way TLS with
@@ -43,23 +45,34 @@ const clientOptions = (pki: TestPki, url: string): VisaAccountValidationOptions 
   url,
   userId: Redacted.make(credentials.userId),
   password: Redacted.make(credentials.password),
-  tls: { cert: pki.clientCert, key: Redacted.make(pki.clientKey), ca: pki.serverCert },
   mle: { keyId: mleKeyId, serverPublicKey: pki.serverCert, clientPrivateKey: Redacted.make(pki.clientKey) },
   acquiringBin: successful.acquiringBin,
   acquirerCountryCode: successful.acquirerCountryCode,
   cardAcceptor: successful.cardAcceptor!,
-  timeout: "3 seconds",
   retries: 2
 })
 
+/** The HTTP client as production configures it for Visa: the client certificate in every handshake. */
+const httpOptions = (pki: TestPki): UndiciHttpClient.LayerOptions => ({
+  timeout: "3 seconds",
+  tls: { cert: pki.clientCert, key: Redacted.make(pki.clientKey), ca: pki.serverCert }
+})
+
 /** AccountValidation over TLS + MLE to a fake Visa, with that fake's issuer. */
-const overTheWire = (overrides: Partial<VisaAccountValidationOptions> = {}) =>
+const overTheWire = (
+  overrides: Partial<VisaAccountValidationOptions> = {},
+  http: Partial<UndiciHttpClient.LayerOptions> = {}
+) =>
   Layer.unwrapEffect(
     Effect.map(Effect.promise(makeTestPki), (pki) => {
       const client = Layer.unwrapEffect(
-        Effect.map(WireServer, ({ url }) => VisaAccountValidation.layer({ ...clientOptions(pki, url), ...overrides }))
+        Effect.map(WireServer, ({ url }) =>
+          VisaAccountValidation.layer({ ...clientOptions(pki, url), ...overrides }).pipe(
+            Layer.provide(UndiciHttpClient.layer({ ...httpOptions(pki), ...http }))
+          )
+        )
       )
-      return Layer.provideMerge(Layer.provide(client, serverLayer(pki)), FakeIssuer.layer)
+      return Layer.provideMerge(Layer.provide(client, serverLayer(pki)), FakeIssuer.layer())
     })
   )
 
@@ -139,7 +152,7 @@ describe("VisaAccountValidation → FakeVisaServer, refusals and timeouts", () =
       yield* scripted(["Latency"], { latencyMillis: 3_000 })
       const error = yield* Effect.flip(validateExample)
       expect(error).toMatchObject({ _tag: "ProviderTimeout", provider: "visa", timeoutMillis: 1_000 })
-    }).pipe(Effect.provide(overTheWire({ timeout: "1 second" })))
+    }).pipe(Effect.provide(overTheWire({}, { timeout: "1 second" })))
   )
 
   it.live("is refused without a client certificate", () =>
@@ -147,13 +160,15 @@ describe("VisaAccountValidation → FakeVisaServer, refusals and timeouts", () =
       const pki = yield* Effect.promise(makeTestPki)
       const error = yield* Effect.gen(function* () {
         const { url } = yield* WireServer
-        const { tls: _, ...withoutCertificate } = clientOptions(pki, url)
-        const validation = yield* VisaAccountValidation.make({ ...withoutCertificate, tls: { ca: pki.serverCert } })
+        const withoutCertificate = yield* UndiciHttpClient.makeAgent({ tls: { ca: pki.serverCert } })
+        const validation = yield* VisaAccountValidation.make(clientOptions(pki, url)).pipe(
+          Effect.provideService(HttpClient.HttpClient, withoutCertificate)
+        )
         yield* scripted(["Unavailable"])
         const error = yield* Effect.flip(validation.validate(domainRequest(successful)))
         expect(yield* faultsLeft, "the request never reached the fake").toBe(true)
         return error
-      }).pipe(Effect.provide(Layer.provideMerge(serverLayer(pki), FakeIssuer.layer)), Effect.scoped)
+      }).pipe(Effect.provide(Layer.provideMerge(serverLayer(pki), FakeIssuer.layer())), Effect.scoped)
       // TLS 1.3 reports the refusal after the handshake, as a closed connection.
       expect(["AuthenticationFailed", "ProviderUnavailable"]).toContain(error._tag)
       expect(JSON.stringify(error)).not.toContain(successful.primaryAccountNumber)

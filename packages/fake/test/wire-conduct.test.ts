@@ -2,15 +2,7 @@ import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import {
-  combine,
-  FakeIssuer,
-  FakeLedgerServer,
-  FakeVisaServer,
-  FakeWireServers,
-  layerServe,
-  WireServer
-} from "../src/index.js"
+import { FakeIssuer, FakeLedgerServer, FakeVisaServer, FakeWireServers, WireServer } from "../src/index.js"
 import { examples } from "./support/visaSpec.js"
 import { captureLogs, type LogLine, sendEffect } from "./support/wire.js"
 
@@ -34,7 +26,7 @@ const dyingIssuer = Layer.effect(
     const die = () => Effect.die(new TypeError(`Cannot read "4957030420210462" of card 679 (cvv2 '022')`))
     return FakeIssuer.of({ ...issuer, getCvv: die, getCard: die, validateAccount: die })
   })
-).pipe(Layer.provide(FakeIssuer.layer))
+).pipe(Layer.provide(FakeIssuer.layer()))
 
 const errorLines = (lines: ReadonlyArray<LogLine>) => lines.filter((line) => line.level === "ERROR")
 const requestLines = (lines: ReadonlyArray<LogLine>, text: string) =>
@@ -50,7 +42,7 @@ const expectNoCardData = (lines: ReadonlyArray<LogLine>) => {
 describe("request ids and request logs", () => {
   const logs = captureLogs()
   const server = FakeWireServers.layer({ ledger: { open: true } }).pipe(
-    Layer.provide(FakeIssuer.layer),
+    Layer.provide(FakeIssuer.layer()),
     Layer.provide(logs.layer)
   )
 
@@ -175,13 +167,13 @@ describe("the last resort", () => {
 
   it.live("an app of another kind in combine that dies gets a JSON 500, never an empty body", () => {
     const logs = captureLogs()
-    const app = combine([["/boom", Effect.die("not even an Error")]])
+    const app = WireServer.combine([["/boom", Effect.die("not even an Error")]])
     return Effect.gen(function* () {
       const { url } = yield* WireServer
       const answer = yield* sendEffect(`${url}/boom`, { method: "GET" })
       expect(answer.status).toBe(500)
       expect(answer.json).toEqual({ error: { code: "INTERNAL", message: "internal error" } })
       expect(errorLines(logs.lines).map((line) => line.message)).toEqual(["unexpected failure: a thrown string"])
-    }).pipe(Effect.provide(layerServe(app).pipe(Layer.provide(logs.layer))))
+    }).pipe(Effect.provide(WireServer.layer(app).pipe(Layer.provide(logs.layer))))
   })
 })

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import { Agent, request } from "undici"
-import { combine, layerServe, WireServer } from "../src/WireServer.js"
+import { WireServer } from "../src/WireServer.js"
 import { makeTestPki } from "../src/testing.js"
 
 const echoPath = (name: string) =>
@@ -10,7 +10,7 @@ const echoPath = (name: string) =>
     HttpServerResponse.unsafeJson({ served: name, method: req.method, url: req.url })
   )
 
-const app = combine([
+const app = WireServer.combine([
   ["/cardv2", echoPath("ledger")],
   ["/pav/v1/cardvalidation", echoPath("visa")]
 ])
@@ -33,7 +33,7 @@ describe("WireServer", () => {
       expect(visa.body.served).toBe("visa")
       const missing = yield* Effect.promise(() => get(`${url}/nope`))
       expect(missing.status).toBe(404)
-    }).pipe(Effect.provide(layerServe(app)))
+    }).pipe(Effect.provide(WireServer.layer(app)))
   )
 
   it.scoped("stops listening when its scope closes", () =>
@@ -42,7 +42,7 @@ describe("WireServer", () => {
         Effect.gen(function* () {
           const { url } = yield* WireServer
           return url
-        }).pipe(Effect.provide(Layer.fresh(layerServe(app))))
+        }).pipe(Effect.provide(Layer.fresh(WireServer.layer(app))))
       )
       const error = yield* Effect.promise(() =>
         get(`${url}/cardv2`).then(
@@ -74,7 +74,7 @@ describe("WireServer", () => {
         yield* Effect.promise(() => Promise.all([withCert.close(), withoutCert.close()]))
       }).pipe(
         Effect.provide(
-          layerServe(app, {
+          WireServer.layer(app, {
             tls: { cert: pki.serverCert, key: pki.serverKey, ca: pki.serverCert, requireClientCertificate: true }
           })
         ),

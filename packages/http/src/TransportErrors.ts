@@ -1,3 +1,5 @@
+import { Data } from "effect"
+
 /*
  * What a request that got no HTTP answer failed with, read from the error codes along its cause
  * chain: undici wraps its own errors (a `RequestError`'s cause holds undici's), and Node aggregates
@@ -25,3 +27,13 @@ const timeoutCodes: ReadonlySet<string> = new Set(["UND_ERR_HEADERS_TIMEOUT", "U
 
 /** Whether the answer did not start, or stopped coming, within the timeout (undici's own timers). */
 export const isTimeout = (cause: unknown): boolean => codesOf(cause).some((code) => timeoutCodes.has(code))
+
+/**
+ * The answer did not start, or stopped coming, within `timeoutMillis`: the cause an
+ * `UndiciHttpClient` gives a timed-out request, wrapping undici's own error (whose code it keeps).
+ */
+export class Timeout extends Data.TaggedError("Timeout")<{ readonly timeoutMillis: number; readonly cause: unknown }> {}
+
+/** The bound that ran out, when the client that gave up said (an `UndiciHttpClient` does). */
+export const timeoutMillisOf = (cause: unknown): number | undefined =>
+  cause instanceof Timeout ? cause.timeoutMillis : undefined

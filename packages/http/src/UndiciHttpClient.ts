@@ -2,6 +2,7 @@ import * as Cookies from "@effect/platform/Cookies"
 import * as Headers from "@effect/platform/Headers"
 import type * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
+import type * as Config from "effect/Config"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
@@ -10,7 +11,9 @@ import * as UrlParams from "@effect/platform/UrlParams"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import type { IncomingHttpHeaders } from "node:http"
 import * as Undici from "@effect/platform-node/Undici"
-import { Effect, Either, Inspectable, Option, Stream } from "effect"
+import { ConfigError, Duration, Effect, Either, Inspectable, Layer, Option, Redacted, type Scope, Stream } from "effect"
+import * as Crypto from "node:crypto"
+import * as TransportErrors from "./TransportErrors.js"
 
 /*
  * Why not `NodeHttpClient.makeUndici`: measured against raw undici on a keep-alive pool (see
@@ -233,11 +236,12 @@ const payloadOf = (body: HttpBody.HttpBody): Payload | Effect.Effect<Payload> =>
 
 export interface Options {
   /**
-   * Milliseconds the answer may take to start, and then between two chunks of its body: undici's
-   * own parser timers, which cost nothing per request (an Effect timeout forks a fiber and a timer
-   * for each). Unlimited by default.
+   * How long the answer may take to start, and then between two chunks of its body: undici's own
+   * parser timers, which cost nothing per request (an Effect timeout forks a fiber and a timer for
+   * each). Unlimited by default. A request that runs out of it fails with reason `Transport` (a body
+   * read with reason `Decode`) and a `TransportErrors.Timeout` cause.
    */
-  readonly timeoutMillis?: number | undefined
+  readonly timeout?: Duration.DurationInput | undefined
   /**
    * The largest body an answer may have, in bytes (8 MiB by default): bodies are held in memory,
    * so a larger one aborts the exchange and its read fails with reason `Decode`.
@@ -245,11 +249,30 @@ export interface Options {
   readonly maxBodyBytes?: number | undefined
 }
 
+/** Two-way TLS: the client's certificate and key, and the CAs to trust for the server, all PEM. */
+export interface TlsOptions {
+  readonly cert?: string | undefined
+  readonly key?: Redacted.Redacted<string> | undefined
+  readonly ca?: string | undefined
+}
+
+/** What `layer` builds its keep-alive connection pool with. */
+export interface LayerOptions extends Options {
+  /** Also bounds connecting (10 seconds by default there), besides the answer. */
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly tls?: TlsOptions | undefined
+}
+
 const defaultMaxBodyBytes = 8 * 1024 * 1024
 
 /** An `HttpClient` sending every request through `dispatcher` (e.g. a keep-alive `Undici.Agent`). */
 export const make = (dispatcher: Undici.Dispatcher, options: Options = {}): HttpClient.HttpClient => {
-  const timeout = options.timeoutMillis ?? 0
+  const timeout = options.timeout === undefined ? 0 : Duration.toMillis(Duration.decode(options.timeout))
+  /** undici's timeout errors, carrying the bound that ran out for whoever reports it. */
+  const timedOut = (cause: unknown) =>
+    timeout > 0 && TransportErrors.isTimeout(cause)
+      ? new TransportErrors.Timeout({ timeoutMillis: timeout, cause })
+      : cause
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes
   const targets = new Map<string, Target>()
 
@@ -302,7 +325,8 @@ export const make = (dispatcher: Undici.Dispatcher, options: Options = {}): Http
           arriving.push(chunk)
         },
         onResponseEnd: () => arriving?.end(),
-        onResponseError: (_, cause) => {
+        onResponseError: (_, error) => {
+          const cause = timedOut(error)
           if (arriving === undefined) {
             resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
           } else {
@@ -339,3 +363,69 @@ export const make = (dispatcher: Undici.Dispatcher, options: Options = {}): Http
     Effect.succeed
   )
 }
+
+const invalid = (path: ReadonlyArray<string>, message: string) => ConfigError.InvalidData([...path], message)
+
+const parses = (parse: () => unknown): boolean => {
+  try {
+    parse()
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** A certificate or key that does not parse is a configuration error naming it, not a failure at the first handshake. */
+const checkTls = (tls: TlsOptions): Effect.Effect<void, ConfigError.ConfigError> => {
+  const { cert, key } = tls
+  if ((cert === undefined) !== (key === undefined)) {
+    return Effect.fail(invalid(["tls"], "a client certificate and its key go together"))
+  }
+  if (cert !== undefined && !parses(() => new Crypto.X509Certificate(cert))) {
+    return Effect.fail(invalid(["tls", "cert"], "is not a PEM certificate"))
+  }
+  if (key !== undefined && !parses(() => Crypto.createPrivateKey(Redacted.value(key)))) {
+    return Effect.fail(invalid(["tls", "key"], "is not a PEM private key"))
+  }
+  return Effect.void
+}
+
+const defaultConnectTimeout = Duration.seconds(10)
+
+/**
+ * A client over a keep-alive `Undici.Agent` of its own, closed with the scope; the TLS options go
+ * into every handshake (two-way TLS, as Visa runs it).
+ */
+export const makeAgent = (
+  options: LayerOptions = {}
+): Effect.Effect<HttpClient.HttpClient, ConfigError.ConfigError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const tls = options.tls ?? {}
+    yield* checkTls(tls)
+    const connectTimeout = Duration.toMillis(Duration.decode(options.timeout ?? defaultConnectTimeout))
+    const agent = yield* Effect.acquireRelease(
+      Effect.sync(
+        () =>
+          new Undici.Agent({
+            connect: {
+              timeout: connectTimeout,
+              ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+              ...(tls.key === undefined ? {} : { key: Redacted.value(tls.key) }),
+              ...(tls.ca === undefined ? {} : { ca: tls.ca })
+            }
+          })
+      ),
+      (agent) => Effect.promise(() => agent.destroy())
+    )
+    return make(agent, options)
+  })
+
+/** `HttpClient.HttpClient` over its own keep-alive pool: what the transports are given by default. */
+export const layer = (options: LayerOptions = {}): Layer.Layer<HttpClient.HttpClient, ConfigError.ConfigError> =>
+  Layer.scoped(HttpClient.HttpClient, makeAgent(options))
+
+/** As `layer`, the options read from `config` (the transports export theirs: `LedgerHttpConfig`, `VisaHttpConfig`). */
+export const layerConfig = (
+  config: Config.Config<LayerOptions>
+): Layer.Layer<HttpClient.HttpClient, ConfigError.ConfigError> =>
+  Layer.scoped(HttpClient.HttpClient, Effect.flatMap(config, makeAgent))

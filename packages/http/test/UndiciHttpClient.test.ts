@@ -3,8 +3,8 @@ import type { AddressInfo, Socket } from "node:net"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import * as Undici from "@effect/platform-node/Undici"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Deferred, Effect, Fiber, Stream } from "effect"
-import { UndiciHttpClient } from "../src/index.js"
+import { Chunk, Deferred, Effect, Fiber, Layer, Redacted, Stream } from "effect"
+import { TransportErrors, UndiciHttpClient } from "../src/index.js"
 
 interface Seen {
   readonly method: string
@@ -193,21 +193,65 @@ describe("UndiciHttpClient", () => {
     })
   )
 
-  it.scoped("gives up on an answer that does not start within timeoutMillis", () =>
+  it.scoped("gives up on an answer that does not start within its timeout, saying which bound ran out", () =>
     Effect.gen(function* () {
       const server = yield* serve(() => {})
-      const agent = yield* Effect.acquireRelease(
-        Effect.sync(() => new Undici.Agent()),
-        (agent) => Effect.promise(() => agent.destroy())
-      )
-      const http = UndiciHttpClient.make(agent, { timeoutMillis: 100 })
+      const http = yield* UndiciHttpClient.makeAgent({ timeout: "100 millis" })
       const error = yield* Effect.flip(http.get(`${server.url}/silent`))
-      expect(error).toMatchObject({
-        _tag: "RequestError",
-        reason: "Transport",
-        cause: { code: "UND_ERR_HEADERS_TIMEOUT" }
-      })
+      expect(error).toMatchObject({ _tag: "RequestError", reason: "Transport" })
+      expect(error.cause).toBeInstanceOf(TransportErrors.Timeout)
+      expect(TransportErrors.timeoutMillisOf(error.cause)).toBe(100)
+      expect(TransportErrors.codesOf(error.cause)).toEqual(["UND_ERR_HEADERS_TIMEOUT"])
     })
+  )
+
+  it.scoped("gives up on a body that stops coming within its timeout", () =>
+    Effect.gen(function* () {
+      const server = yield* serve((_, res) => {
+        res.writeHead(200, { "content-type": "text/plain" })
+        res.write("the start")
+      })
+      const http = yield* UndiciHttpClient.makeAgent({ timeout: "100 millis" })
+      const response = yield* http.get(`${server.url}/stalls`)
+      const error = yield* Effect.flip(response.text)
+      expect(error).toMatchObject({ _tag: "ResponseError", reason: "Decode" })
+      expect(TransportErrors.timeoutMillisOf(error.cause)).toBe(100)
+      expect(TransportErrors.isTimeout(error.cause)).toBe(true)
+    })
+  )
+
+  it.effect("refuses TLS options that cannot make a handshake, naming the option", () =>
+    Effect.gen(function* () {
+      const alone = yield* Effect.flip(Effect.scoped(UndiciHttpClient.makeAgent({ tls: { cert: "x" } })))
+      expect(alone).toMatchObject({ _op: "InvalidData", path: ["tls"] })
+      const bad = yield* Effect.flip(
+        Effect.scoped(UndiciHttpClient.makeAgent({ tls: { cert: "not a certificate", key: Redacted.make("no key") } }))
+      )
+      expect(bad).toMatchObject({ _op: "InvalidData", path: ["tls", "cert"] })
+      expect(String(bad)).not.toContain("no key")
+    })
+  )
+
+  it.effect("is the HttpClient of its layer, which a caller can wrap without touching who uses it", () =>
+    Effect.gen(function* () {
+      const server = yield* serve((_, res) => res.end("ok"))
+      const tagged: Array<string> = []
+      const Tagged = Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(HttpClient.HttpClient, (client) =>
+          client.pipe(
+            HttpClient.mapRequest(HttpClientRequest.setHeader("x-team", "cards")),
+            HttpClient.tapRequest((request) => Effect.sync(() => tagged.push(request.url)))
+          )
+        )
+      ).pipe(Layer.provide(UndiciHttpClient.layer()))
+      const text = yield* Effect.flatMap(HttpClient.HttpClient, (http) =>
+        Effect.flatMap(http.get(`${server.url}/wrapped`), (response) => response.text)
+      ).pipe(Effect.provide(Tagged))
+      expect(text).toBe("ok")
+      expect(tagged).toEqual([`${server.url}/wrapped`])
+      expect(server.seen[0]?.headers["x-team"]).toBe("cards")
+    }).pipe(Effect.scoped)
   )
 
   it.scoped("aborts the request when the caller is interrupted", () =>

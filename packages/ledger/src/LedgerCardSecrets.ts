@@ -1,6 +1,7 @@
 import { Ack, CardCvv, CardSecrets, makeCvv, ProtocolViolation, ProviderRejected } from "@cardkit/domain"
 import type { CardSecretsError } from "@cardkit/domain"
-import { type Config, type ConfigError, DateTime, Effect, Layer, Option } from "effect"
+import type { HttpClient } from "@effect/platform"
+import { type Config, type ConfigError, Context, DateTime, Effect, Layer, Option } from "effect"
 import { LedgerClient, type LedgerClientOptions } from "./LedgerClient.js"
 import { LedgerConfig } from "./LedgerConfig.js"
 import { LedgerErrorCodes } from "./LedgerWire.js"
@@ -13,8 +14,7 @@ const date = (text: string, field: string) =>
     onSome: (value) => Effect.succeed(value)
   })
 
-/** `CardSecrets` over the ledger: GET_CVV, service-signed, with the ack checked. */
-export const make = Effect.gen(function* () {
+const make: Effect.Effect<CardSecrets["Type"], never, LedgerClient> = Effect.gen(function* () {
   const ledger = yield* LedgerClient
   return CardSecrets.of({
     getCvv: (request) =>
@@ -32,26 +32,19 @@ export const make = Effect.gen(function* () {
         if (card.cardId !== request.cardId) return yield* violation("the answer is for another card")
         if (!/^\d{3,4}$/.test(card.cvv)) return yield* violation("the CVV is not 3 or 4 digits")
         const { cvv, postedDate, updatedDate, cardId: _, ...flags } = card
-        // Every field was decoded or checked above; re-validating the class costs more than the signature.
-        return new CardCvv(
-          {
-            cardId: request.cardId,
-            cvv: makeCvv(cvv),
-            flags,
-            postedDate: yield* date(postedDate, "postedDate"),
-            updatedDate: yield* date(updatedDate, "updatedDate"),
-            ack: new Ack(
-              {
-                type: api.type,
-                reference: api.reference,
-                originalReference: api.originalReference ?? "",
-                dateCreated: api.dateCreated
-              },
-              { disableValidation: true }
-            )
-          },
-          { disableValidation: true }
-        )
+        return CardCvv.make({
+          cardId: request.cardId,
+          cvv: makeCvv(cvv),
+          flags,
+          postedDate: yield* date(postedDate, "postedDate"),
+          updatedDate: yield* date(updatedDate, "updatedDate"),
+          ack: Ack.make({
+            type: api.type,
+            reference: api.reference,
+            originalReference: api.originalReference ?? "",
+            dateCreated: api.dateCreated
+          })
+        })
       }).pipe(
         // GET_CVV checks no CVV, so an "incorrect CVV" answer is the ledger's oddity, not the caller's.
         Effect.catchTag("IncorrectCvv", () =>
@@ -67,14 +60,31 @@ export const make = Effect.gen(function* () {
   })
 })
 
-/** The ledger transport as the domain's `CardSecrets` (plus `LedgerClient` for other operations). */
-export const LedgerCardSecrets = {
-  /** Self-contained: the client brings its own keep-alive undici connection pool. */
-  layer: (options: LedgerClientOptions) =>
-    Layer.effect(CardSecrets, make).pipe(Layer.provideMerge(LedgerClient.layer(options))),
+/**
+ * The domain's `CardSecrets` over the ledger: GET_CVV, service-signed, with the ack checked. Its
+ * layers provide it as `CardSecrets` too, and the `LedgerClient` beneath for the other operations.
+ */
+export class LedgerCardSecrets extends Context.Tag("@cardkit/ledger/LedgerCardSecrets")<
+  LedgerCardSecrets,
+  CardSecrets["Type"]
+>() {
+  /** Over the `LedgerClient` in context. */
+  static readonly make = make
+
+  static readonly layer = (
+    options: LedgerClientOptions
+  ): Layer.Layer<LedgerCardSecrets | CardSecrets | LedgerClient, never, HttpClient.HttpClient> =>
+    provided(LedgerClient.layer(options))
+
   /** As `layer`, the options read from `config`: by default the documented `CARDKIT_LEDGER_*` names. */
-  layerConfig: (
+  static readonly layerConfig = (
     config: Config.Config<LedgerClientOptions> = LedgerConfig
-  ): Layer.Layer<CardSecrets | LedgerClient, ConfigError.ConfigError> =>
-    Layer.effect(CardSecrets, make).pipe(Layer.provideMerge(LedgerClient.layerConfig(config)))
-} as const
+  ): Layer.Layer<LedgerCardSecrets | CardSecrets | LedgerClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+    provided(LedgerClient.layerConfig(config))
+}
+
+const provided = <E, R>(client: Layer.Layer<LedgerClient, E, R>) =>
+  Layer.effect(CardSecrets, LedgerCardSecrets).pipe(
+    Layer.provideMerge(Layer.effect(LedgerCardSecrets, make)),
+    Layer.provideMerge(client)
+  )

@@ -12,9 +12,8 @@ import {
   ProviderTimeout,
   ProviderUnavailable
 } from "@cardkit/domain"
-import { type RetryOptions, retry, TransportErrors, UndiciHttpClient } from "@cardkit/http"
-import { HttpBody, HttpClientRequest } from "@effect/platform"
-import * as Undici from "@effect/platform-node/Undici"
+import { type RetryOptions, retry, TransportErrors } from "@cardkit/http"
+import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
 import { type Config, type ConfigError, Context, Duration, Effect, Either, Layer, Redacted, Schema } from "effect"
 import {
   AckResult,
@@ -24,6 +23,7 @@ import {
   GetCvvPayload,
   GetCvvResult,
   LedgerErrorCodes,
+  ResponseEnvelope,
   type TransactionType,
   UpdateStatusPayload,
   ValidateCvvPayload,
@@ -62,8 +62,6 @@ export interface LedgerClientOptions {
   readonly keyIdPlacement?: KeyIdPlacement | undefined
   /** SPKI PEM of the ledger's RSA key, to encrypt CVVs for VALIDATE_CVV. */
   readonly rsaPublicKey?: string | undefined
-  /** Per attempt; 10 seconds by default. */
-  readonly timeout?: Duration.DurationInput | undefined
   /** Retries of reads (GET_CVV, GET_CARD) after `ProviderUnavailable`; writes are never retried. 2 by default. */
   readonly retries?: number | undefined
   /** First backoff delay, doubled per retry, with jitter; 100 ms by default. */
@@ -75,6 +73,8 @@ export interface LedgerClientOptions {
   readonly tracing?: boolean | undefined
   /** The deployment's error codes, where they differ from `LedgerErrorCodes`. */
   readonly errorCodes?: Partial<Record<keyof typeof LedgerErrorCodes, string>> | undefined
+  /** Applied once to the `HttpClient` from context: a proxy, request logging, tracing of a team's own. */
+  readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
 }
 
 /** A payload signed elsewhere — typically on the cardholder's device — forwarded byte for byte. */
@@ -106,17 +106,21 @@ const newReference = () => `ck${randomBytes(8).toString("hex")}`
 /** However many retries are configured, no single backoff waits longer than this. */
 const maxRetryDelay = Duration.seconds(5)
 
-export const make = (options: LedgerClientOptions) =>
+const decodeEnvelope = Schema.decodeUnknownEither(ResponseEnvelope)
+
+/**
+ * The JSON-RPC request around the payload's exact bytes: the signature covers those bytes, so they
+ * are placed as they are rather than serialized again; everything else is `JSON.stringify`'s.
+ */
+const requestBody = (id: string, payloadBytes: string, api: object): string =>
+  `{"method":"${cardMethod}","id":${JSON.stringify(id)},"params":{"payload":${payloadBytes},"api":${JSON.stringify(api)}}}`
+
+const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"], never, HttpClient.HttpClient> =>
   Effect.gen(function* () {
     const tracing = options.tracing ?? false
-    const timeoutMillis = Duration.toMillis(Duration.decode(options.timeout ?? "10 seconds"))
-    const agent = yield* Effect.acquireRelease(
-      Effect.sync(() => new Undici.Agent({ connect: { timeout: timeoutMillis } })),
-      (agent) => Effect.promise(() => agent.destroy())
-    )
-    // The answer must start, and keep coming, within the timeout: undici's own timers enforce it.
-    const http = UndiciHttpClient.make(agent, { timeoutMillis })
-    // Built once: per call only the body (a string undici sends as it is) and the signature change.
+    const client = yield* HttpClient.HttpClient
+    const http = options.transformClient === undefined ? client : options.transformClient(client)
+    // Built once: per call only the body and the signature change.
     const endpoint = HttpClientRequest.post(`${options.url.replace(/\/+$/, "")}/cardv2`, {
       headers: { "content-type": "application/json" }
     })
@@ -131,7 +135,7 @@ export const make = (options: LedgerClientOptions) =>
       maxDelay: maxRetryDelay,
       while: (error) => error._tag === "ProviderUnavailable"
     }
-    const apiKey = JSON.stringify(Redacted.value(options.apiKey))
+    const apiKey = Redacted.value(options.apiKey)
 
     const wireError = ({ code, message: raw }: WireError, cardId: string): LedgerError => {
       // The message goes into cardkit's errors, which are logged and shown: a ledger that echoes the
@@ -157,7 +161,7 @@ export const make = (options: LedgerClientOptions) =>
       }
     }
 
-    /** One HTTP exchange: the body is built once, as a string, around the payload's exact bytes. */
+    /** One HTTP exchange of the payload's exact bytes. */
     const send = <R extends Acked>(
       transactionType: TransactionType,
       payloadBytes: string,
@@ -168,11 +172,13 @@ export const make = (options: LedgerClientOptions) =>
       decodeResult: (u: unknown) => Either.Either<R, unknown>
     ): Effect.Effect<R, LedgerError> => {
       const id = randomUUID()
-      const api =
-        `{"credential":${JSON.stringify(Redacted.value(credential))},"signature":${JSON.stringify(signature)},` +
-        `"apiKey":${apiKey}${placement === "header" ? "" : `,"keyId":${JSON.stringify(keyId)}`}}`
-      const body = `{"method":"${cardMethod}","id":"${id}","params":{"payload":${payloadBytes},"api":${api}}}`
-      let request = HttpClientRequest.setBody(endpoint, HttpBody.raw(body))
+      const api = {
+        credential: Redacted.value(credential),
+        signature,
+        apiKey,
+        ...(placement === "header" ? {} : { keyId })
+      }
+      let request = HttpClientRequest.setBody(endpoint, HttpBody.raw(requestBody(id, payloadBytes, api)))
       if (placement !== "api") {
         request = HttpClientRequest.setHeader(request, "signature", signatureHeader(keyId, signature))
       }
@@ -184,7 +190,7 @@ export const make = (options: LedgerClientOptions) =>
           onFailure: (error) =>
             Effect.fail(
               TransportErrors.isTimeout(error.cause)
-                ? new ProviderTimeout({ provider, timeoutMillis })
+                ? new ProviderTimeout({ provider, timeoutMillis: TransportErrors.timeoutMillisOf(error.cause) })
                 : new ProviderUnavailable({ provider, reason: `transport: ${error.reason}` })
             ),
           onSuccess: ({ status, text }) => interpret<R>(status, text, id, transactionType, payload, decodeResult)
@@ -221,16 +227,12 @@ export const make = (options: LedgerClientOptions) =>
       } catch {
         return Effect.fail(new ProviderUnavailable({ provider, reason: "the answer is not JSON" }))
       }
-      if (typeof json !== "object" || json === null) {
-        return Effect.fail(new ProviderUnavailable({ provider, reason: "the answer is not a JSON-RPC object" }))
+      const decodedEnvelope = decodeEnvelope(json)
+      if (Either.isLeft(decodedEnvelope)) {
+        return Effect.fail(new ProtocolViolation({ provider, reason: "the answer is not a JSON-RPC response" }))
       }
-      const envelope = json as { id?: unknown; result?: unknown; error?: unknown }
-      if (envelope.error !== undefined) {
-        const error = envelope.error as Partial<WireError>
-        return typeof error.code === "string" && typeof error.message === "string"
-          ? Effect.fail(wireError({ code: error.code, message: error.message }, payload.cardId))
-          : Effect.fail(new ProtocolViolation({ provider, reason: "malformed error object" }))
-      }
+      const envelope = decodedEnvelope.right
+      if ("error" in envelope) return Effect.fail(wireError(envelope.error, payload.cardId))
       if (String(envelope.id) !== id) {
         return Effect.fail(new ProtocolViolation({ provider, reason: "the response id does not match the request's" }))
       }
@@ -353,11 +355,15 @@ export class LedgerClient extends Context.Tag("@cardkit/ledger/LedgerClient")<
     }
   }
 >() {
-  /** Brings its own keep-alive undici connection pool, closed with the layer. */
-  static readonly layer = (options: LedgerClientOptions) => Layer.scoped(LedgerClient, make(options))
+  /** The client over the `HttpClient` in context (`UndiciHttpClient.layer` in production). */
+  static readonly make = make
+
+  static readonly layer = (options: LedgerClientOptions): Layer.Layer<LedgerClient, never, HttpClient.HttpClient> =>
+    Layer.effect(LedgerClient, make(options))
 
   /** As `layer`, the options read from `config`: by default the documented `CARDKIT_LEDGER_*` names. */
   static readonly layerConfig = (
     config: Config.Config<LedgerClientOptions> = LedgerConfig
-  ): Layer.Layer<LedgerClient, ConfigError.ConfigError> => Layer.scoped(LedgerClient, Effect.flatMap(config, make))
+  ): Layer.Layer<LedgerClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+    Layer.effect(LedgerClient, Effect.flatMap(config, make))
 }

@@ -1,4 +1,4 @@
-import { PemConfig } from "@cardkit/http"
+import { PemConfig, type UndiciHttpClient } from "@cardkit/http"
 import { Config, ConfigError, Either, Option, Redacted } from "effect"
 import { type CredentialStrategy, makeCredential } from "./Credential.js"
 import type { KeyIdPlacement, LedgerClientOptions } from "./LedgerClient.js"
@@ -20,8 +20,8 @@ const checkKey = (name: string, pem: Option.Option<Redacted.Redacted<string>>, l
  * `CARDKIT_LEDGER_URL`, `_API_KEY`, `_KEY_ID`, `_PRIVATE_KEY` / `_PRIVATE_KEY_FILE`,
  * `_CREDENTIAL_STRATEGY` (`basic-api-key` | `basic-password` | `raw`), `_USERNAME`, `_PASSWORD`,
  * `_CREDENTIAL`, `_KEY_ID_PLACEMENT` (`api` | `header` | `both`), `_RSA_PUBLIC_KEY` / `_FILE`,
- * `_TIMEOUT` (e.g. `10 seconds`), `_RETRIES`. A PEM set both inline and as `_FILE` is refused (`PemConfig`).
- * Nest it under a prefix of your own, or build a `Config` of your own, for `LedgerClient.layerConfig`.
+ * `_RETRIES`. A PEM set both inline and as `_FILE` is refused (`PemConfig`). Nest it under a prefix
+ * of your own, or build a `Config` of your own, for `LedgerClient.layerConfig`.
  */
 export const LedgerConfig: Config.Config<LedgerClientOptions> = Config.all({
   url: Config.string("URL"),
@@ -42,7 +42,6 @@ export const LedgerConfig: Config.Config<LedgerClientOptions> = Config.all({
     "both"
   )("KEY_ID_PLACEMENT").pipe(Config.withDefault<KeyIdPlacement>("both")),
   rsaPublicKey: PemConfig.optional("RSA_PUBLIC_KEY"),
-  timeout: Config.duration("TIMEOUT").pipe(Config.withDefault("10 seconds")),
   retries: Config.integer("RETRIES").pipe(Config.withDefault(2))
 }).pipe(
   Config.mapOrFail((c) => {
@@ -65,7 +64,6 @@ export const LedgerConfig: Config.Config<LedgerClientOptions> = Config.all({
         privateKey: Option.getOrUndefined(c.privateKey),
         keyIdPlacement: c.keyIdPlacement,
         rsaPublicKey: Option.getOrUndefined(Option.map(c.rsaPublicKey, Redacted.value)),
-        timeout: c.timeout,
         retries: c.retries
       })
     } catch (error) {
@@ -75,3 +73,11 @@ export const LedgerConfig: Config.Config<LedgerClientOptions> = Config.all({
   Config.nested("LEDGER"),
   Config.nested("CARDKIT")
 )
+
+/**
+ * The ledger's HTTP client from `CARDKIT_LEDGER_TIMEOUT` (10 seconds by default): how long a
+ * connection, and then the answer, may take. For `UndiciHttpClient.layerConfig`.
+ */
+export const LedgerHttpConfig: Config.Config<UndiciHttpClient.LayerOptions> = Config.all({
+  timeout: Config.duration("TIMEOUT").pipe(Config.withDefault("10 seconds"))
+}).pipe(Config.nested("LEDGER"), Config.nested("CARDKIT"))

@@ -146,9 +146,10 @@ export type AckResult = typeof AckResult.Type
 export const WireError = Schema.Struct({ code: Schema.String, message: Schema.String })
 export type WireError = typeof WireError.Type
 
+/** An answer: an error (which wins, should both be there) or a result for the request's id. */
 export const ResponseEnvelope = Schema.Union(
-  Schema.Struct({ id: Schema.Union(Schema.String, Schema.Number), result: Schema.Unknown }),
-  Schema.Struct({ id: Schema.optional(Schema.Union(Schema.String, Schema.Number, Schema.Null)), error: WireError })
+  Schema.Struct({ id: Schema.optional(Schema.Union(Schema.String, Schema.Number, Schema.Null)), error: WireError }),
+  Schema.Struct({ id: Schema.Union(Schema.String, Schema.Number), result: Schema.Unknown })
 )
 export type ResponseEnvelope = typeof ResponseEnvelope.Type
 

@@ -17,6 +17,7 @@ import {
   documentResponse,
   fixture,
   type Handler,
+  httpClient,
   json,
   options,
   signingKeys
@@ -40,12 +41,17 @@ const withLedger = <A, E>(
   body: (
     requests: ReadonlyArray<{ body: string; headers: Record<string, unknown>; method: string; url: string }>
   ) => Effect.Effect<A, E, CardSecrets | LedgerClient>,
-  extra: Parameters<typeof options>[2] = {}
+  extra: Parameters<typeof options>[2] = {},
+  http: Parameters<typeof httpClient>[0] = undefined
 ) =>
   Effect.gen(function* () {
     const ledger = yield* cannedLedger(handler)
     return yield* body(ledger.requests).pipe(
-      Effect.provide(Layer.fresh(LedgerCardSecrets.layer(options(ledger.url, keys.privatePem, extra))))
+      Effect.provide(
+        Layer.fresh(LedgerCardSecrets.layer(options(ledger.url, keys.privatePem, extra))).pipe(
+          Layer.provide(httpClient(http))
+        )
+      )
     )
   }).pipe(Effect.scoped)
 
@@ -247,6 +253,7 @@ describe("resilience", () => {
           expect(error).toMatchObject({ _tag: "ProviderTimeout", timeoutMillis: 150 })
           expect(requests).toHaveLength(1)
         }),
+      {},
       { timeout: "150 millis" }
     )
   )

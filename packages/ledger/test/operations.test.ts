@@ -5,12 +5,22 @@ import { join } from "node:path"
 import { CardSecrets, GetCvvRequest } from "@cardkit/domain"
 import { describe, expect, it } from "@effect/vitest"
 import { Config, ConfigError, ConfigProvider, Effect, Exit, Layer, Redacted, Schema } from "effect"
-import { type GetCvvPayload, LedgerCardSecrets, LedgerClient, LedgerConfig, WireAck } from "../src/index.js"
+import { UndiciHttpClient } from "@cardkit/http"
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import {
+  type GetCvvPayload,
+  LedgerCardSecrets,
+  LedgerClient,
+  LedgerConfig,
+  LedgerHttpConfig,
+  WireAck
+} from "../src/index.js"
 import {
   cannedLedger,
   documentResponse,
   fixture,
   type Handler,
+  httpClient,
   json,
   options,
   type Recorded,
@@ -50,7 +60,9 @@ const withLedger = <A, E>(
     const ledger = yield* cannedLedger(handler)
     return yield* body(ledger.requests).pipe(
       Effect.provide(
-        Layer.fresh(LedgerCardSecrets.layer(options(ledger.url, keys.privatePem, { rsaPublicKey: rsaPublicPem })))
+        Layer.fresh(LedgerCardSecrets.layer(options(ledger.url, keys.privatePem, { rsaPublicKey: rsaPublicPem }))).pipe(
+          Layer.provide(httpClient())
+        )
       )
     )
   }).pipe(Effect.scoped)
@@ -113,7 +125,11 @@ describe("VALIDATE_CVV", () => {
       const error = yield* Effect.flip(
         Effect.flatMap(LedgerClient, (client) =>
           client.validateCvv.call({ ...cardFields, transactionType: "VALIDATE_CVV", cvv: Redacted.make("679") })
-        ).pipe(Effect.provide(Layer.fresh(LedgerCardSecrets.layer(options(ledger.url, keys.privatePem)))))
+        ).pipe(
+          Effect.provide(
+            Layer.fresh(LedgerCardSecrets.layer(options(ledger.url, keys.privatePem))).pipe(Layer.provide(httpClient()))
+          )
+        )
       )
       expect(error).toMatchObject({ _tag: "InvalidRequest", field: "cvv" })
       expect(ledger.requests).toHaveLength(0)
@@ -229,6 +245,7 @@ describe("LedgerCardSecrets.layerConfig", () => {
 
   const withConfig = (url: string, extra: Record<string, string | undefined> = {}) =>
     Layer.fresh(LedgerCardSecrets.layerConfig()).pipe(
+      Layer.provide(UndiciHttpClient.layerConfig(LedgerHttpConfig)),
       Layer.provide(Layer.setConfigProvider(environment(documented(url, extra))))
     )
 
@@ -285,7 +302,7 @@ describe("LedgerCardSecrets.layerConfig", () => {
     Effect.gen(function* () {
       const ledger = yield* cannedLedger((req, res) => json(res, documentResponse(req)))
       const prefixed = environment(documented(ledger.url).map(([name, value]) => [`MY_${name}`, value] as const))
-      const layer = LedgerCardSecrets.layerConfig(Config.nested(LedgerConfig, "MY"))
+      const layer = LedgerCardSecrets.layerConfig(Config.nested(LedgerConfig, "MY")).pipe(Layer.provide(httpClient()))
       const card = yield* Effect.flatMap(CardSecrets, (secrets) => secrets.getCvv(documentRequest)).pipe(
         Effect.provide(Layer.fresh(layer).pipe(Layer.provide(Layer.setConfigProvider(prefixed))))
       )
@@ -301,10 +318,63 @@ describe("LedgerCardSecrets.layerConfig", () => {
     Effect.gen(function* () {
       const ledger = yield* cannedLedger((req, res) => json(res, documentResponse(req)))
       const card = yield* Effect.flatMap(CardSecrets, (secrets) => secrets.getCvv(documentRequest)).pipe(
-        Effect.provide(Layer.fresh(LedgerCardSecrets.layerConfig(Config.succeed(options(ledger.url, keys.privatePem)))))
+        Effect.provide(
+          Layer.fresh(LedgerCardSecrets.layerConfig(Config.succeed(options(ledger.url, keys.privatePem)))).pipe(
+            Layer.provide(httpClient())
+          )
+        )
       )
       expect(Redacted.value(card.cvv)).toBe("679")
       expect(JSON.parse(ledger.requests[0]!.body).params.api.keyId).toBe("device-1")
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("CARDKIT_LEDGER_TIMEOUT bounds the HTTP client's wait, reported in ProviderTimeout", () =>
+    Effect.gen(function* () {
+      const ledger = yield* cannedLedger((req, res) => setTimeout(() => json(res, documentResponse(req)), 1_000))
+      const error = yield* Effect.flip(
+        Effect.flatMap(CardSecrets, (secrets) => secrets.getCvv(documentRequest)).pipe(
+          Effect.provide(withConfig(ledger.url, { CARDKIT_LEDGER_TIMEOUT: "150 millis" }))
+        )
+      )
+      expect(error).toMatchObject({ _tag: "ProviderTimeout", timeoutMillis: 150 })
+    }).pipe(Effect.scoped)
+  )
+})
+
+describe("the HttpClient the transport is given", () => {
+  it.live("is a caller's own: a wrapped client tags and counts every request, the transport untouched", () =>
+    Effect.gen(function* () {
+      const ledger = yield* cannedLedger((req, res) => json(res, documentResponse(req)))
+      const sent: Array<string> = []
+      const Wrapped = Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(HttpClient.HttpClient, (client) =>
+          client.pipe(
+            HttpClient.mapRequest(HttpClientRequest.setHeader("x-team", "cards")),
+            HttpClient.tapRequest((request) => Effect.sync(() => sent.push(request.url)))
+          )
+        )
+      ).pipe(Layer.provide(httpClient()))
+      const card = yield* Effect.flatMap(CardSecrets, (secrets) => secrets.getCvv(documentRequest)).pipe(
+        Effect.provide(LedgerCardSecrets.layer(options(ledger.url, keys.privatePem)).pipe(Layer.provide(Wrapped)))
+      )
+      expect(Redacted.value(card.cvv)).toBe("679")
+      expect(sent).toEqual([`${ledger.url}/cardv2`])
+      expect(ledger.requests[0]!.headers["x-team"]).toBe("cards")
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("transformClient applies a caller's wrapping to this transport alone", () =>
+    Effect.gen(function* () {
+      const ledger = yield* cannedLedger((req, res) => json(res, documentResponse(req)))
+      const layer = LedgerCardSecrets.layer(
+        options(ledger.url, keys.privatePem, {
+          transformClient: HttpClient.mapRequest(HttpClientRequest.setHeader("x-transport", "ledger"))
+        })
+      ).pipe(Layer.provide(httpClient()))
+      yield* Effect.flatMap(CardSecrets, (secrets) => secrets.getCvv(documentRequest)).pipe(Effect.provide(layer))
+      expect(ledger.requests[0]!.headers["x-transport"]).toBe("ledger")
     }).pipe(Effect.scoped)
   )
 })

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import { UndiciHttpClient } from "@cardkit/http"
 import { Effect, Redacted } from "effect"
 import type { LedgerClientOptions } from "../src/index.js"
 
@@ -82,8 +83,11 @@ export const options = (url: string, privatePem: string, extra: Partial<LedgerCl
     credential: Redacted.make("Basic dXNlcjphcGkta2V5LTEyMw=="),
     keyId: "device-1",
     privateKey: Redacted.make(privatePem),
-    timeout: "2 seconds",
     retries: 2,
     retryBaseDelay: "1 millis",
     ...extra
   }) satisfies LedgerClientOptions
+
+/** The HTTP client the transport is given in production, with a test's bound on each answer. */
+export const httpClient = (options: UndiciHttpClient.LayerOptions = { timeout: "2 seconds" }) =>
+  UndiciHttpClient.layer(options)

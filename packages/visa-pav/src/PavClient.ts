@@ -1,5 +1,6 @@
 import { type AccountValidationError, invalidRequestFromParseError } from "@cardkit/domain"
-import { type Config, type ConfigError, Context, Effect, Layer, Schema, type Scope } from "effect"
+import type { HttpClient } from "@effect/platform"
+import { type Config, type ConfigError, Context, Effect, Layer, Schema } from "effect"
 import { CardValidationRequest } from "./CardValidationRequest.js"
 import type { CardValidationResponse } from "./CardValidationResponse.js"
 import { cardValidationPath, makeTransport } from "./internal/transport.js"
@@ -18,10 +19,10 @@ export class PavClient extends Context.Tag("@cardkit/visa-pav/PavClient")<
     ) => Effect.Effect<CardValidationResponse, AccountValidationError>
   }
 >() {
-  /** A client with its own undici connection pool, closed with the scope. */
+  /** The client over the `HttpClient` in context (`UndiciHttpClient.layer` with Visa's TLS in production). */
   static readonly make = (
     options: PavClientOptions
-  ): Effect.Effect<PavClient["Type"], ConfigError.ConfigError, Scope.Scope> =>
+  ): Effect.Effect<PavClient["Type"], ConfigError.ConfigError, HttpClient.HttpClient> =>
     Effect.map(makeTransport(options), (transport) =>
       PavClient.of({
         cardValidation: (request) =>
@@ -32,11 +33,14 @@ export class PavClient extends Context.Tag("@cardkit/visa-pav/PavClient")<
       })
     )
 
-  static readonly layer = (options: PavClientOptions): Layer.Layer<PavClient, ConfigError.ConfigError> =>
-    Layer.scoped(PavClient, PavClient.make(options))
+  static readonly layer = (
+    options: PavClientOptions
+  ): Layer.Layer<PavClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+    Layer.effect(PavClient, PavClient.make(options))
 
   /** As `layer`, the options read from `config`: by default the documented `CARDKIT_VISA_*` names. */
   static readonly layerConfig = (
     config: Config.Config<PavClientOptions> = VisaPavConfig
-  ): Layer.Layer<PavClient, ConfigError.ConfigError> => Layer.scoped(PavClient, Effect.flatMap(config, PavClient.make))
+  ): Layer.Layer<PavClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+    Layer.effect(PavClient, Effect.flatMap(config, PavClient.make))
 }

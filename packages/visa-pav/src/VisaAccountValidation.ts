@@ -6,15 +6,14 @@ import {
   InvalidRequest,
   invalidRequestFromParseError
 } from "@cardkit/domain"
-import { type Config, ConfigError, Effect, Layer, Redacted, Schema, type Scope } from "effect"
+import type { HttpClient } from "@effect/platform"
+import { type Config, ConfigError, Context, Effect, Layer, Redacted, Schema } from "effect"
 import { CardValidationRequest, type CardValidationRequestJson } from "./CardValidationRequest.js"
 import { domainFieldOf } from "./internal/fields.js"
 import { nextTraceNumbers, type TraceNumbers } from "./internal/references.js"
 import { toDomainResult } from "./internal/results.js"
 import { makeTransport } from "./internal/transport.js"
 import { VisaAccountValidationConfig, type VisaAccountValidationOptions } from "./VisaPavOptions.js"
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
 const Acquirer = CardValidationRequest.pick("acquiringBin", "acquirerCountryCode", "cardAcceptor")
 type AcquirerJson = typeof Acquirer.Encoded
@@ -41,42 +40,43 @@ const toWireRequest = (
   acquirer: AcquirerJson,
   trace: TraceNumbers
 ): CardValidationRequestJson | InvalidRequest => {
-  // Built member by member, in the spec's order: V8 copies `{ ...object, more }` on a slow path,
-  // and the two such copies cost more than decoding the answer (apps/bench/README.md).
-  const wire = {
+  const { billingAddress, cardholderName } = request
+  const avsPostal = billingAddress === undefined ? undefined : avsPostalCode(billingAddress.postalCode)
+  if (billingAddress !== undefined && avsPostal === undefined) {
+    return new InvalidRequest({
+      field: "billingAddress.postalCode",
+      reason: `Visa verifies postal codes of at most ${postalCodeMax} characters`
+    })
+  }
+  // Members in the spec's order, as Visa's examples print them.
+  return {
     acquiringBin: acquirer.acquiringBin,
-    acquirerCountryCode: acquirer.acquirerCountryCode
-  } as Mutable<CardValidationRequestJson>
-  if (acquirer.cardAcceptor !== undefined) wire.cardAcceptor = acquirer.cardAcceptor
-  wire.primaryAccountNumber = Redacted.value(request.pan)
-  wire.systemsTraceAuditNumber = trace.systemsTraceAuditNumber
-  wire.retrievalReferenceNumber = trace.retrievalReferenceNumber
-  if (request.expiry !== undefined) wire.cardExpiryDate = request.expiry
-  if (request.cvv2 !== undefined) wire.cardCvv2Value = Redacted.value(request.cvv2)
-  if (request.tavv !== undefined) wire.tavv = Redacted.value(request.tavv)
-  if (request.billingAddress !== undefined) {
-    const { street, postalCode } = request.billingAddress
-    const avsPostal = avsPostalCode(postalCode)
-    if (avsPostal === undefined) {
-      return new InvalidRequest({
-        field: "billingAddress.postalCode",
-        reason: `Visa verifies postal codes of at most ${postalCodeMax} characters`
-      })
-    }
-    wire.addressVerificationResults =
-      street === undefined
-        ? { postalCode: avsPostal }
-        : { street: street.trim().slice(0, streetMax).trimEnd(), postalCode: avsPostal }
+    acquirerCountryCode: acquirer.acquirerCountryCode,
+    ...(acquirer.cardAcceptor === undefined ? {} : { cardAcceptor: acquirer.cardAcceptor }),
+    primaryAccountNumber: Redacted.value(request.pan),
+    systemsTraceAuditNumber: trace.systemsTraceAuditNumber,
+    retrievalReferenceNumber: trace.retrievalReferenceNumber,
+    ...(request.expiry === undefined ? {} : { cardExpiryDate: request.expiry }),
+    ...(request.cvv2 === undefined ? {} : { cardCvv2Value: Redacted.value(request.cvv2) }),
+    ...(request.tavv === undefined ? {} : { tavv: Redacted.value(request.tavv) }),
+    ...(billingAddress === undefined || avsPostal === undefined
+      ? {}
+      : {
+          addressVerificationResults:
+            billingAddress.street === undefined
+              ? { postalCode: avsPostal }
+              : { street: billingAddress.street.trim().slice(0, streetMax).trimEnd(), postalCode: avsPostal }
+        }),
+    ...(cardholderName === undefined
+      ? {}
+      : {
+          cardHolderNameVerification: {
+            lastName: cardholderName.last,
+            ...(cardholderName.first === undefined ? {} : { firstName: cardholderName.first }),
+            ...(cardholderName.middle === undefined ? {} : { middleName: cardholderName.middle })
+          }
+        })
   }
-  if (request.cardholderName !== undefined) {
-    const { first, middle, last } = request.cardholderName
-    wire.cardHolderNameVerification = {
-      lastName: last,
-      ...(first === undefined ? {} : { firstName: first }),
-      ...(middle === undefined ? {} : { middleName: middle })
-    }
-  }
-  return wire
 }
 
 /** Wire field names in errors become the domain's; Visa's response becomes the domain result. */
@@ -88,10 +88,9 @@ const inDomainTerms = {
   onSuccess: toDomainResult
 }
 
-/** `AccountValidation` over Visa's PAV API. */
 const make = (
   options: VisaAccountValidationOptions
-): Effect.Effect<AccountValidation["Type"], ConfigError.ConfigError, Scope.Scope> =>
+): Effect.Effect<AccountValidation["Type"], ConfigError.ConfigError, HttpClient.HttpClient> =>
   Effect.gen(function* () {
     const acquirer: AcquirerJson = {
       acquiringBin: options.acquiringBin,
@@ -118,14 +117,29 @@ const make = (
     return AccountValidation.of({ validate })
   })
 
-/** `AccountValidation` over Visa's PAV API, with its own connection pool (two-way TLS, optional MLE). */
-export const VisaAccountValidation = {
-  make,
-  layer: (options: VisaAccountValidationOptions): Layer.Layer<AccountValidation, ConfigError.ConfigError> =>
-    Layer.scoped(AccountValidation, make(options)),
+/**
+ * The domain's `AccountValidation` over Visa's PAV API: the acquirer and fresh trace numbers added to
+ * every request, Visa's codes read back as the domain's verdict. Its layers provide it as
+ * `AccountValidation` too.
+ */
+export class VisaAccountValidation extends Context.Tag("@cardkit/visa-pav/VisaAccountValidation")<
+  VisaAccountValidation,
+  AccountValidation["Type"]
+>() {
+  /** Over the `HttpClient` in context (`UndiciHttpClient.layer` with Visa's TLS in production). */
+  static readonly make = make
+
+  static readonly layer = (
+    options: VisaAccountValidationOptions
+  ): Layer.Layer<VisaAccountValidation | AccountValidation, ConfigError.ConfigError, HttpClient.HttpClient> =>
+    asPort(Layer.effect(VisaAccountValidation, make(options)))
+
   /** As `layer`, the options read from `config`: by default the documented `CARDKIT_VISA_*` names. */
-  layerConfig: (
+  static readonly layerConfig = (
     config: Config.Config<VisaAccountValidationOptions> = VisaAccountValidationConfig
-  ): Layer.Layer<AccountValidation, ConfigError.ConfigError> =>
-    Layer.scoped(AccountValidation, Effect.flatMap(config, make))
-} as const
+  ): Layer.Layer<VisaAccountValidation | AccountValidation, ConfigError.ConfigError, HttpClient.HttpClient> =>
+    asPort(Layer.effect(VisaAccountValidation, Effect.flatMap(config, make)))
+}
+
+const asPort = <E, R>(layer: Layer.Layer<VisaAccountValidation, E, R>) =>
+  Layer.effect(AccountValidation, VisaAccountValidation).pipe(Layer.provideMerge(layer))

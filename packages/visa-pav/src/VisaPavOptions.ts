@@ -1,5 +1,6 @@
-import { PemConfig } from "@cardkit/http"
-import { Config, ConfigError, type Duration, Either, Option, Redacted } from "effect"
+import { PemConfig, type UndiciHttpClient } from "@cardkit/http"
+import type { HttpClient } from "@effect/platform"
+import { Config, ConfigError, Either, Option, Redacted } from "effect"
 import type { CardAcceptor } from "./CardValidationRequest.js"
 import type { MleEncryption } from "./Mle.js"
 
@@ -10,12 +11,6 @@ export interface PavClientOptions {
   /** The project's user ID and password, sent as HTTP Basic. */
   readonly userId: Redacted.Redacted<string>
   readonly password: Redacted.Redacted<string>
-  /** Two-way TLS: the project's client certificate and key, and the CAs to trust for Visa's server (PEM). */
-  readonly tls?: {
-    readonly cert?: string
-    readonly key?: Redacted.Redacted<string>
-    readonly ca?: string
-  }
   /** Message Level Encryption; off when absent. */
   readonly mle?: {
     readonly keyId: string
@@ -31,10 +26,10 @@ export interface PavClientOptions {
     readonly apiKey: string
     readonly sharedSecret: Redacted.Redacted<string>
   }
-  /** Bound on each attempt's connect, and on Visa's answer starting and not stalling (default 10 seconds). */
-  readonly timeout?: Duration.DurationInput
   /** Retries of attempts that cannot have reached Visa or that Visa answered 503 (default 2). */
   readonly retries?: number
+  /** Applied once to the `HttpClient` from context: a proxy, request logging, tracing of a team's own. */
+  readonly transformClient?: (client: HttpClient.HttpClient) => HttpClient.HttpClient
 }
 
 /** What `VisaAccountValidation` adds to every request: the acquirer and card acceptor. */
@@ -51,9 +46,6 @@ const transportConfig: Config.Config<PavClientOptions> = Config.all({
   url: Config.withDefault(Config.string("URL"), "https://sandbox.api.visa.com"),
   userId: Config.redacted("USER_ID"),
   password: Config.redacted("PASSWORD"),
-  cert: PemConfig.optional("CLIENT_CERT"),
-  key: PemConfig.optional("CLIENT_KEY"),
-  ca: PemConfig.optional("CA"),
   mleKeyId: Config.option(Config.string("MLE_KEY_ID")),
   mleServerKey: PemConfig.optional("MLE_SERVER_PUBLIC_KEY"),
   mleServerCert: PemConfig.optional("MLE_SERVER_CERT"),
@@ -61,23 +53,9 @@ const transportConfig: Config.Config<PavClientOptions> = Config.all({
   mleEncryption: Config.withDefault(Config.literal("A128GCM", "A256GCM")("MLE_ENCRYPTION"), "A128GCM"),
   xPayApiKey: Config.option(Config.string("XPAY_API_KEY")),
   xPaySharedSecret: Config.option(Config.redacted("XPAY_SHARED_SECRET")),
-  timeout: Config.withDefault(Config.duration("TIMEOUT"), "10 seconds"),
   retries: Config.withDefault(Config.integer("RETRIES"), 2)
 }).pipe(
   Config.mapOrFail((c): Either.Either<PavClientOptions, ConfigError.ConfigError> => {
-    if (Option.isSome(c.cert) !== Option.isSome(c.key)) {
-      return Either.left(
-        ConfigError.MissingData(
-          [Option.isSome(c.cert) ? "CLIENT_KEY" : "CLIENT_CERT"],
-          "a client certificate needs its key"
-        )
-      )
-    }
-    const tls = {
-      ...Option.match(c.cert, { onNone: () => ({}), onSome: (cert) => ({ cert: Redacted.value(cert) }) }),
-      ...Option.match(c.key, { onNone: () => ({}), onSome: (key) => ({ key }) }),
-      ...Option.match(c.ca, { onNone: () => ({}), onSome: (ca) => ({ ca: Redacted.value(ca) }) })
-    }
     let mle: PavClientOptions["mle"]
     if (Option.isSome(c.mleKeyId)) {
       const serverKey = Option.orElse(c.mleServerCert, () => c.mleServerKey)
@@ -97,10 +75,8 @@ const transportConfig: Config.Config<PavClientOptions> = Config.all({
       url: c.url,
       userId: c.userId,
       password: c.password,
-      ...(Object.keys(tls).length === 0 ? {} : { tls }),
       ...(mle === undefined ? {} : { mle }),
       ...(xPayToken === undefined ? {} : { xPayToken }),
-      timeout: c.timeout,
       retries: c.retries
     })
   })
@@ -148,6 +124,38 @@ const underCardkitVisa = <A>(config: Config.Config<A>): Config.Config<A> =>
  * under a prefix of your own, or build a `Config` of your own, for `PavClient.layerConfig`.
  */
 export const VisaPavConfig: Config.Config<PavClientOptions> = underCardkitVisa(transportConfig)
+
+/**
+ * Visa's HTTP client from `CARDKIT_VISA_*`: two-way TLS (`_CLIENT_CERT`, `_CLIENT_KEY`, `_CA`, each
+ * inline or as `_FILE`) and `_TIMEOUT` (10 seconds by default) on connecting and on the answer. For
+ * `UndiciHttpClient.layerConfig`.
+ */
+export const VisaHttpConfig: Config.Config<UndiciHttpClient.LayerOptions> = underCardkitVisa(
+  Config.all({
+    cert: PemConfig.optional("CLIENT_CERT"),
+    key: PemConfig.optional("CLIENT_KEY"),
+    ca: PemConfig.optional("CA"),
+    timeout: Config.withDefault(Config.duration("TIMEOUT"), "10 seconds")
+  }).pipe(
+    Config.mapOrFail(({ ca, cert, key, timeout }) =>
+      Option.isSome(cert) !== Option.isSome(key)
+        ? Either.left(
+            ConfigError.MissingData(
+              [Option.isSome(cert) ? "CLIENT_KEY" : "CLIENT_CERT"],
+              "a client certificate needs its key"
+            )
+          )
+        : Either.right({
+            timeout,
+            tls: {
+              cert: Option.getOrUndefined(Option.map(cert, Redacted.value)),
+              key: Option.getOrUndefined(key),
+              ca: Option.getOrUndefined(Option.map(ca, Redacted.value))
+            }
+          })
+    )
+  )
+)
 
 /** `VisaAccountValidationOptions` from `CARDKIT_VISA_*` (see README.md): the transport's and the acquirer's. */
 export const VisaAccountValidationConfig: Config.Config<VisaAccountValidationOptions> = underCardkitVisa(

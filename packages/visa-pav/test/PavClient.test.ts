@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import { fc, test } from "@fast-check/vitest"
+import { UndiciHttpClient } from "@cardkit/http"
+import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Config, ConfigProvider, Effect, Layer, Redacted, Schema } from "effect"
 import { parse } from "yaml"
 import { CardValidationRequest } from "../src/CardValidationRequest.js"
@@ -8,6 +10,7 @@ import { traceNumbersAt } from "../src/internal/references.js"
 import { PavClient } from "../src/PavClient.js"
 import { xPayResourcePath } from "../src/XPayToken.js"
 import { json, testServer } from "./support/server.js"
+import { viaUndici, withHttp } from "./support/http.js"
 
 const spec = parse(readFileSync(new URL("../fixtures/visa-pav-openapi.yaml", import.meta.url), "utf8"))
 const successful: unknown =
@@ -27,7 +30,7 @@ describe("PavClient", () => {
   it.live("sends a wire request as the spec writes it and decodes Visa's answer", () =>
     Effect.gen(function* () {
       const server = yield* testServer(json(200, answer))
-      const client = yield* PavClient.make(options(server.url))
+      const client = yield* withHttp(PavClient.make(options(server.url)))
       const request = yield* Schema.decodeUnknown(CardValidationRequest)(successful)
       expect(String(request.primaryAccountNumber)).not.toContain("4957")
       const response = yield* client.cardValidation(request)
@@ -39,7 +42,7 @@ describe("PavClient", () => {
   it.live("refuses a wire request that breaks the spec before sending it, naming the member", () =>
     Effect.gen(function* () {
       const server = yield* testServer(json(200, {}))
-      const client = yield* PavClient.make(options(server.url))
+      const client = yield* withHttp(PavClient.make(options(server.url)))
       const request = Schema.decodeUnknownSync(CardValidationRequest)(successful)
       const error = yield* Effect.flip(client.cardValidation({ ...request, acquiringBin: "4089" }))
       expect(error).toMatchObject({ _tag: "InvalidRequest", field: "acquiringBin" })
@@ -52,7 +55,7 @@ describe("PavClient", () => {
       const server = yield* testServer(json(200, answer))
       const request = Schema.decodeUnknownSync(CardValidationRequest)(successful)
       const response = yield* Effect.flatMap(PavClient, (client) => client.cardValidation(request)).pipe(
-        Effect.provide(PavClient.layerConfig(Config.succeed(options(server.url))))
+        Effect.provide(viaUndici(PavClient.layerConfig(Config.succeed(options(server.url)))))
       )
       expect(response.actionCode).toBe("00")
       expect(server.received[0]!.headers.authorization).toBe(`Basic ${Buffer.from("u:p").toString("base64")}`)
@@ -72,7 +75,7 @@ describe("PavClient", () => {
       )
       const request = Schema.decodeUnknownSync(CardValidationRequest)(successful)
       yield* Effect.flatMap(PavClient, (client) => client.cardValidation(request)).pipe(
-        Effect.provide(PavClient.layerConfig().pipe(Layer.provide(Layer.setConfigProvider(env))))
+        Effect.provide(viaUndici(PavClient.layerConfig()).pipe(Layer.provide(Layer.setConfigProvider(env))))
       )
       expect(server.received[0]!.headers.authorization).toBe(
         `Basic ${Buffer.from("env-user:env-password").toString("base64")}`
@@ -110,4 +113,42 @@ describe("X-Pay-Token", () => {
     expect(xPayResourcePath("/cybersource/payments/v1/authorizations")).toBe("payments/v1/authorizations")
     expect(xPayResourcePath("/pav/v1/cardvalidation")).toBe("v1/cardvalidation")
   })
+
+  it.live(
+    "sends through the HttpClient it is given: a wrapped one tags and counts requests, the transport untouched",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* testServer(json(200, answer))
+        const sent: Array<string> = []
+        const wrapped = Layer.effect(
+          HttpClient.HttpClient,
+          Effect.map(HttpClient.HttpClient, (client) =>
+            client.pipe(
+              HttpClient.mapRequest(HttpClientRequest.setHeader("x-team", "cards")),
+              HttpClient.tapRequest((request) => Effect.sync(() => sent.push(request.url)))
+            )
+          )
+        ).pipe(Layer.provide(UndiciHttpClient.layer()))
+        const request = Schema.decodeUnknownSync(CardValidationRequest)(successful)
+        yield* Effect.flatMap(PavClient, (client) => client.cardValidation(request)).pipe(
+          Effect.provide(PavClient.layer(options(server.url)).pipe(Layer.provide(wrapped)))
+        )
+        expect(sent).toEqual([`${server.url}/pav/v1/cardvalidation`])
+        expect(server.received[0]!.headers["x-team"]).toBe("cards")
+      }).pipe(Effect.scoped)
+  )
+
+  it.live("transformClient wraps the client for this transport alone", () =>
+    Effect.gen(function* () {
+      const server = yield* testServer(json(200, answer))
+      const client = yield* withHttp(
+        PavClient.make({
+          ...options(server.url),
+          transformClient: HttpClient.mapRequest(HttpClientRequest.setHeader("x-transport", "visa"))
+        })
+      )
+      yield* client.cardValidation(Schema.decodeUnknownSync(CardValidationRequest)(successful))
+      expect(server.received[0]!.headers["x-transport"]).toBe("visa")
+    }).pipe(Effect.scoped)
+  )
 })

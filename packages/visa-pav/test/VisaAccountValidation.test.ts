@@ -23,6 +23,7 @@ import { VisaAccountValidationConfig, type VisaAccountValidationOptions } from "
 import { visaErrorBody } from "../src/VisaErrorBody.js"
 import { xPayToken } from "../src/XPayToken.js"
 import { json, type Reply, testServer } from "./support/server.js"
+import { viaUndici, withHttp } from "./support/http.js"
 
 const pan = "4957030420210462"
 const cvv2 = "735"
@@ -52,7 +53,6 @@ const baseOptions = (url: string): VisaAccountValidationOptions => ({
   acquiringBin: "408999",
   acquirerCountryCode: "840",
   cardAcceptor: { name: "ABC Corp", idCode: "111111", terminalId: "12345678" },
-  timeout: "5 seconds",
   retries: 2
 })
 
@@ -60,11 +60,12 @@ const baseOptions = (url: string): VisaAccountValidationOptions => ({
 const validateAgainst = (
   reply: Reply,
   request: AccountValidationRequest = fullRequest,
-  options: Partial<VisaAccountValidationOptions> = {}
+  options: Partial<VisaAccountValidationOptions> = {},
+  http: Parameters<typeof withHttp>[1] = {}
 ) =>
   Effect.gen(function* () {
     const server = yield* testServer(reply)
-    const validation = yield* VisaAccountValidation.make({ ...baseOptions(server.url), ...options })
+    const validation = yield* withHttp(VisaAccountValidation.make({ ...baseOptions(server.url), ...options }), http)
     const result = yield* Effect.either(validation.validate(request))
     return { result, received: server.received }
   }).pipe(Effect.scoped)
@@ -109,7 +110,7 @@ describe("VisaAccountValidation", () => {
   it.live("draws fresh trace numbers for every request", () =>
     Effect.gen(function* () {
       const server = yield* testServer(json(200, approvedBody))
-      const validation = yield* VisaAccountValidation.make(baseOptions(server.url))
+      const validation = yield* withHttp(VisaAccountValidation.make(baseOptions(server.url)))
       yield* Effect.replicateEffect(validation.validate(fullRequest), 5)
       const traces = server.received.map((r) => JSON.parse(r.body).systemsTraceAuditNumber)
       expect(new Set(traces).size).toBe(5)
@@ -324,7 +325,7 @@ describe("VisaAccountValidation", () => {
           channel.subscribe(count)
           return { seen, stop: () => channel.unsubscribe(count) }
         })
-        const validation = yield* VisaAccountValidation.make({ ...baseOptions(closedUrl), retries: 3 })
+        const validation = yield* withHttp(VisaAccountValidation.make({ ...baseOptions(closedUrl), retries: 3 }))
         const error = yield* Effect.flip(validation.validate(fullRequest))
         attempts.stop()
         expect(error).toMatchObject({ _tag: "ProviderUnavailable", provider: "visa" })
@@ -335,7 +336,7 @@ describe("VisaAccountValidation", () => {
 
     it.live("gives up after the configured timeout, without retrying", () =>
       Effect.gen(function* () {
-        const { result, received } = yield* validateAgainst(() => undefined, fullRequest, { timeout: "300 millis" })
+        const { result, received } = yield* validateAgainst(() => undefined, fullRequest, {}, { timeout: "300 millis" })
         expect(Either.getOrThrow(Either.flip(result))).toMatchObject({
           _tag: "ProviderTimeout",
           provider: "visa",
@@ -409,7 +410,9 @@ describe("VisaAccountValidation", () => {
           { pathDelim: "_" }
         )
         const result = yield* Effect.flatMap(AccountValidation, (v) => v.validate(fullRequest)).pipe(
-          Effect.provide(VisaAccountValidation.layerConfig().pipe(Layer.provide(Layer.setConfigProvider(config))))
+          Effect.provide(
+            viaUndici(VisaAccountValidation.layerConfig()).pipe(Layer.provide(Layer.setConfigProvider(config)))
+          )
         )
         expect(result.approved).toBe(true)
         const [sent] = server.received as [(typeof server.received)[number]]
@@ -464,13 +467,15 @@ describe("VisaAccountValidation", () => {
           { pathDelim: "_" }
         )
         const result = yield* Effect.flatMap(AccountValidation, (v) => v.validate(fullRequest)).pipe(
-          Effect.provide(VisaAccountValidation.layerConfig().pipe(Layer.provide(Layer.setConfigProvider(config))))
+          Effect.provide(
+            viaUndici(VisaAccountValidation.layerConfig()).pipe(Layer.provide(Layer.setConfigProvider(config)))
+          )
         )
         expect(result.approved).toBe(true)
         expect(server.received[0]!.headers.keyid).toBe("file-key")
         expect(JSON.parse(decrypted[0]!).primaryAccountNumber).toBe(pan)
         const missing = yield* Effect.flip(
-          Layer.build(VisaAccountValidation.layerConfig()).pipe(
+          Layer.build(viaUndici(VisaAccountValidation.layerConfig())).pipe(
             Effect.withConfigProvider(
               ConfigProvider.fromMap(
                 new Map([
@@ -493,7 +498,7 @@ describe("VisaAccountValidation", () => {
       Effect.gen(function* () {
         const build = (entries: Array<[string, string]>) =>
           Effect.flip(
-            Layer.build(VisaAccountValidation.layerConfig()).pipe(
+            Layer.build(viaUndici(VisaAccountValidation.layerConfig())).pipe(
               Effect.withConfigProvider(ConfigProvider.fromMap(new Map(entries), { pathDelim: "_" })),
               Effect.scoped
             )
@@ -516,7 +521,7 @@ describe("VisaAccountValidation", () => {
       Effect.gen(function* () {
         const build = (entries: Array<[string, string]>) =>
           Effect.flip(
-            Layer.build(VisaAccountValidation.layerConfig()).pipe(
+            Layer.build(viaUndici(VisaAccountValidation.layerConfig())).pipe(
               Effect.withConfigProvider(
                 ConfigProvider.fromMap(
                   new Map([
@@ -558,7 +563,7 @@ describe("VisaAccountValidation", () => {
           ]),
           { pathDelim: "_" }
         )
-        const layer = VisaAccountValidation.layerConfig(Config.nested(VisaAccountValidationConfig, "MY"))
+        const layer = viaUndici(VisaAccountValidation.layerConfig(Config.nested(VisaAccountValidationConfig, "MY")))
         const result = yield* Effect.flatMap(AccountValidation, (v) => v.validate(fullRequest)).pipe(
           Effect.provide(layer.pipe(Layer.provide(Layer.setConfigProvider(env))))
         )

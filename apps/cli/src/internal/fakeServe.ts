@@ -4,7 +4,6 @@ import {
   FakeLedgerServer,
   FakeVisaServer,
   FakeWireServers,
-  layerServe,
   makeDevLedgerClient,
   WireServer,
   type WireServerTls
@@ -51,12 +50,12 @@ export const serveFakes = (args: ServeArgs) =>
     const visaClient = args.open
       ? undefined
       : { userId: `dev${randomBytes(8).toString("hex")}`, password: randomBytes(16).toString("base64url") }
-    const app = yield* FakeWireServers.app({
+    const app = yield* FakeWireServers.make({
       ledger: ledgerClient === undefined ? { open: true } : { clients: [ledgerClient.registration] },
       visa: visaClient === undefined ? {} : { credentials: visaClient }
     })
     const server = yield* Layer.build(
-      layerServe(app, { host: args.host, port: args.port, ...(tls === undefined ? {} : { tls }) })
+      WireServer.layer(app, { host: args.host, port: args.port, ...(tls === undefined ? {} : { tls }) })
     )
     const { url } = Context.get(server, WireServer)
 
@@ -97,4 +96,4 @@ export const serveFakes = (args: ServeArgs) =>
           ].join("\n")
     )
     return yield* Effect.never
-  }).pipe(Effect.scoped, Effect.provide(FakeIssuer.layer))
+  }).pipe(Effect.scoped, Effect.provide(FakeIssuer.layer()))

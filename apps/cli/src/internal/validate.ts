@@ -7,19 +7,11 @@ import {
   type Pan
 } from "@cardkit/domain"
 import { VisaCodes } from "@cardkit/visa-pav"
-import { Console, Effect, type Layer, Schema } from "effect"
+import { Providers } from "@cardkit/demo"
+import { Console, Effect, Schema } from "effect"
 import type { ValidateArgs } from "../Cli.js"
 import { settingsProvider } from "../Settings.js"
 import { given, groupIfAny } from "./input.js"
-
-const accountValidation = (
-  provider: ValidateArgs["provider"]
-): Effect.Effect<Layer.Layer<AccountValidation, unknown>> =>
-  provider === "fake"
-    ? Effect.promise(() => import("@cardkit/fake")).pipe(Effect.map((fake) => fake.FakeProvider.layer))
-    : Effect.promise(() => import("@cardkit/visa-pav")).pipe(
-        Effect.map((visa) => visa.VisaAccountValidation.layerConfig())
-      )
 
 const words = (value: string) => value.replace(/_/g, " ")
 
@@ -55,7 +47,7 @@ export const validateAccount = (args: ValidateArgs) =>
       ...(cardholderName === undefined ? {} : { cardholderName })
     })
     yield* Effect.logDebug(`validating account ${maskPan(request.pan)} (provider: ${args.provider})`)
-    const services = yield* accountValidation(args.provider)
+    const services = yield* Effect.promise(() => Providers.load(args.provider, ["accountValidation"]))
     const result = yield* Effect.flatMap(AccountValidation, (validation) => validation.validate(request)).pipe(
       Effect.provide(services),
       Effect.withConfigProvider(settingsProvider(args.settings))

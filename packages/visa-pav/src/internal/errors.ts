@@ -55,8 +55,10 @@ const connectFailures = new Set([
 ])
 
 /** The typed error for a request that got no HTTP answer. */
-export const fromTransport = (cause: unknown, timeoutMillis: number): AccountValidationError | Retryable => {
-  if (TransportErrors.isTimeout(cause)) return new ProviderTimeout({ provider, timeoutMillis })
+export const fromTransport = (cause: unknown): AccountValidationError | Retryable => {
+  if (TransportErrors.isTimeout(cause)) {
+    return new ProviderTimeout({ provider, timeoutMillis: TransportErrors.timeoutMillisOf(cause) })
+  }
   const codes = TransportErrors.codesOf(cause)
   const code = codes[0] ?? "unknown"
   if (codes.some((c) => connectFailures.has(c))) {

@@ -9,30 +9,26 @@ import { VisaCodes } from "../VisaCodes.js"
 export const toDomainResult = (response: CardValidationResponse): AccountValidationResult => {
   const nameMatchDecision = response.cardHolderNameVerificationResult?.nameMatchDecision
   const tavvCode = response.cardholderAuthenticationVerificationResults
-  const raw: { -readonly [K in keyof RawCodes]: RawCodes[K] } = {
+  const raw: RawCodes = {
     actionCode: response.actionCode,
-    responseCode: response.responseCode
+    responseCode: response.responseCode,
+    ...(response.approvalCode === undefined ? {} : { approvalCode: response.approvalCode }),
+    ...(response.cvv2ResultCode === undefined ? {} : { cvv2ResultCode: response.cvv2ResultCode }),
+    ...(response.addressVerificationResults === undefined
+      ? {}
+      : { addressVerificationResults: response.addressVerificationResults }),
+    ...(nameMatchDecision === undefined ? {} : { nameMatchDecision }),
+    ...(tavvCode === undefined ? {} : { cardholderAuthenticationVerificationResults: tavvCode })
   }
-  if (response.approvalCode !== undefined) raw.approvalCode = response.approvalCode
-  if (response.cvv2ResultCode !== undefined) raw.cvv2ResultCode = response.cvv2ResultCode
-  if (response.addressVerificationResults !== undefined) {
-    raw.addressVerificationResults = response.addressVerificationResults
-  }
-  if (nameMatchDecision !== undefined) raw.nameMatchDecision = nameMatchDecision
-  if (tavvCode !== undefined) raw.cardholderAuthenticationVerificationResults = tavvCode
-  return AccountValidationResult.make(
-    {
-      approved: VisaCodes.approves(response.actionCode),
-      actionCode: response.actionCode,
-      cvv2: VisaCodes.cvv2(response.cvv2ResultCode),
-      address: VisaCodes.address(response.addressVerificationResults),
-      // A name check Visa answered without a decision still was asked for, so it is reported.
-      ...(response.cardHolderNameVerificationResult === undefined ? {} : { name: VisaCodes.name(nameMatchDecision) }),
-      ...(tavvCode === undefined ? {} : { tavv: VisaCodes.tavv(tavvCode) }),
-      transactionId: response.transactionIdentifier,
-      raw
-    },
-    // Built from a response the wire schema has already validated.
-    { disableValidation: true }
-  )
+  return AccountValidationResult.make({
+    approved: VisaCodes.approves(response.actionCode),
+    actionCode: response.actionCode,
+    cvv2: VisaCodes.cvv2(response.cvv2ResultCode),
+    address: VisaCodes.address(response.addressVerificationResults),
+    // A name check Visa answered without a decision still was asked for, so it is reported.
+    ...(response.cardHolderNameVerificationResult === undefined ? {} : { name: VisaCodes.name(nameMatchDecision) }),
+    ...(tavvCode === undefined ? {} : { tavv: VisaCodes.tavv(tavvCode) }),
+    transactionId: response.transactionIdentifier,
+    raw
+  })
 }

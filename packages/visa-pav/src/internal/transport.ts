@@ -1,14 +1,12 @@
-import * as Crypto from "node:crypto"
 import {
   type AccountValidationError,
   invalidRequestFromParseError,
   ProtocolViolation,
   ProviderUnavailable
 } from "@cardkit/domain"
-import { type RetryOptions, retry, UndiciHttpClient } from "@cardkit/http"
-import { HttpBody, HttpClientRequest } from "@effect/platform"
-import * as Undici from "@effect/platform-node/Undici"
-import { Clock, ConfigError, Duration, Effect, Either, Redacted, Schema, type Scope } from "effect"
+import { type RetryOptions, retry } from "@cardkit/http"
+import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
+import { Clock, ConfigError, Duration, Effect, Either, Redacted, Schema } from "effect"
 import type { CardValidationRequestJson } from "../CardValidationRequest.js"
 import { CardValidationResponse } from "../CardValidationResponse.js"
 import { importMlePrivateKey, importMlePublicKey, isMleBody, mleDecrypt, mleEncrypt } from "../Mle.js"
@@ -27,11 +25,6 @@ export interface PavTransport {
 
 const invalidOption = (path: ReadonlyArray<string>, message: string) => ConfigError.InvalidData([...path], message)
 
-const checkPem = (path: ReadonlyArray<string>, pem: string | undefined, parse: (pem: string) => unknown) =>
-  pem === undefined
-    ? Effect.void
-    : Effect.try({ try: () => parse(pem), catch: () => invalidOption(path, "is not valid PEM") })
-
 const decodeResponse = Schema.decodeUnknownEither(CardValidationResponse)
 
 const parseJson = (text: string): unknown => {
@@ -42,18 +35,11 @@ const parseJson = (text: string): unknown => {
   }
 }
 
+/** The transport over the `HttpClient` in context, which carries the two-way TLS and the timeouts. */
 export const makeTransport = (
   options: PavClientOptions
-): Effect.Effect<PavTransport, ConfigError.ConfigError, Scope.Scope> =>
+): Effect.Effect<PavTransport, ConfigError.ConfigError, HttpClient.HttpClient> =>
   Effect.gen(function* () {
-    const tls = options.tls ?? {}
-    const key = tls.key === undefined ? undefined : Redacted.value(tls.key)
-    if ((tls.cert === undefined) !== (key === undefined)) {
-      return yield* Effect.fail(invalidOption(["tls"], "a client certificate and its key go together"))
-    }
-    yield* checkPem(["tls", "cert"], tls.cert, (pem) => new Crypto.X509Certificate(pem))
-    yield* checkPem(["tls", "key"], key, (pem) => Crypto.createPrivateKey(pem))
-    const timeoutMillis = Duration.toMillis(Duration.decode(options.timeout ?? "10 seconds"))
     const retryPolicy: RetryOptions<AccountValidationError | Retryable> = {
       times: options.retries ?? 2,
       baseDelay: Duration.millis(50),
@@ -70,25 +56,9 @@ export const makeTransport = (
             privateKey: importMlePrivateKey(options.mle.clientPrivateKey)
           }).pipe(Effect.mapError((error) => invalidOption(["mle"], error.reason)))
 
-    // Keep-alive pool with the client certificate in every handshake: two-way TLS as Visa runs it.
-    const agent = yield* Effect.acquireRelease(
-      Effect.sync(
-        () =>
-          new Undici.Agent({
-            connect: {
-              timeout: timeoutMillis,
-              ...(tls.cert === undefined ? {} : { cert: tls.cert }),
-              ...(key === undefined ? {} : { key }),
-              ...(tls.ca === undefined ? {} : { ca: tls.ca })
-            }
-          })
-      ),
-      (agent) => Effect.promise(() => agent.destroy())
-    )
-    // Visa's answer must start, and keep coming, within the timeout: undici's own timers enforce it.
-    // The client makes no span per HTTP call (on the hot path one costs more than the rest of the
-    // client); a caller that traces wraps `validate` in its own span.
-    const client = UndiciHttpClient.make(agent, { timeoutMillis })
+    const given = yield* HttpClient.HttpClient
+    // The client makes no span per HTTP call; a caller that traces wraps `validate` in its own span.
+    const client = options.transformClient === undefined ? given : options.transformClient(given)
 
     const base = options.url.replace(/\/+$/, "")
     const query =
@@ -168,7 +138,7 @@ export const makeTransport = (
           Effect.map(response.text, (text) => ({ status: response.status, text }))
         ),
         {
-          onFailure: (error) => Effect.fail(fromTransport(error.cause, timeoutMillis)),
+          onFailure: (error) => Effect.fail(fromTransport(error.cause)),
           onSuccess: ({ status, text }) => interpret(status, text)
         }
       )
