@@ -2,8 +2,7 @@
  * `dist/bin.js` as one ESM bundle with code-split chunks for the commands' lazy imports.
  *
  * Why: Node spends most of a cold start resolving and compiling the hundreds of modules effect,
- * @effect/platform and @effect/cli consist of (`cardkit --help` took ~10× `node -e 0` unbundled, about
- * a third of that bundled). Splitting keeps the lazy `import()`s lazy: the providers, transports, wire
+ * @effect/platform and @effect/cli consist of (apps/bench/README.md has the cold-start figures). Splitting keeps the lazy `import()`s lazy: the providers, transports, wire
  * fakes and demo stay in chunks that load only when their command runs, and every chunk shares one
  * copy of effect.
  *

@@ -15,7 +15,7 @@ const scalarBundle = Path.join(
 // Scalar is told to use system fonts and to leave out its hosted services (telemetry, AI agent, MCP,
 // developer tools), so the page asks nothing of another origin.
 // The app serves Scalar itself rather than through HttpApiScalar, whose inlined copy is older and
-// would load 3 MB of script into every process that imports the app (the CLI too).
+// would load megabytes of script into every process that imports the app (the CLI too).
 const docsPage = `<!doctype html>
 <html lang="en">
 <head>
