@@ -153,6 +153,9 @@ export const interleaved = async <K extends string, R>(
 
 export const perSecond = (result: LoadResult) => result.perSecond
 
+/** What a raw call makes per call: its body, or its body with headers of its own (a signature). */
+export type RawBody = string | { readonly body: string; readonly headers: Record<string, string> }
+
 /**
  * The floor any HTTP client can reach: raw undici on a keep-alive agent posting `body` (or what it
  * makes per call) and parsing the JSON answer, then `then` with it. Run the result under
@@ -160,17 +163,21 @@ export const perSecond = (result: LoadResult) => result.perSecond
  */
 export const rawPost = (
   url: string,
-  body: string | (() => Promise<string>),
+  body: string | (() => RawBody | Promise<RawBody>),
   headers: Record<string, string> = {},
   then?: (answer: unknown) => Promise<unknown>
 ) => {
   const agent = new Agent({ keepAliveTimeout: 60_000 })
   return {
     call: async () => {
+      const made = typeof body === "string" ? body : await body()
       const response = await request(url, {
         method: "POST",
-        body: typeof body === "string" ? body : await body(),
-        headers: { "content-type": "application/json", ...headers },
+        body: typeof made === "string" ? made : made.body,
+        headers:
+          typeof made === "string"
+            ? { "content-type": "application/json", ...headers }
+            : { "content-type": "application/json", ...headers, ...made.headers },
         dispatcher: agent
       })
       const answer = JSON.parse(await response.body.text())
