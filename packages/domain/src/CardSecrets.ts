@@ -61,7 +61,19 @@ export class CardCvv extends Schema.Class<CardCvv>("CardCvv")({
   postedDate: Schema.DateTimeUtc,
   updatedDate: Schema.DateTimeUtc,
   ack: Ack
-}) {}
+}) {
+  /**
+   * A `CardCvv` of fields a schema has just decoded (a provider's answer) or that a provider holds,
+   * not checked again. Why: the validating constructor re-checks every field and nested class, which
+   * costs a signed reveal more than its signature does (apps/bench/README.md, the ledger's signing
+   * row); a reveal's fields are checked once, where they come in.
+   */
+  static readonly fromDecoded = (
+    fields: Omit<ConstructorParameters<typeof CardCvv>[0], "ack"> & {
+      readonly ack: ConstructorParameters<typeof Ack>[0]
+    }
+  ): CardCvv => new CardCvv({ ...fields, ack: new Ack(fields.ack, true) }, true)
+}
 
 /** Reveals card secrets. Implemented by the ledger transport and by `FakeProvider`. */
 export class CardSecrets extends Context.Tag("@cardkit/domain/CardSecrets")<

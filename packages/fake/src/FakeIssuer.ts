@@ -1,7 +1,6 @@
 import {
   type AccountValidationRequest,
   type AccountValidationResult,
-  Ack,
   CardCvv,
   type CardExpiry,
   type CardFlags,
@@ -379,18 +378,19 @@ const make = (options: FakeIssuerOptions = {}) =>
         }
         const reference = request.reference ?? `fake-${draws.hex(20)}`
         return Effect.succeed(
-          CardCvv.make({
+          // The store holds only cards whose fields were checked when they were issued.
+          CardCvv.fromDecoded({
             cardId: request.cardId,
             cvv: makeCvv(cvvOf(card)),
             flags: card.flags,
             postedDate: DateTime.unsafeMake(card.postedMillis),
             updatedDate: DateTime.unsafeMake(card.updatedMillis),
-            ack: Ack.make({
+            ack: {
               type: "GET_CVV_ACK",
               reference: `REF${reference}`,
               originalReference: reference,
               dateCreated: Math.floor(now / 1000)
-            })
+            }
           })
         )
       })

@@ -1,4 +1,4 @@
-import { Ack, CardCvv, CardSecrets, makeCvv, ProtocolViolation, ProviderRejected } from "@cardkit/domain"
+import { CardCvv, CardSecrets, makeCvv, ProtocolViolation, ProviderRejected } from "@cardkit/domain"
 import type { CardSecretsError } from "@cardkit/domain"
 import type { HttpClient } from "@effect/platform"
 import { type Config, type ConfigError, Context, DateTime, Effect, Layer, Option } from "effect"
@@ -32,18 +32,19 @@ const make: Effect.Effect<CardSecrets["Type"], never, LedgerClient> = Effect.gen
         if (card.cardId !== request.cardId) return yield* violation("the answer is for another card")
         if (!/^\d{3,4}$/.test(card.cvv)) return yield* violation("the CVV is not 3 or 4 digits")
         const { cvv, postedDate, updatedDate, cardId: _, ...flags } = card
-        return CardCvv.make({
+        // Every field was decoded by the wire schema or checked above.
+        return CardCvv.fromDecoded({
           cardId: request.cardId,
           cvv: makeCvv(cvv),
           flags,
           postedDate: yield* date(postedDate, "postedDate"),
           updatedDate: yield* date(updatedDate, "updatedDate"),
-          ack: Ack.make({
+          ack: {
             type: api.type,
             reference: api.reference,
             originalReference: api.originalReference ?? "",
             dateCreated: api.dateCreated
-          })
+          }
         })
       }).pipe(
         // GET_CVV checks no CVV, so an "incorrect CVV" answer is the ledger's oddity, not the caller's.
