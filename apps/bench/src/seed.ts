@@ -26,7 +26,7 @@ export const benchSeed = async () => {
         ),
         issuer
       )
-    ).pipe(Effect.provide(FakeIssuer.layerWith({ seedDocuments: false })))
+    ).pipe(Effect.provide(FakeIssuer.layer({ seedDocuments: false })))
   )
   const seconds = (performance.now() - start) / 1000
   const megabytes = (heap() - before) / 2 ** 20

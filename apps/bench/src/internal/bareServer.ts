@@ -8,7 +8,7 @@ import { Effect, Either, ManagedRuntime, Redacted } from "effect"
  * The baseline for the demo's CVV route: a bare node:http handler doing the same work — check the
  * key, decode the body, call the same fake, answer the same JSON — with nothing else.
  */
-const runtime = ManagedRuntime.make(FakeProvider.layer)
+const runtime = ManagedRuntime.make(FakeProvider.layer())
 const secrets = await runtime.runPromise(CardSecrets)
 const decode = decodeInput(GetCvvRequest)
 
