@@ -43,6 +43,18 @@ export class IncorrectCvv extends Schema.TaggedError<IncorrectCvv>()("IncorrectC
   }
 }
 
+/** The card's status does not allow the action asked for (the ledger's `1018`): e.g. LOCK on a closed card. */
+export class StatusActionNotAllowed extends Schema.TaggedError<StatusActionNotAllowed>()("StatusActionNotAllowed", {
+  cardId: Schema.String,
+  /** The card's status, as the provider spells it; `unknown` when its answer did not say. */
+  status: Schema.String,
+  action: Schema.String
+}) {
+  override get message() {
+    return `card ${this.cardId} in status ${this.status} does not allow ${this.action}`
+  }
+}
+
 export class AuthenticationFailed extends Schema.TaggedError<AuthenticationFailed>()("AuthenticationFailed", {
   provider: Schema.String,
   reason: Schema.String

@@ -8,6 +8,8 @@ import { LedgerErrorCodes } from "./LedgerWire.js"
 
 const violation = (reason: string) => new ProtocolViolation({ provider: "ledger", reason })
 
+const oddity = (code: string, message: string) => new ProviderRejected({ provider: "ledger", code, message })
+
 const date = (text: string, field: string) =>
   Option.match(DateTime.make(text), {
     onNone: () => Effect.fail(violation(`${field} is not a date`)),
@@ -24,7 +26,6 @@ const make: Effect.Effect<CardSecrets["Type"], never, LedgerClient> = Effect.gen
           product: request.product,
           program: request.program,
           channel: request.channel,
-          transactionType: "GET_CVV",
           customerId: request.customerId,
           accountNumber: request.accountNumber,
           cardId: request.cardId
@@ -47,16 +48,12 @@ const make: Effect.Effect<CardSecrets["Type"], never, LedgerClient> = Effect.gen
           }
         })
       }).pipe(
-        // GET_CVV checks no CVV, so an "incorrect CVV" answer is the ledger's oddity, not the caller's.
-        Effect.catchTag("IncorrectCvv", () =>
-          Effect.fail(
-            new ProviderRejected({
-              provider: "ledger",
-              code: LedgerErrorCodes.incorrectCvv,
-              message: "incorrect CVV answered to GET_CVV"
-            })
-          )
-        )
+        // GET_CVV checks no CVV and changes no status: such answers are the ledger's oddities.
+        Effect.catchTags({
+          IncorrectCvv: () => Effect.fail(oddity(LedgerErrorCodes.incorrectCvv, "incorrect CVV answered to GET_CVV")),
+          StatusActionNotAllowed: () =>
+            Effect.fail(oddity(LedgerErrorCodes.statusActionNotAllowed, "status action refused to GET_CVV"))
+        })
       ) satisfies Effect.Effect<CardCvv, CardSecretsError>
   })
 })

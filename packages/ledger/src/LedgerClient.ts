@@ -10,26 +10,31 @@ import {
   ProtocolViolation,
   ProviderRejected,
   ProviderTimeout,
-  ProviderUnavailable
+  ProviderUnavailable,
+  StatusActionNotAllowed,
+  invalidRequestFromParseError
 } from "@cardkit/domain"
 import { type RetryOptions, retry, TransportErrors } from "@cardkit/http"
 import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
 import { type Config, type ConfigError, Context, Duration, Effect, Either, Layer, Redacted, Schema } from "effect"
 import {
-  AckResult,
   cardMethod,
-  GetCardPayload,
-  GetCardResult,
-  GetCvvPayload,
-  GetCvvResult,
+  type IsEncrypt,
   LedgerErrorCodes,
   ResponseEnvelope,
-  type TransactionType,
-  UpdateStatusPayload,
-  ValidateCvvPayload,
+  statusActionSpellings,
   type WireAck,
   type WireError
 } from "./LedgerWire.js"
+import {
+  type EncryptedField,
+  type EncryptedOf,
+  LedgerOperations,
+  type Operation,
+  type OperationName,
+  type PayloadOf,
+  type ResultOf
+} from "./LedgerOperations.js"
 import { LedgerConfig } from "./LedgerConfig.js"
 import { loadPrivateKey, loadPublicKey, signatureHeader, signPayload } from "./Signing.js"
 
@@ -40,6 +45,7 @@ export type LedgerError =
   | CardNotFound
   | CardNotActive
   | IncorrectCvv
+  | StatusActionNotAllowed
   | AuthenticationFailed
   | ProviderRejected
   | ProviderUnavailable
@@ -60,9 +66,18 @@ export interface LedgerClientOptions {
   /** PKCS#8 PEM of the service's P-256 key; without it only pre-signed calls can be made. */
   readonly privateKey?: Redacted.Redacted<string> | undefined
   readonly keyIdPlacement?: KeyIdPlacement | undefined
-  /** SPKI PEM of the ledger's RSA key, to encrypt CVVs for VALIDATE_CVV. */
+  /** SPKI PEM of the ledger's RSA key, to encrypt CVVs and PINs (`cardCvv`, `newPIN`). */
   readonly rsaPublicKey?: string | undefined
-  /** Retries of reads (GET_CVV, GET_CARD) after `ProviderUnavailable`; writes are never retried. 2 by default. */
+  /** `isEncrypt` as JSON `true` (the production client's, the default) or the string `"true"` (the pages'). */
+  readonly isEncrypt?: "boolean" | "string" | undefined
+  /**
+   * Status actions with underscores (`REPORT_LOST_STOLEN`, the production client's, the default) or
+   * as the status page writes them (`REPORT MISSING CARD`, `REPLACE CARD`, `MARK UNDELIVERED`).
+   */
+  readonly statusActions?: "client" | "documented" | undefined
+  /** More error codes that mean a wrong CVV besides `1019` (some deployments answer `9999`). */
+  readonly incorrectCvvCodes?: ReadonlyArray<string> | undefined
+  /** Retries of reads (the table's `kind: "read"`) after `ProviderUnavailable`; writes are never retried. 2 by default. */
   readonly retries?: number | undefined
   /** First backoff delay, doubled per retry, with jitter; 100 ms by default. */
   readonly retryBaseDelay?: Duration.DurationInput | undefined
@@ -87,19 +102,35 @@ export interface PresignedPayload {
   readonly keyId: string
   /** The cardholder's credential, when it differs from the service's. */
   readonly credential?: Redacted.Redacted<string> | undefined
+  /** The device's API key, when it differs from the service's (`CustomerService.AddUserKey` issues one). */
+  readonly apiKey?: Redacted.Redacted<string> | undefined
 }
 
-export interface LedgerCall<P, R> {
-  /** Serialize `payload` once, sign those bytes, send them. */
-  readonly call: (payload: P) => Effect.Effect<R, LedgerError>
+/**
+ * What a caller gives an operation: its payload without `transactionType` (the operation's) and
+ * `isEncrypt` (the client's), the encrypted fields as `Redacted` plaintext — or a value a device
+ * already encrypted, which is sent as it is.
+ */
+export type CallInput<O> = Omit<PayloadOf<O>, "transactionType" | "isEncrypt" | Encrypted<O>> & {
+  readonly [K in Encrypted<O>]?: Redacted.Redacted<string>
+}
+
+/** The encrypted fields' names; none for a definition that does not name them. */
+type Encrypted<O> = string extends EncryptedOf<O> ? never : EncryptedOf<O>
+
+export interface LedgerCall<I, R> {
+  /** Serialize the payload once, sign those bytes, send them. */
+  readonly call: (input: I) => Effect.Effect<R, LedgerError>
   /** Forward a pre-signed payload verbatim, after checking it decodes to this operation. */
   readonly presigned: (presigned: PresignedPayload) => Effect.Effect<R, LedgerError>
 }
 
-type Payload = { readonly reference?: string | undefined; readonly transactionType: string; readonly cardId: string }
-type Acked = { readonly api: WireAck }
+/** The call for operation `O` of the table. */
+export type OperationCall<O> = LedgerCall<CallInput<O>, ResultOf<O>>
 
-const reads: ReadonlySet<TransactionType> = new Set(["GET_CVV", "GET_CARD", "GET_CARD_LIMIT"])
+type Operations = { readonly [K in OperationName]: OperationCall<LedgerOperations[K]> }
+
+type Sent = { readonly [field: string]: unknown }
 
 const newReference = () => `ck${randomBytes(8).toString("hex")}`
 
@@ -115,6 +146,16 @@ const decodeEnvelope = Schema.decodeUnknownEither(ResponseEnvelope)
 const requestBody = (id: string, payloadBytes: string, api: object): string =>
   `{"method":"${cardMethod}","id":${JSON.stringify(id)},"params":{"payload":${payloadBytes},"api":${JSON.stringify(api)}}}`
 
+/** The card an error is about: the payload's card, or the card of its limit. */
+const cardIdOf = (payload: Sent): string => {
+  const { cardId, cardLimit } = payload as { cardId?: unknown; cardLimit?: { cardId?: unknown } }
+  const id = cardId ?? cardLimit?.cardId
+  return typeof id === "string" ? id : ""
+}
+
+/** The status a `1018` message names (the fake's "… in status CLOSED"), if it names one. */
+const statusNamedIn = (message: string): string => /in status ([A-Z_ ]+?)\s*$/.exec(message)?.[1] ?? "unknown"
+
 const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"], never, HttpClient.HttpClient> =>
   Effect.gen(function* () {
     const tracing = options.tracing ?? false
@@ -126,6 +167,9 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
     })
     const placement = options.keyIdPlacement ?? "both"
     const codes = { ...LedgerErrorCodes, ...options.errorCodes }
+    const incorrectCvvCodes = new Set([codes.incorrectCvv, ...(options.incorrectCvvCodes ?? [])])
+    const isEncrypt: IsEncrypt = options.isEncrypt === "string" ? "true" : true
+    const documentedActions = options.statusActions === "documented"
     const signingKey: KeyObject | undefined =
       options.privateKey === undefined ? undefined : loadPrivateKey(Redacted.value(options.privateKey))
     const rsaKey = options.rsaPublicKey === undefined ? undefined : loadPublicKey(options.rsaPublicKey)
@@ -137,10 +181,14 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
     }
     const apiKey = Redacted.value(options.apiKey)
 
-    const wireError = ({ code, message: raw }: WireError, cardId: string): LedgerError => {
+    const wireError = ({ code, message: raw }: WireError, payload: Sent): LedgerError => {
       // The message goes into cardkit's errors, which are logged and shown: a ledger that echoes the
       // request could put a PAN there.
       const message = maskPans(raw)
+      const cardId = cardIdOf(payload)
+      if (incorrectCvvCodes.has(code) && typeof payload.cardCvv === "string" && payload.cardCvv !== "") {
+        return new IncorrectCvv({ cardId })
+      }
       switch (code) {
         case codes.cardNotFound:
           return new CardNotFound({ cardId })
@@ -148,6 +196,12 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
           return new CardNotActive({ cardId, status: message })
         case codes.incorrectCvv:
           return new IncorrectCvv({ cardId })
+        case codes.statusActionNotAllowed:
+          return new StatusActionNotAllowed({
+            cardId,
+            status: statusNamedIn(message),
+            action: String(payload.statusAction ?? "unknown")
+          })
         case codes.authentication:
           return new AuthenticationFailed({ provider, reason: message })
         case codes.invalidRequest: {
@@ -161,57 +215,12 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
       }
     }
 
-    /** One HTTP exchange of the payload's exact bytes. */
-    const send = <R extends Acked>(
-      transactionType: TransactionType,
-      payloadBytes: string,
-      payload: Payload,
-      signature: string,
-      keyId: string,
-      credential: Redacted.Redacted<string>,
-      decodeResult: (u: unknown) => Either.Either<R, unknown>
-    ): Effect.Effect<R, LedgerError> => {
-      const id = randomUUID()
-      const api = {
-        credential: Redacted.value(credential),
-        signature,
-        apiKey,
-        ...(placement === "header" ? {} : { keyId })
-      }
-      let request = HttpClientRequest.setBody(endpoint, HttpBody.raw(requestBody(id, payloadBytes, api)))
-      if (placement !== "api") {
-        request = HttpClientRequest.setHeader(request, "signature", signatureHeader(keyId, signature))
-      }
-      const attempt = Effect.matchEffect(
-        Effect.flatMap(http.execute(request), (response) =>
-          Effect.map(response.text, (text) => ({ status: response.status, text }))
-        ),
-        {
-          onFailure: (error) =>
-            Effect.fail(
-              TransportErrors.isTimeout(error.cause)
-                ? new ProviderTimeout({ provider, timeoutMillis: TransportErrors.timeoutMillisOf(error.cause) })
-                : new ProviderUnavailable({ provider, reason: `transport: ${error.reason}` })
-            ),
-          onSuccess: ({ status, text }) => interpret<R>(status, text, id, transactionType, payload, decodeResult)
-        }
-      )
-      const call = reads.has(transactionType) ? retry(attempt, readRetries) : attempt
-      return tracing
-        ? Effect.withSpan(call, `ledger ${transactionType}`, {
-            kind: "client",
-            captureStackTrace: false,
-            attributes: { "rpc.system": "jsonrpc", "rpc.method": cardMethod, "rpc.jsonrpc.request_id": id }
-          })
-        : call
-    }
-
-    const interpret = <R extends Acked>(
+    const interpret = <R extends { readonly api: WireAck }>(
       status: number,
       text: string,
       id: string,
-      transactionType: TransactionType,
-      payload: Payload,
+      transactionType: string,
+      payload: Sent,
       decodeResult: (u: unknown) => Either.Either<R, unknown>
     ): Effect.Effect<R, LedgerError> => {
       if (status >= 500) return Effect.fail(new ProviderUnavailable({ provider, reason: `HTTP ${status}` }))
@@ -232,7 +241,7 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
         return Effect.fail(new ProtocolViolation({ provider, reason: "the answer is not a JSON-RPC response" }))
       }
       const envelope = decodedEnvelope.right
-      if ("error" in envelope) return Effect.fail(wireError(envelope.error, payload.cardId))
+      if ("error" in envelope) return Effect.fail(wireError(envelope.error, payload))
       if (String(envelope.id) !== id) {
         return Effect.fail(new ProtocolViolation({ provider, reason: "the response id does not match the request's" }))
       }
@@ -244,38 +253,112 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
       if (ack.type !== `${transactionType}_ACK`) {
         return Effect.fail(new ProtocolViolation({ provider, reason: `acknowledged as ${ack.type}` }))
       }
-      if (payload.reference !== undefined && ack.originalReference !== payload.reference) {
+      const reference = payload.reference
+      if (typeof reference === "string" && ack.originalReference !== reference) {
         return Effect.fail(new ProtocolViolation({ provider, reason: "the acknowledgement is for another reference" }))
       }
       return Effect.succeed(decoded.right)
     }
 
-    /** A typed operation for any `ledger.CARD.request` transaction type. */
-    const request = <P extends Payload, R extends Acked, PI, RI>(
-      transactionType: TransactionType,
-      payloadSchema: Schema.Schema<P, PI>,
-      resultSchema: Schema.Schema<R, RI>
-    ): LedgerCall<P, R> => {
-      const encodePayload = Schema.encodeSync(payloadSchema)
-      const decodePayload = Schema.decodeUnknownEither(payloadSchema)
-      const decodeResult = Schema.decodeUnknownEither(resultSchema)
+    /** One HTTP exchange of the payload's exact bytes. */
+    const send = <R extends { readonly api: WireAck }>(
+      definition: Operation,
+      payloadBytes: string,
+      payload: Sent,
+      signature: string,
+      keys: { readonly keyId: string; readonly apiKey: string; readonly credential: Redacted.Redacted<string> },
+      decodeResult: (u: unknown) => Either.Either<R, unknown>
+    ): Effect.Effect<R, LedgerError> => {
+      const { transactionType } = definition
+      const id = randomUUID()
+      const api = {
+        credential: Redacted.value(keys.credential),
+        signature,
+        apiKey: keys.apiKey,
+        ...(placement === "header" ? {} : { keyId: keys.keyId })
+      }
+      let request = HttpClientRequest.setBody(endpoint, HttpBody.raw(requestBody(id, payloadBytes, api)))
+      if (placement !== "api") {
+        request = HttpClientRequest.setHeader(request, "signature", signatureHeader(keys.keyId, signature))
+      }
+      const attempt = Effect.matchEffect(
+        Effect.flatMap(http.execute(request), (response) =>
+          Effect.map(response.text, (text) => ({ status: response.status, text }))
+        ),
+        {
+          onFailure: (error) =>
+            Effect.fail(
+              TransportErrors.isTimeout(error.cause)
+                ? new ProviderTimeout({ provider, timeoutMillis: TransportErrors.timeoutMillisOf(error.cause) })
+                : new ProviderUnavailable({ provider, reason: `transport: ${error.reason}` })
+            ),
+          onSuccess: ({ status, text }) => interpret<R>(status, text, id, transactionType, payload, decodeResult)
+        }
+      )
+      const call = definition.kind === "read" ? retry(attempt, readRetries) : attempt
+      return tracing
+        ? Effect.withSpan(call, `ledger ${transactionType}`, {
+            kind: "client",
+            captureStackTrace: false,
+            attributes: { "rpc.system": "jsonrpc", "rpc.method": cardMethod, "rpc.jsonrpc.request_id": id }
+          })
+        : call
+    }
+
+    /** A caller's plaintext encrypted to the ledger's key (PKCS#1 v1.5, base64); a device's ciphertext as it is. */
+    const encrypt = (field: EncryptedField, value: Redacted.Redacted<string> | undefined) => {
+      if (value === undefined) return Either.right("")
+      const text = Redacted.value(value)
+      if (!field.plaintext.test(text)) return Either.right(text)
+      if (rsaKey === undefined) {
+        return Either.left(new InvalidRequest({ field: field.field, reason: "no ledger RSA public key is configured" }))
+      }
+      return Either.right(
+        publicEncrypt({ key: rsaKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(text)).toString("base64")
+      )
+    }
+
+    /** The payload as sent: the operation's type, a fresh reference where it has one, secrets encrypted. */
+    const toPayload = (definition: Operation, input: Sent): Either.Either<Sent, InvalidRequest> => {
+      const payload: Record<string, unknown> = { ...input, transactionType: definition.transactionType }
+      if (definition.referenced && payload.reference === undefined) payload.reference = newReference()
+      for (const field of definition.encrypted) {
+        const encrypted = encrypt(field, input[field.field] as Redacted.Redacted<string> | undefined)
+        if (Either.isLeft(encrypted)) return Either.left(encrypted.left)
+        payload[field.field] = encrypted.right
+      }
+      if (definition.encrypted.length > 0) payload.isEncrypt = isEncrypt
+      if (documentedActions && typeof payload.statusAction === "string") {
+        payload.statusAction = documentedSpelling(payload.statusAction)
+      }
+      return Either.right(payload)
+    }
+
+    /** The typed call of any operation, from its definition. */
+    const operationCall = <O extends Operation>(definition: O): OperationCall<O> => {
+      const encodePayload = Schema.encodeEither(definition.payload)
+      const decodePayload = Schema.decodeUnknownEither(definition.payload)
+      const decodeResult = Schema.decodeUnknownEither(definition.result)
+      const bad = (reason: string) => new InvalidRequest({ field: "payload", reason })
       return {
-        call: (payload) =>
+        call: (input) =>
           Effect.suspend(() => {
             if (signingKey === undefined) {
               return Effect.fail(
                 new AuthenticationFailed({ provider, reason: "no signing key configured; use pre-signed calls" })
               )
             }
-            const withReference = { ...payload, reference: payload.reference ?? newReference() }
-            const bytes = JSON.stringify(encodePayload(withReference))
+            const payload = toPayload(definition, input as Sent)
+            if (Either.isLeft(payload)) return Effect.fail(payload.left)
+            const encoded = encodePayload(payload.right)
+            if (Either.isLeft(encoded)) return Effect.fail(invalidRequestFromParseError(encoded.left))
+            const bytes = JSON.stringify(encoded.right)
             return send(
-              transactionType,
+              definition,
               bytes,
-              withReference,
+              payload.right,
               signPayload(signingKey, bytes),
-              options.keyId,
-              options.credential,
+              { keyId: options.keyId, apiKey, credential: options.credential },
               decodeResult
             )
           }),
@@ -285,75 +368,46 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
             try {
               parsed = JSON.parse(presigned.payload)
             } catch {
-              return Effect.fail(new InvalidRequest({ field: "payload", reason: "is not JSON" }))
+              return Effect.fail(bad("is not JSON"))
             }
             const decoded = decodePayload(parsed)
-            if (Either.isLeft(decoded)) {
-              return Effect.fail(
-                new InvalidRequest({ field: "payload", reason: `is not a ${transactionType} payload` })
-              )
-            }
+            if (Either.isLeft(decoded)) return Effect.fail(bad(`is not a ${definition.transactionType} payload`))
             return send(
-              transactionType,
+              definition,
               presigned.payload,
-              decoded.right,
+              decoded.right as Sent,
               presigned.signature,
-              presigned.keyId,
-              presigned.credential ?? options.credential,
+              {
+                keyId: presigned.keyId,
+                apiKey: presigned.apiKey === undefined ? apiKey : Redacted.value(presigned.apiKey),
+                credential: presigned.credential ?? options.credential
+              },
               decodeResult
             )
           })
       }
     }
 
-    const validateCvv = request("VALIDATE_CVV", ValidateCvvPayload, AckResult)
+    const operations = Object.fromEntries(
+      Object.entries(LedgerOperations).map(([name, definition]) => [name, operationCall(definition)])
+    ) as unknown as Operations
 
-    return LedgerClient.of({
-      request,
-      getCvv: request("GET_CVV", GetCvvPayload, GetCvvResult),
-      getCard: request("GET_CARD", GetCardPayload, GetCardResult),
-      updateStatus: request("UPDATE_STATUS", UpdateStatusPayload, AckResult),
-      validateCvv: {
-        presigned: validateCvv.presigned,
-        call: ({ cvv, ...payload }) =>
-          Effect.suspend(() =>
-            rsaKey === undefined
-              ? Effect.fail(new InvalidRequest({ field: "cvv", reason: "no ledger RSA public key is configured" }))
-              : validateCvv.call({
-                  ...payload,
-                  cvv: publicEncrypt(
-                    { key: rsaKey, padding: constants.RSA_PKCS1_PADDING },
-                    Buffer.from(Redacted.value(cvv))
-                  ).toString("base64"),
-                  isEncrypt: true
-                })
-          )
-      }
-    })
+    return LedgerClient.of({ ...operations, operation: operationCall })
   })
 
-type CardFields = Omit<GetCvvPayload, "transactionType">
+/** The documented spelling of a status action (its last one: `REPORT MISSING CARD`). */
+const documentedSpelling = (action: string): string => {
+  const spellings = (statusActionSpellings as Record<string, ReadonlyArray<string>>)[action]
+  return spellings === undefined || !Object.hasOwn(statusActionSpellings, action) ? action : spellings.at(-1)!
+}
 
-/** The ledger's card API: a generic typed `request` and first-class operations. */
+/**
+ * The ledger's card API: a typed method per operation of `LedgerOperations` (each with `call` and
+ * `presigned`), and `operation(definition)` for one the table does not have yet.
+ */
 export class LedgerClient extends Context.Tag("@cardkit/ledger/LedgerClient")<
   LedgerClient,
-  {
-    readonly request: <P extends Payload, R extends Acked, PI, RI>(
-      transactionType: TransactionType,
-      payloadSchema: Schema.Schema<P, PI>,
-      resultSchema: Schema.Schema<R, RI>
-    ) => LedgerCall<P, R>
-    readonly getCvv: LedgerCall<GetCvvPayload, GetCvvResult>
-    readonly getCard: LedgerCall<GetCardPayload, GetCardResult>
-    readonly updateStatus: LedgerCall<UpdateStatusPayload, AckResult>
-    /** The CVV is encrypted to the ledger's RSA key here; a wrong one fails with `IncorrectCvv`. */
-    readonly validateCvv: {
-      readonly call: (
-        payload: CardFields & { readonly transactionType: "VALIDATE_CVV"; readonly cvv: Redacted.Redacted<string> }
-      ) => Effect.Effect<AckResult, LedgerError>
-      readonly presigned: (presigned: PresignedPayload) => Effect.Effect<AckResult, LedgerError>
-    }
-  }
+  Operations & { readonly operation: <O extends Operation>(definition: O) => OperationCall<O> }
 >() {
   /** The client over the `HttpClient` in context (`UndiciHttpClient.layer` in production). */
   static readonly make = make

@@ -20,7 +20,8 @@ const checkKey = (name: string, pem: Option.Option<Redacted.Redacted<string>>, l
  * `CARDKIT_LEDGER_URL`, `_API_KEY`, `_KEY_ID`, `_PRIVATE_KEY` / `_PRIVATE_KEY_FILE`,
  * `_CREDENTIAL_STRATEGY` (`basic-api-key` | `basic-password` | `raw`), `_USERNAME`, `_PASSWORD`,
  * `_CREDENTIAL`, `_KEY_ID_PLACEMENT` (`api` | `header` | `both`), `_RSA_PUBLIC_KEY` / `_FILE`,
- * `_RETRIES`. A PEM set both inline and as `_FILE` is refused (`PemConfig`). Nest it under a prefix
+ * `_IS_ENCRYPT` (`boolean` | `string`), `_STATUS_ACTIONS` (`client` | `documented`),
+ * `_INCORRECT_CVV_CODES` (comma-separated, e.g. `9999`), `_RETRIES`. A PEM set both inline and as `_FILE` is refused (`PemConfig`). Nest it under a prefix
  * of your own, or build a `Config` of your own, for `LedgerClient.layerConfig`.
  */
 export const LedgerConfig: Config.Config<LedgerClientOptions> = Config.all({
@@ -42,6 +43,15 @@ export const LedgerConfig: Config.Config<LedgerClientOptions> = Config.all({
     "both"
   )("KEY_ID_PLACEMENT").pipe(Config.withDefault<KeyIdPlacement>("both")),
   rsaPublicKey: PemConfig.optional("RSA_PUBLIC_KEY"),
+  isEncrypt: Config.literal(
+    "boolean",
+    "string"
+  )("IS_ENCRYPT").pipe(Config.withDefault<"boolean" | "string">("boolean")),
+  statusActions: Config.literal(
+    "client",
+    "documented"
+  )("STATUS_ACTIONS").pipe(Config.withDefault<"client" | "documented">("client")),
+  incorrectCvvCodes: Config.array(Config.string(), "INCORRECT_CVV_CODES").pipe(Config.withDefault([])),
   retries: Config.integer("RETRIES").pipe(Config.withDefault(2))
 }).pipe(
   Config.mapOrFail((c) => {
@@ -64,6 +74,9 @@ export const LedgerConfig: Config.Config<LedgerClientOptions> = Config.all({
         privateKey: Option.getOrUndefined(c.privateKey),
         keyIdPlacement: c.keyIdPlacement,
         rsaPublicKey: Option.getOrUndefined(Option.map(c.rsaPublicKey, Redacted.value)),
+        isEncrypt: c.isEncrypt,
+        statusActions: c.statusActions,
+        incorrectCvvCodes: c.incorrectCvvCodes,
         retries: c.retries
       })
     } catch (error) {

@@ -1,13 +1,16 @@
 export * from "./Credential.js"
 export { LedgerCardSecrets } from "./LedgerCardSecrets.js"
 export {
+  type CallInput,
   LedgerClient,
   type LedgerCall,
   type LedgerClientOptions,
   type LedgerError,
   type KeyIdPlacement,
+  type OperationCall,
   type PresignedPayload
 } from "./LedgerClient.js"
 export * from "./LedgerConfig.js"
+export * from "./LedgerOperations.js"
 export * from "./LedgerWire.js"
 export * from "./Signing.js"

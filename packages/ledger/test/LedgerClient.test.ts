@@ -55,6 +55,8 @@ const withLedger = <A, E>(
     )
   }).pipe(Effect.scoped)
 
+const cardFieldsOf = ({ transactionType: _, ...fields }: GetCvvPayload) => fields
+
 /** The raw `params.payload` bytes inside an envelope, exactly as sent. */
 const payloadBytes = (body: string) => {
   const start = body.indexOf('"payload":') + '"payload":'.length
@@ -236,7 +238,7 @@ describe("resilience", () => {
         Effect.gen(function* () {
           const ledger = yield* LedgerClient
           const error = yield* Effect.flip(
-            ledger.updateStatus.call({ ...documentPayload, transactionType: "UPDATE_STATUS", action: "LOCK" })
+            ledger.updateStatus.call({ ...cardFieldsOf(documentPayload), statusAction: "LOCK" })
           )
           expect(error._tag).toBe("ProviderUnavailable")
           expect(requests).toHaveLength(1)

@@ -1,4 +1,4 @@
-import { constants, generateKeyPairSync, privateDecrypt } from "node:crypto"
+import { constants, generateKeyPairSync, privateDecrypt, publicEncrypt } from "node:crypto"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -82,35 +82,56 @@ const decryptPkcs1 = (base64: string): string => {
   return block.subarray(separator + 1).toString("utf8")
 }
 
-describe("VALIDATE_CVV", () => {
-  it.live("sends the CVV encrypted to the ledger's RSA key, never in clear", () =>
+/** VALIDATE_CVV's fields: no reference, customer or account. */
+const validateFields = {
+  product: cardFields.product,
+  channel: cardFields.channel,
+  program: cardFields.program,
+  cardId: cardFields.cardId
+}
+
+describe("encrypted fields", () => {
+  it.live("VALIDATE_CVV sends the CVV encrypted to the ledger's RSA key, never in clear", () =>
     withLedger(
-      (req, res) => json(res, ackAnswer(req, "VALIDATE_CVV_ACK")),
+      (req, res) => json(res, ackAnswer(req, "VALIDATE_CVV_ACK", { cardId: cardFields.cardId, message: "ok" })),
       (requests) =>
         Effect.gen(function* () {
           const ledger = yield* LedgerClient
-          const result = yield* ledger.validateCvv.call({
-            ...cardFields,
-            transactionType: "VALIDATE_CVV",
-            cvv: Redacted.make("679")
-          })
+          const result = yield* ledger.validateCvv.call({ ...validateFields, cardCvv: Redacted.make("679") })
           expect(result.api.type).toBe("VALIDATE_CVV_ACK")
           const payload = payloadOf(requests[0]!)
           expect(payload).toMatchObject({ transactionType: "VALIDATE_CVV", isEncrypt: true })
+          expect(payload).not.toHaveProperty("reference")
           expect(requests[0]!.body).not.toContain('"679"')
-          expect(decryptPkcs1(payload.cvv)).toBe("679")
+          expect(decryptPkcs1(payload.cardCvv)).toBe("679")
+        })
+    )
+  )
+
+  it.live("a value a device already encrypted passes through untouched", () =>
+    withLedger(
+      (req, res) => json(res, ackAnswer(req, "VALIDATE_CVV_ACK", { cardId: cardFields.cardId, message: "ok" })),
+      (requests) =>
+        Effect.gen(function* () {
+          const ledger = yield* LedgerClient
+          const fromDevice = publicEncrypt(
+            { key: rsa.publicKey, padding: constants.RSA_PKCS1_PADDING },
+            Buffer.from("321")
+          ).toString("base64")
+          yield* ledger.validateCvv.call({ ...validateFields, cardCvv: Redacted.make(fromDevice) })
+          expect(payloadOf(requests[0]!).cardCvv).toBe(fromDevice)
         })
     )
   )
 
   it.live("maps 1019 to IncorrectCvv, with no CVV in the error, and does not retry the write", () =>
     withLedger(
-      (req, res) => json(res, errorAnswer(req, "1019", "Incorrect card CVV")),
+      (req, res) => json(res, errorAnswer(req, "1019", "INCORRECT CARD CVV")),
       (requests) =>
         Effect.gen(function* () {
           const ledger = yield* LedgerClient
           const error = yield* Effect.flip(
-            ledger.validateCvv.call({ ...cardFields, transactionType: "VALIDATE_CVV", cvv: Redacted.make("123") })
+            ledger.validateCvv.call({ ...validateFields, cardCvv: Redacted.make("123") })
           )
           expect(error).toMatchObject({ _tag: "IncorrectCvv", cardId: documentPayload.cardId })
           expect(`${error.message} ${String(error)} ${JSON.stringify(error)}`).not.toContain("123")
@@ -119,78 +140,139 @@ describe("VALIDATE_CVV", () => {
     )
   )
 
-  it.live("refuses to validate without the ledger's RSA key, sending nothing", () =>
+  it.live("a configured extra code (9999, as some deployments answer) is IncorrectCvv too, only with a CVV sent", () =>
+    Effect.gen(function* () {
+      const ledger = yield* cannedLedger((req, res) => json(res, errorAnswer(req, "9999", "internal error")))
+      const layer = Layer.fresh(
+        LedgerClient.layer(
+          options(ledger.url, keys.privatePem, { rsaPublicKey: rsaPublicPem, incorrectCvvCodes: ["9999"] })
+        )
+      ).pipe(Layer.provide(httpClient()))
+      const { wrongCvv, noCvv } = yield* Effect.gen(function* () {
+        const client = yield* LedgerClient
+        return {
+          wrongCvv: yield* Effect.flip(client.validateCvv.call({ ...validateFields, cardCvv: Redacted.make("123") })),
+          noCvv: yield* Effect.flip(client.getCardDetails.call(cardFields))
+        }
+      }).pipe(Effect.provide(layer))
+      expect(wrongCvv._tag).toBe("IncorrectCvv")
+      expect(noCvv).toMatchObject({ _tag: "ProviderRejected", code: "9999" })
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("refuses to encrypt without the ledger's RSA key, sending nothing", () =>
     Effect.gen(function* () {
       const ledger = yield* cannedLedger((req, res) => json(res, ackAnswer(req, "VALIDATE_CVV_ACK")))
       const error = yield* Effect.flip(
         Effect.flatMap(LedgerClient, (client) =>
-          client.validateCvv.call({ ...cardFields, transactionType: "VALIDATE_CVV", cvv: Redacted.make("679") })
+          client.validateCvv.call({ ...validateFields, cardCvv: Redacted.make("679") })
         ).pipe(
           Effect.provide(
             Layer.fresh(LedgerCardSecrets.layer(options(ledger.url, keys.privatePem))).pipe(Layer.provide(httpClient()))
           )
         )
       )
-      expect(error).toMatchObject({ _tag: "InvalidRequest", field: "cvv" })
+      expect(error).toMatchObject({ _tag: "InvalidRequest", field: "cardCvv" })
       expect(ledger.requests).toHaveLength(0)
     }).pipe(Effect.scoped)
   )
 })
 
-describe("other operations", () => {
-  it.live("GET_CARD decodes the card and its status", () =>
+describe("where the sources disagree", () => {
+  const withOptions = (extra: Parameters<typeof options>[2]) => (handler: Handler) =>
+    Effect.gen(function* () {
+      const ledger = yield* cannedLedger(handler)
+      yield* Effect.flatMap(LedgerClient, (client) =>
+        client.updateStatus.call({ ...cardFields, statusAction: "REPORT_LOST_STOLEN" })
+      ).pipe(
+        Effect.provide(
+          Layer.fresh(
+            LedgerClient.layer(options(ledger.url, keys.privatePem, { rsaPublicKey: rsaPublicPem, ...extra }))
+          ).pipe(Layer.provide(httpClient()))
+        ),
+        Effect.ignore
+      )
+      return payloadOf(ledger.requests[0]!)
+    }).pipe(Effect.scoped)
+  const answer: Handler = (req, res) => json(res, errorAnswer(req, "1018", "refused"))
+
+  it.live("by default the production client's forms: isEncrypt true, REPORT_LOST_STOLEN, cardCvv empty", () =>
+    Effect.map(withOptions({})(answer), (payload) =>
+      expect(payload).toMatchObject({ statusAction: "REPORT_LOST_STOLEN", cardCvv: "", isEncrypt: true })
+    )
+  )
+
+  it.live('optionally the pages\' forms: isEncrypt "true", REPORT MISSING CARD', () =>
+    Effect.map(withOptions({ isEncrypt: "string", statusActions: "documented" })(answer), (payload) =>
+      expect(payload).toMatchObject({ statusAction: "REPORT MISSING CARD", isEncrypt: "true" })
+    )
+  )
+})
+
+describe("status actions", () => {
+  it.live("1018 is StatusActionNotAllowed with the card, its status and the action", () =>
     withLedger(
-      (req, res) => {
-        const card = JSON.parse(documentResponse(req)).result.card
-        delete card.cvv
-        json(res, ackAnswer(req, "GET_CARD_ACK", { card: { ...card, status: "ACTIVATED" } }))
-      },
+      (req, res) =>
+        json(res, errorAnswer(req, "1018", "status action LOCK is not allowed for a card in status CLOSED")),
       (requests) =>
         Effect.gen(function* () {
           const ledger = yield* LedgerClient
-          const result = yield* ledger.getCard.call({ ...cardFields, transactionType: "GET_CARD" })
-          expect(result.card).toMatchObject({ cardId: documentPayload.cardId, status: "ACTIVATED", allowAtm: false })
-          expect(payloadOf(requests[0]!).transactionType).toBe("GET_CARD")
+          const error = yield* Effect.flip(ledger.updateStatus.call({ ...cardFields, statusAction: "LOCK" }))
+          expect(error).toMatchObject({
+            _tag: "StatusActionNotAllowed",
+            cardId: cardFields.cardId,
+            status: "CLOSED",
+            action: "LOCK"
+          })
+          expect(requests).toHaveLength(1)
         })
     )
   )
 
-  it.live("UPDATE_STATUS sends the action and checks its ack", () =>
+  it.live("a 1018 whose message names no status says so", () =>
     withLedger(
-      (req, res) => json(res, ackAnswer(req, "UPDATE_STATUS_ACK")),
-      (requests) =>
+      (req, res) => json(res, errorAnswer(req, "1018", "inappropriate status action")),
+      () =>
         Effect.gen(function* () {
           const ledger = yield* LedgerClient
-          yield* ledger.updateStatus.call({ ...cardFields, transactionType: "UPDATE_STATUS", action: "LOCK" })
-          expect(payloadOf(requests[0]!)).toMatchObject({ transactionType: "UPDATE_STATUS", action: "LOCK" })
+          const error = yield* Effect.flip(ledger.replaceCard.call({ ...cardFields, statusAction: "REISSUE" }))
+          expect(error).toMatchObject({ _tag: "StatusActionNotAllowed", status: "unknown", action: "REISSUE" })
         })
     )
   )
+})
 
-  it.live("the generic request types any transaction with the caller's schemas", () => {
-    const LimitPayload = Schema.Struct({
-      reference: Schema.optional(Schema.String),
-      transactionType: Schema.Literal("GET_CARD_LIMIT"),
-      cardId: Schema.String
-    })
-    const LimitResult = Schema.Struct({ limit: Schema.Struct({ daily: Schema.Number }), api: WireAck })
+describe("an operation the table does not have yet", () => {
+  it.live("LedgerClient.operation types any transaction with the caller's schemas", () => {
+    const definition = {
+      transactionType: "GET_CARD_REWARDS",
+      payload: Schema.Struct({
+        reference: Schema.optional(Schema.String),
+        transactionType: Schema.Literal("GET_CARD_REWARDS"),
+        cardId: Schema.String
+      }),
+      result: Schema.Struct({ rewards: Schema.Struct({ points: Schema.Number }), api: WireAck }),
+      kind: "read",
+      encrypted: [],
+      referenced: true
+    } as const
     return withLedger(
       (req, res) =>
         json(
           res,
-          ackAnswer(req, "GET_CARD_LIMIT_ACK", payloadOf(req).cardId === "card-1" ? { limit: { daily: 500 } } : {})
+          ackAnswer(req, "GET_CARD_REWARDS_ACK", payloadOf(req).cardId === "card-1" ? { rewards: { points: 500 } } : {})
         ),
       (requests) =>
         Effect.gen(function* () {
           const ledger = yield* LedgerClient
-          const limits = ledger.request("GET_CARD_LIMIT", LimitPayload, LimitResult)
-          const result = yield* limits.call({ transactionType: "GET_CARD_LIMIT", cardId: "card-1" })
-          expect(result.limit.daily).toBe(500)
+          const rewards = ledger.operation(definition)
+          const result = yield* rewards.call({ cardId: "card-1" })
+          expect(result.rewards.points).toBe(500)
           expect(Object.keys(payloadOf(requests[0]!))).toEqual(["reference", "transactionType", "cardId"])
-          const withoutLimit = yield* Effect.flip(limits.call({ transactionType: "GET_CARD_LIMIT", cardId: "card-2" }))
-          expect(withoutLimit).toMatchObject({
+          const without = yield* Effect.flip(rewards.call({ cardId: "card-2" }))
+          expect(without).toMatchObject({
             _tag: "ProtocolViolation",
-            reason: "the GET_CARD_LIMIT result is malformed"
+            reason: "the GET_CARD_REWARDS result is malformed"
           })
         })
     )
@@ -327,6 +409,34 @@ describe("LedgerCardSecrets.layerConfig", () => {
       expect(Redacted.value(card.cvv)).toBe("679")
       expect(JSON.parse(ledger.requests[0]!.body).params.api.keyId).toBe("device-1")
     }).pipe(Effect.scoped)
+  )
+
+  it.live(
+    "reads the choices where the sources disagree: isEncrypt's type, status actions' spelling, wrong-CVV codes",
+    () =>
+      Effect.gen(function* () {
+        const ledger = yield* cannedLedger((req, res) => json(res, errorAnswer(req, "8888", "bad cvv")))
+        const error = yield* Effect.flip(
+          Effect.flatMap(LedgerClient, (client) =>
+            client.updateStatus.call({
+              ...cardFields,
+              statusAction: "REPORT_LOST_STOLEN",
+              cardCvv: Redacted.make("123")
+            })
+          ).pipe(
+            Effect.provide(
+              withConfig(ledger.url, {
+                CARDKIT_LEDGER_IS_ENCRYPT: "string",
+                CARDKIT_LEDGER_STATUS_ACTIONS: "documented",
+                CARDKIT_LEDGER_INCORRECT_CVV_CODES: "9999,8888",
+                CARDKIT_LEDGER_RSA_PUBLIC_KEY: rsaPublicPem
+              })
+            )
+          )
+        )
+        expect(error._tag).toBe("IncorrectCvv")
+        expect(payloadOf(ledger.requests[0]!)).toMatchObject({ statusAction: "REPORT MISSING CARD", isEncrypt: "true" })
+      }).pipe(Effect.scoped)
   )
 
   it.live("CARDKIT_LEDGER_TIMEOUT bounds the HTTP client's wait, reported in ProviderTimeout", () =>

@@ -1,0 +1,110 @@
+import { constants, generateKeyPairSync, privateDecrypt } from "node:crypto"
+import { readdirSync, readFileSync } from "node:fs"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Redacted } from "effect"
+import { LedgerClient, LedgerOperations, operationByType } from "../src/index.js"
+import { cannedLedger, httpClient, json, options, type Recorded, signingKeys } from "./support.js"
+
+/*
+ * One fixture per operation (fixtures/operations/*.json): the payload the reference implies, byte for
+ * byte and in its field order, and a result as the reference shows it. The client must send exactly
+ * those bytes for the corresponding input, and decode that result.
+ */
+
+interface Fixture {
+  readonly payload: Record<string, unknown>
+  readonly result: Record<string, unknown>
+  /** The plaintext of each encrypted field, which the fixture's payload shows as `<encrypted>`. */
+  readonly secrets?: Record<string, string>
+}
+
+const directory = new URL("../fixtures/operations/", import.meta.url)
+const fixtures = readdirSync(directory).map(
+  (file) => [file, JSON.parse(readFileSync(new URL(file, directory), "utf8")) as Fixture] as const
+)
+
+const keys = signingKeys()
+const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 })
+const rsaPublicPem = rsa.publicKey.export({ type: "spki", format: "pem" }).toString()
+
+/** PKCS#1 v1.5 unpadded by hand: Node refuses PKCS#1 v1.5 private decryption since the Marvin fix. */
+const decrypt = (base64: string): string => {
+  const block = privateDecrypt(
+    { key: rsa.privateKey, padding: constants.RSA_NO_PADDING },
+    Buffer.from(base64, "base64")
+  )
+  return block.subarray(block.indexOf(0x00, 2) + 1).toString("utf8")
+}
+
+/** The raw `params.payload` bytes inside an envelope, exactly as sent. */
+const payloadBytes = (body: string) => body.slice(body.indexOf('"payload":') + 10, body.indexOf(',"api":'))
+
+const answer = (fixture: Fixture) => (request: Recorded, response: Parameters<typeof json>[0]) => {
+  const { id, params } = JSON.parse(request.body)
+  const reference: string | undefined = params.payload.reference
+  json(
+    response,
+    JSON.stringify({
+      id,
+      result: {
+        ...fixture.result,
+        api: {
+          type: `${params.payload.transactionType}_ACK`,
+          reference: `REF${reference ?? ""}`,
+          dateCreated: 1732086388,
+          ...(reference === undefined ? {} : { originalReference: reference })
+        }
+      }
+    })
+  )
+}
+
+describe("every operation of the table has a fixture", () => {
+  it("and every fixture an operation", () => {
+    const types = fixtures.map(([, fixture]) => fixture.payload.transactionType).sort()
+    expect(types).toEqual(
+      Object.values(LedgerOperations)
+        .map((operation) => operation.transactionType)
+        .sort()
+    )
+  })
+})
+
+describe.each(fixtures)("%s", (_file, fixture) => {
+  const transactionType = String(fixture.payload.transactionType)
+  const [name] = operationByType.get(transactionType)!
+
+  it.live(`${name} sends the reference's payload byte for byte and decodes its result`, () =>
+    Effect.gen(function* () {
+      const ledger = yield* cannedLedger(answer(fixture))
+      const { transactionType: _, isEncrypt: __, ...fields } = fixture.payload
+      const secrets = Object.fromEntries(
+        Object.entries(fixture.secrets ?? {}).map(([field, plaintext]) => [field, Redacted.make(plaintext)])
+      )
+      const call = (client: LedgerClient["Type"]) =>
+        (client[name].call as (input: object) => Effect.Effect<Record<string, unknown>, unknown>)({
+          ...fields,
+          ...secrets
+        })
+      const result = yield* Effect.flatMap(LedgerClient, call).pipe(
+        Effect.provide(
+          Layer.fresh(LedgerClient.layer(options(ledger.url, keys.privatePem, { rsaPublicKey: rsaPublicPem }))).pipe(
+            Layer.provide(httpClient())
+          )
+        )
+      )
+      const [sent] = ledger.requests
+      const bytes = payloadBytes(sent!.body)
+      const payload = JSON.parse(bytes)
+      for (const [field, plaintext] of Object.entries(fixture.secrets ?? {})) {
+        expect(decrypt(payload[field])).toBe(plaintext)
+        expect(bytes).not.toContain(`"${plaintext}"`)
+        payload[field] = "<encrypted>"
+      }
+      expect(JSON.stringify(payload)).toBe(JSON.stringify(fixture.payload))
+      expect(bytes).toBe(JSON.stringify({ ...JSON.parse(bytes) }))
+      expect(result).toMatchObject(fixture.result)
+      expect(result.api).toMatchObject({ type: `${transactionType}_ACK` })
+    }).pipe(Effect.scoped)
+  )
+})
