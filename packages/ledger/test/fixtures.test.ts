@@ -59,14 +59,21 @@ const answer = (fixture: Fixture) => (request: Recorded, response: Parameters<ty
   )
 }
 
-describe("every operation of the table has a fixture", () => {
-  it("and every fixture an operation", () => {
+describe("every operation of the table", () => {
+  it("has a fixture, and every fixture an operation", () => {
     const types = fixtures.map(([, fixture]) => fixture.payload.transactionType).sort()
     expect(types).toEqual(
       Object.values(LedgerOperations)
         .map((operation) => operation.transactionType)
         .sort()
     )
+  })
+
+  it("is in the README's table, with its method, type and kind", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8")
+    for (const [name, operation] of Object.entries(LedgerOperations)) {
+      expect(readme).toContain(`| \`${name}\` | \`${operation.transactionType}\` | ${operation.kind} |`)
+    }
   })
 })
 
