@@ -1,6 +1,7 @@
 export * from "./AccountValidation.js"
 export * from "./CardData.js"
 export * from "./CardExpiry.js"
+export * from "./CardLifecycle.js"
 export * from "./CardSecrets.js"
 export * from "./Cvv.js"
 export * from "./Errors.js"

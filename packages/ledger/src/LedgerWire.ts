@@ -98,8 +98,8 @@ export const GetCardHolderListPayload = Schema.Struct({
   pagination: Schema.optional(Pagination)
 }).annotations({ identifier: "GetCardHolderListPayload" })
 
-export const CardType = Schema.Literal("PHYSICAL", "VIRTUAL")
-export type CardType = typeof CardType.Type
+export const WireCardType = Schema.Literal("PHYSICAL", "VIRTUAL")
+export type WireCardType = typeof WireCardType.Type
 
 const YesNo = Schema.Literal("YES", "NO")
 
@@ -367,7 +367,7 @@ export type GetCardDetailsResult = typeof GetCardDetailsResult.Type
 /** ADD_CARD's new card: not activated, its order placed, `cvv` empty. */
 export const WireNewCard = Schema.Struct({
   cardId: Schema.String,
-  cardType: CardType,
+  cardType: WireCardType,
   postedDate: Schema.String,
   updatedDate: Schema.String,
   cardMaskNumber: Schema.String,
@@ -412,7 +412,7 @@ export const WireReplacedCard = Schema.Struct({
   accountId: Schema.String,
   product: Schema.String,
   program: Schema.String,
-  cardType: CardType,
+  cardType: WireCardType,
   postedDate: Schema.String,
   updatedDate: Schema.String,
   cardMaskNumber: Schema.String,
