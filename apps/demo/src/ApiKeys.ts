@@ -1,57 +1,70 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
-import { Config, ConfigError, Console, Context, Effect, Layer, Option, Redacted } from "effect"
+import { Array as Arr, Config, ConfigError, Console, Context, Effect, Either, Layer, Option, Redacted } from "effect"
 import { Unauthorized } from "./ApiErrors.js"
 import { ApiKeyAuth } from "./DemoApi.js"
 
+export interface ApiKeysOptions {
+  /**
+   * The keys `/v1` accepts. Without any, one random key is made and printed once as `API key: <key>`,
+   * so the first run still gives a working demo.
+   */
+  readonly keys?: Arr.NonEmptyReadonlyArray<Redacted.Redacted<string>> | undefined
+}
+
+/**
+ * The keys from `CARDKIT_DEMO_API_KEYS` (comma-separated); unset, none (a random key). Set but holding
+ * no key, it is a configuration error. Nest it or build your own for `ApiKeys.layerConfig`.
+ */
+export const ApiKeysConfig: Config.Config<ApiKeysOptions> = Config.redacted().pipe(
+  // Nested after the check, so that its error names the variable under whatever prefix a caller adds.
+  Config.mapOrFail((value) => {
+    const keys = Redacted.value(value)
+      .split(",")
+      .map((key) => key.trim())
+      .filter((key) => key.length > 0)
+    return Arr.isNonEmptyReadonlyArray(keys)
+      ? Either.right(Arr.map(keys, (key) => Redacted.make(key)))
+      : Either.left(ConfigError.InvalidData([], "holds no key: give one or more, comma-separated"))
+  }),
+  Config.nested("CARDKIT_DEMO_API_KEYS"),
+  Config.option,
+  Config.map((keys) => ({ keys: Option.getOrUndefined(keys) }))
+)
+
 const digest = (key: string): Buffer => createHash("sha256").update(key).digest()
+
+const printedRandomKey: Effect.Effect<Arr.NonEmptyReadonlyArray<Redacted.Redacted<string>>> = Effect.suspend(() => {
+  const key = randomBytes(24).toString("base64url")
+  return Effect.as(Console.log(`API key: ${key}`), [Redacted.make(key)] as const)
+})
 
 /** The API keys `/v1` accepts, held only as SHA-256 digests. */
 export class ApiKeys extends Context.Tag("@cardkit/demo/ApiKeys")<
   ApiKeys,
   { readonly matches: (candidate: Redacted.Redacted<string>) => boolean }
 >() {
-  static readonly make = (keys: ReadonlyArray<Redacted.Redacted<string>>): Context.Tag.Service<ApiKeys> => {
-    const digests = keys.map((key) => digest(Redacted.value(key)))
-    return {
-      matches: (candidate) => {
-        // Equal-length digests keep timingSafeEqual's timing independent of the candidate's length and
-        // content, and every key is compared, so the time does not say which key came close.
-        const wanted = digest(Redacted.value(candidate))
-        let found = false
-        for (const known of digests) found = timingSafeEqual(known, wanted) || found
-        return found
-      }
-    }
-  }
-
-  static readonly layerWith = (keys: ReadonlyArray<Redacted.Redacted<string>>) =>
-    Layer.succeed(ApiKeys, ApiKeys.make(keys))
-
-  /**
-   * Keys from `CARDKIT_DEMO_API_KEYS` (comma-separated). When it is unset, one random key is made and
-   * printed once as `API key: <key>`, so the first run still gives a working demo.
-   */
-  static readonly layerConfig = Layer.effect(
-    ApiKeys,
-    Effect.gen(function* () {
-      const configured = yield* Config.option(Config.redacted("CARDKIT_DEMO_API_KEYS"))
-      if (Option.isSome(configured)) {
-        const keys = Redacted.value(configured.value)
-          .split(",")
-          .map((key) => key.trim())
-          .filter((key) => key.length > 0)
-        if (keys.length === 0) {
-          return yield* Effect.fail(
-            ConfigError.InvalidData(["CARDKIT_DEMO_API_KEYS"], "holds no key: give one or more, comma-separated")
-          )
+  static readonly make = (options: ApiKeysOptions = {}): Effect.Effect<ApiKeys["Type"]> =>
+    Effect.map(options.keys === undefined ? printedRandomKey : Effect.succeed(options.keys), (keys) => {
+      const digests = keys.map((key) => digest(Redacted.value(key)))
+      return ApiKeys.of({
+        matches: (candidate) => {
+          // Equal-length digests keep timingSafeEqual's timing independent of the candidate's length and
+          // content, and every key is compared, so the time does not say which key came close.
+          const wanted = digest(Redacted.value(candidate))
+          let found = false
+          for (const known of digests) found = timingSafeEqual(known, wanted) || found
+          return found
         }
-        return ApiKeys.make(keys.map((key) => Redacted.make(key)))
-      }
-      const key = randomBytes(24).toString("base64url")
-      yield* Console.log(`API key: ${key}`)
-      return ApiKeys.make([Redacted.make(key)])
+      })
     })
-  )
+
+  static readonly layer = (options: ApiKeysOptions = {}): Layer.Layer<ApiKeys> =>
+    Layer.effect(ApiKeys, ApiKeys.make(options))
+
+  /** As `layer`, the options read from `config`: by default `CARDKIT_DEMO_API_KEYS` (`ApiKeysConfig`). */
+  static readonly layerConfig = (
+    config: Config.Config<ApiKeysOptions> = ApiKeysConfig
+  ): Layer.Layer<ApiKeys, ConfigError.ConfigError> => Layer.effect(ApiKeys, Effect.flatMap(config, ApiKeys.make))
 }
 
 const refused = new Unauthorized({

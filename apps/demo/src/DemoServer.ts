@@ -35,7 +35,6 @@ import {
   UnsupportedMediaType
 } from "./ApiErrors.js"
 import { bufferBody } from "./internal/bufferedBody.js"
-import { logInfo } from "./internal/logInfo.js"
 import { assignRequestId, withRequestIdsInLogs } from "./internal/requestId.js"
 import { ApiKeyAuthLive, ApiKeys } from "./ApiKeys.js"
 import { DemoApi } from "./DemoApi.js"
@@ -62,10 +61,7 @@ const wrongContentType = new UnsupportedMediaType({
 })
 
 const refused = <E extends BadRequest | NotFound | Unauthorized | UnsupportedMediaType>(error: E) =>
-  Effect.zipRight(
-    logInfo(() => `request refused: ${error.error.code} ${error.error.message}`),
-    Effect.fail(error)
-  )
+  Effect.zipRight(Effect.logInfo(`request refused: ${error.error.code} ${error.error.message}`), Effect.fail(error))
 
 /**
  * Requests the router or HttpApi refuse before a handler runs, in the API's own error shape: schema
@@ -151,8 +147,8 @@ const servingContext = Context.pick(
  * while serving one. Handlers, middleware and pages take what they need when they are built, yet the
  * serving context is copied several times per request (for each service provided to it, by the
  * router, by every handler group): the twenty-odd services of the layers around the app would be
- * copied each time (apps/bench/README.md says what that cost). The last resort goes around
- * everything the app answers, errors and pages included.
+ * copied each time, a cost measured in apps/bench/README.md ("demo serving context"). The last
+ * resort goes around everything the app answers, errors and pages included.
  */
 const serveApi = Layer.scopedDiscard(
   Effect.flatMap(HttpApiBuilder.httpApp, (app) =>
@@ -180,27 +176,52 @@ const AppLive = serveApi.pipe(
   Layer.provide(HttpApiBuilder.middleware(requestErrors as HttpApiBuilder.MiddlewareFn<never>)),
   Layer.provide(ApiLive),
   Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize, Option.some(FileSystem.Size(maxBodyBytes)))),
-  // HttpApi opens a span per request; nothing here exports traces, and the span alone is a noticeable
-  // share of a request (apps/bench/README.md).
+  // HttpApi opens a span per request; nothing here exports traces, so the span would be paid for by
+  // every request and read by no one (measured in apps/bench/README.md, "demo tracer").
   HttpMiddleware.withTracerDisabledWhen(() => true)
 )
 
 export interface DemoServerOptions {
   /** 127.0.0.1 by default: the demo reveals CVVs and is not meant for other hosts unless asked. */
-  readonly host?: string
-  /** 0 picks a free port; read it back from `DemoServer`. */
-  readonly port?: number
+  readonly host?: string | undefined
+  /** 3000 by default; 0 picks a free port, read it back from `DemoServer`. */
+  readonly port?: number | undefined
 }
+
+/**
+ * Where the demo listens, from `HOST` and `PORT` (127.0.0.1:3000 by default). Nest it under a prefix
+ * of your own, or build a `Config` of your own, for `DemoServer.layerConfig`.
+ */
+export const DemoServerConfig: Config.Config<DemoServerOptions> = Config.all({
+  host: Config.withDefault(Config.string("HOST"), "127.0.0.1"),
+  // Not Config.port: 0 (any free port) is a useful value here.
+  port: Config.withDefault(
+    Config.validate(Config.integer("PORT"), {
+      message: "must be a port number from 0 to 65535",
+      validation: (port) => port >= 0 && port <= 65535
+    }),
+    3000
+  )
+})
+
+/** What the demo app needs beside its address: its API keys and a provider's services. */
+export type DemoServerRequirements = ApiKeys | CardSecrets | AccountValidation | ProviderInfo
 
 /** The running demo app: where it listens. */
 export class DemoServer extends Context.Tag("@cardkit/demo/DemoServer")<
   DemoServer,
   { readonly url: string; readonly host: string; readonly port: number }
 >() {
-  /** Serve the app on `host:port` with the given provider services and API keys. */
-  static readonly layerWith = (
+  /** Serve the app on `host:port` until the scope closes. */
+  static readonly make = (
     options: DemoServerOptions = {}
-  ): Layer.Layer<DemoServer, ServeError, ApiKeys | CardSecrets | AccountValidation | ProviderInfo> => {
+  ): Effect.Effect<DemoServer["Type"], ServeError, Scope.Scope | DemoServerRequirements> =>
+    Effect.map(Layer.build(DemoServer.layer(options)), Context.get(DemoServer))
+
+  /** Serve the app on `host:port` with the API keys and provider services in context. */
+  static readonly layer = (
+    options: DemoServerOptions = {}
+  ): Layer.Layer<DemoServer, ServeError, DemoServerRequirements> => {
     const host = options.host ?? "127.0.0.1"
     const address = Layer.scoped(
       DemoServer,
@@ -219,30 +240,18 @@ export class DemoServer extends Context.Tag("@cardkit/demo/DemoServer")<
     )
   }
 
-  /** `HOST` and `PORT` (127.0.0.1:3000 by default), API keys from `CARDKIT_DEMO_API_KEYS`. */
-  static readonly layer: Layer.Layer<
-    DemoServer,
-    ServeError | ConfigError.ConfigError,
-    CardSecrets | AccountValidation | ProviderInfo
-  > = Layer.unwrapEffect(
-    Effect.map(
-      Config.all({
-        host: Config.withDefault(Config.string("HOST"), "127.0.0.1"),
-        // Not Config.port: 0 (any free port) is a useful value here.
-        port: Config.withDefault(
-          Config.validate(Config.integer("PORT"), {
-            message: "must be a port number from 0 to 65535",
-            validation: (port) => port >= 0 && port <= 65535
-          }),
-          3000
-        )
-      }),
-      DemoServer.layerWith
-    )
-  ).pipe(Layer.provide(ApiKeys.layerConfig))
+  /** As `layer`, the options read from `config`: by default `HOST` and `PORT` (`DemoServerConfig`). */
+  static readonly layerConfig = (
+    config: Config.Config<DemoServerOptions> = DemoServerConfig
+  ): Layer.Layer<DemoServer, ServeError | ConfigError.ConfigError, DemoServerRequirements> =>
+    Layer.unwrapEffect(Effect.map(config, DemoServer.layer))
 }
 
-/** The whole demo from the environment: the server, its keys and the provider `CARDKIT_PROVIDER` names. */
-export const DemoLive: Layer.Layer<DemoServer, ServeError | ConfigError.ConfigError> = DemoServer.layer.pipe(
+/**
+ * The whole demo from the environment: the server on `HOST`/`PORT`, its keys from
+ * `CARDKIT_DEMO_API_KEYS` and the provider `CARDKIT_PROVIDER` names.
+ */
+export const DemoLive: Layer.Layer<DemoServer, ServeError | ConfigError.ConfigError> = DemoServer.layerConfig().pipe(
+  Layer.provide(ApiKeys.layerConfig()),
   Layer.provide(ProviderLayer)
 )

@@ -1,6 +1,16 @@
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Console, Effect, Exit, Layer, Redacted } from "effect"
-import { ApiKeys, DemoLive, DemoServer, ProviderInfo, ProviderLayer } from "../src/index.js"
+import { FakeProvider } from "@cardkit/fake"
+import { Config, ConfigProvider, Console, Effect, Exit, Layer, Redacted } from "effect"
+import {
+  ApiKeys,
+  ApiKeysConfig,
+  DemoLive,
+  DemoServer,
+  DemoServerConfig,
+  ProviderInfo,
+  ProviderLayer,
+  providerLayer
+} from "../src/index.js"
 import { CaptureLogs, request } from "./support.js"
 
 /** Names joined by `_`, as `process.env` spells the transports' nested `CARDKIT_LEDGER_*` / `CARDKIT_VISA_*` configs. */
@@ -21,7 +31,7 @@ const printed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     return { result, lines }
   })
 
-const keys = ApiKeys.pipe(Effect.provide(ApiKeys.layerConfig))
+const keys = ApiKeys.pipe(Effect.provide(ApiKeys.layerConfig()))
 
 describe("API keys", () => {
   it.effect("CARDKIT_DEMO_API_KEYS holds comma-separated keys, and only those match", () =>
@@ -54,6 +64,28 @@ describe("API keys", () => {
       expect(String(exit)).toContain("CARDKIT_DEMO_API_KEYS")
     })
   )
+
+  it.effect("layerConfig reads a caller's own Config, and its errors name the caller's names", () =>
+    Effect.gen(function* () {
+      const staging = ApiKeys.pipe(Effect.provide(ApiKeys.layerConfig(Config.nested(ApiKeysConfig, "STAGING"))))
+      const env = { STAGING_CARDKIT_DEMO_API_KEYS: "staging-key", CARDKIT_DEMO_API_KEYS: "other-key" }
+      const { result, lines } = yield* printed(staging.pipe(withEnv(env)))
+      expect(result.matches(Redacted.make("staging-key"))).toBe(true)
+      expect(result.matches(Redacted.make("other-key"))).toBe(false)
+      expect(lines).toEqual([])
+      const error = yield* Effect.flip(staging.pipe(withEnv({ STAGING_CARDKIT_DEMO_API_KEYS: "," })))
+      expect(error).toMatchObject({ _op: "InvalidData", path: ["STAGING", "CARDKIT_DEMO_API_KEYS"] })
+    })
+  )
+
+  it.effect("layer() without keys makes one random key and prints it, as the unset variable does", () =>
+    Effect.gen(function* () {
+      const { result, lines } = yield* printed(ApiKeys.pipe(Effect.provide(ApiKeys.layer())))
+      const [, key] = lines[0]?.match(/^API key: ([A-Za-z0-9_-]{32})$/) ?? []
+      expect(lines).toHaveLength(1)
+      expect(result.matches(Redacted.make(key!))).toBe(true)
+    })
+  )
 })
 
 describe("provider by CARDKIT_PROVIDER", () => {
@@ -78,6 +110,43 @@ describe("provider by CARDKIT_PROVIDER", () => {
       const exit = yield* Effect.exit(provider.pipe(withEnv({ CARDKIT_PROVIDER: "live" })))
       expect(Exit.isFailure(exit)).toBe(true)
       expect(String(exit)).toMatch(/CARDKIT_(LEDGER|VISA)_/)
+    })
+  )
+})
+
+describe("DemoServer", () => {
+  const needs = Layer.mergeAll(
+    ApiKeys.layer({ keys: [Redacted.make("code-key")] }),
+    providerLayer("fake", FakeProvider.layer()),
+    CaptureLogs
+  )
+
+  it.live("make serves until its scope closes", () =>
+    Effect.gen(function* () {
+      const { url, host } = yield* DemoServer.make({ port: 0 })
+      expect(host).toBe("127.0.0.1")
+      expect((yield* request(`${url}/health`)).json).toEqual({ status: "ok", provider: "fake" })
+    }).pipe(Effect.scoped, Effect.provide(needs))
+  )
+
+  it.live("layerConfig reads a caller's own Config", () =>
+    Effect.gen(function* () {
+      const { url, port } = yield* DemoServer
+      expect(port).toBeGreaterThan(0)
+      expect((yield* request(`${url}/health`)).status).toBe(200)
+    }).pipe(
+      Effect.provide(DemoServer.layerConfig(Config.nested(DemoServerConfig, "DEMO")).pipe(Layer.provide(needs))),
+      Effect.scoped,
+      withEnv({ DEMO_PORT: "0", PORT: "not-a-port" })
+    )
+  )
+
+  it.effect("a PORT outside 0 to 65535 is a config error naming PORT", () =>
+    Effect.gen(function* () {
+      const exit = yield* Effect.exit(DemoServerConfig.pipe(withEnv({ PORT: "65536" })))
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(String(exit)).toContain("PORT")
+      expect(yield* DemoServerConfig.pipe(withEnv({}))).toEqual({ host: "127.0.0.1", port: 3000 })
     })
   )
 })

@@ -43,14 +43,14 @@ const liveEnvironment = (url: string) =>
 
 const LiveDemo = Layer.unwrapEffect(
   Effect.map(WireServer, ({ url }) => DemoLive.pipe(Layer.provide(Layer.setConfigProvider(liveEnvironment(url)))))
-).pipe(Layer.provideMerge(WireFakes), Layer.provideMerge(FakeIssuer.layer), Layer.provide(CaptureLogs))
+).pipe(Layer.provideMerge(WireFakes), Layer.provideMerge(FakeIssuer.layer()), Layer.provide(CaptureLogs))
 
 /** The same demo over the in-memory fake, built inside a test: its URL and its issuer. */
 const inMemoryDemo = Effect.map(
   Layer.build(
-    DemoServer.layerWith({ port: 0 }).pipe(
-      Layer.provide(ApiKeys.layerWith([Redacted.make(apiKey)])),
-      Layer.provideMerge(providerLayer("fake", FakeProvider.layer)),
+    DemoServer.layer({ port: 0 }).pipe(
+      Layer.provide(ApiKeys.layer({ keys: [Redacted.make(apiKey)] })),
+      Layer.provideMerge(providerLayer("fake", FakeProvider.layer())),
       Layer.provide(CaptureLogs)
     )
   ),

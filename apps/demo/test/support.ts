@@ -67,7 +67,7 @@ const TestProvider = providerLayer(
         Context.add(FakeIssuer, yield* FakeIssuer)
       )
     })
-  ).pipe(Layer.provide(FakeProvider.layer))
+  ).pipe(Layer.provide(FakeProvider.layer()))
 )
 
 /** Card data that must never leave the server except in the CVV route's success body. */
@@ -104,8 +104,8 @@ export const logsOf = (requestId: string): ReadonlyArray<string> =>
   capturedLogs.filter((_, index) => requestIdsLogged[index] === requestId)
 
 /** The demo on an ephemeral port over the fake, with `FakeIssuer` for the test to drive. */
-export const TestServer = DemoServer.layerWith({ port: 0 }).pipe(
-  Layer.provide(ApiKeys.layerWith([Redacted.make(apiKey), Redacted.make(otherApiKey)])),
+export const TestServer = DemoServer.layer({ port: 0 }).pipe(
+  Layer.provide(ApiKeys.layer({ keys: [Redacted.make(apiKey), Redacted.make(otherApiKey)] })),
   Layer.provideMerge(TestProvider),
   Layer.provide(CaptureLogs)
 )

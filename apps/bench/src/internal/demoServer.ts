@@ -3,9 +3,9 @@ import { ApiKeys, DemoServer, providerLayer } from "@cardkit/demo"
 import { Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 
 /** The demo app on the seeded fake, in its own process, as `pnpm demo` runs it (request log off). */
-const server = DemoServer.layerWith({ port: 0 }).pipe(
-  Layer.provide(ApiKeys.layerWith([Redacted.make("bench-key")])),
-  Layer.provide(providerLayer("fake", FakeProvider.layer)),
+const server = DemoServer.layer({ port: 0 }).pipe(
+  Layer.provide(ApiKeys.layer({ keys: [Redacted.make("bench-key")] })),
+  Layer.provide(providerLayer("fake", FakeProvider.layer())),
   Layer.provide(Logger.minimumLogLevel(LogLevel.Warning))
 )
 

@@ -6,17 +6,20 @@ import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequ
 import { Effect, Either } from "effect"
 
 /*
+ * A measured fast path (apps/bench/README.md, "demo body reader"), kept to this module.
+ *
  * Why: @effect/platform-node reads a request body through a stream, wrapped in `Effect.cached` and
  * run with `Effect.runSync`, a fiber per read. On a route that only parses its JSON body, that read
- * costs a large share of the requests per second (apps/bench/README.md); reading it with plain
- * 'data' events takes back most of the difference.
+ * costs a large share of the requests per second; reading it with plain 'data' events takes back
+ * most of the difference.
  *
- * The cheaper read is installed on the request object itself. A view of the request (a Proxy or a
- * wrapper) would have to be provided in its place, and providing a service costs every request a
- * copy of its context and an acquire/release of the fiber's context; a Proxy also slows every
- * property read of the request after it. Only `json` is installed, since defining an accessor on
- * every request has a cost of its own: the server refuses a body sent as anything but JSON before
- * any accessor is read (`JsonBody.isJsonContentType`).
+ * The cheaper read is installed on the request object itself, with one accessor shared by every
+ * request (no closure per request). A view of the request (a Proxy or a wrapper) would have to be
+ * provided in its place, and providing a service costs every request a copy of its context and an
+ * acquire/release of the fiber's context; a Proxy also slows every property read of the request
+ * after it. Only `json` is installed, since defining an accessor on every request has a cost of its
+ * own: the server refuses a body sent as anything but JSON before any accessor is read
+ * (`JsonBody.isJsonContentType`).
  */
 
 const tooLarge = (maxBytes: number) => new InvalidRequest({ field: "body", reason: `is larger than ${maxBytes} bytes` })
@@ -75,7 +78,6 @@ const readJson = (request: Buffered) =>
     )
   })
 
-// Shared by every request: installing it makes no closure per request.
 const json: PropertyDescriptor = {
   get(this: Buffered) {
     return readJson(this)

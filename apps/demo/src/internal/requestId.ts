@@ -3,6 +3,8 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { Context, Effect, FiberRef, FiberRefs, HashMap, HashSet, Logger } from "effect"
 
 /*
+ * A measured fast path (apps/bench/README.md, "demo request ids"), kept to this module.
+ *
  * Why: annotating each request's fiber with its id (`Effect.annotateLogs`) would cost every request
  * copies of its fiber's refs, whether or not it logs anything. Instead the server's loggers are
  * wrapped once, when it starts serving, and a line written while serving a request (in any fiber
