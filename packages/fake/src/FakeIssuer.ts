@@ -10,22 +10,36 @@ import {
   expiryToYYMM,
   type GetCvvRequest,
   IncorrectCvv,
+  InvalidRequest,
   isCardExpiry,
   luhnCheckDigit,
   luhnValid,
   makeCvv,
   makePan,
-  type Pan
+  type Pan,
+  StatusActionNotAllowed
 } from "@cardkit/domain"
+import type { StatusAction, WireCardHolderDetails, WireCardType } from "@cardkit/ledger"
 import { Clock, Config, type ConfigError, Context, DateTime, Effect, Layer, Option, Redacted } from "effect"
 import { xoroshiro128plus } from "pure-rand"
 import { decide, type IssuerView, type Lookup, toResult } from "./Decision.js"
 import { type FakeOperation, type Fault, type FaultSpec, makeFaults } from "./Faults.js"
+import {
+  type CardHolderChanges,
+  type CardHolderRecord,
+  type CustomerOnFile,
+  makeCardHolders
+} from "./internal/cardHolders.js"
+import { derivedIds } from "./internal/derivedIds.js"
+import { type DeviceKey, makeDevices } from "./internal/devices.js"
 import { documentCards } from "./internal/documents.js"
 import { type GeneratedCard, makeGeneratedCards } from "./internal/generatedCards.js"
+import { type CardLimit, withLimit } from "./internal/limits.js"
+import { hashPin, type PinHash, pinMatches } from "./internal/pins.js"
+import { nextStatus, type Role } from "./internal/transitions.js"
 import { type CvkPair, type ExpiryOrder, makeCvvCalculator, serviceCodes, testCvk } from "./VisaCvv.js"
 
-/** Card statuses, spelled as the ledger spells them (sic). */
+/** Card statuses, spelled as the ledger spells them (sic); `NOT_IN_USE` is a replaced card's. */
 export type CardStatus =
   | "ACTIVATED"
   | "CARD_IS_NOT_ACTIVATED"
@@ -33,6 +47,10 @@ export type CardStatus =
   | "TEMPRORY_BLOCKED_BY_ADMIN"
   | "LOST_STOLEN"
   | "CLOSED"
+  | "RETURNED_UNDELIVERED"
+  | "DEACTIVATED"
+  | "NOT_IN_USE"
+  | "CARD_REQUEST_NOT_PROCESSED"
 
 export const cardStatuses: ReadonlyArray<CardStatus> = [
   "ACTIVATED",
@@ -40,8 +58,17 @@ export const cardStatuses: ReadonlyArray<CardStatus> = [
   "TEMPRORY_BLOCKED_BY_CLIENT",
   "TEMPRORY_BLOCKED_BY_ADMIN",
   "LOST_STOLEN",
-  "CLOSED"
+  "CLOSED",
+  "RETURNED_UNDELIVERED",
+  "DEACTIVATED",
+  "NOT_IN_USE",
+  "CARD_REQUEST_NOT_PROCESSED"
 ]
+
+export type { CardHolderChanges, CardHolderRecord, CustomerOnFile } from "./internal/cardHolders.js"
+export type { DeviceKey } from "./internal/devices.js"
+export type { CardLimit } from "./internal/limits.js"
+export { type Role, roles, transitionTable } from "./internal/transitions.js"
 
 export const allFlagsOff: CardFlags = {
   allowAtm: false,
@@ -72,7 +99,7 @@ export interface AddressOnFile {
   readonly postalCode: string
 }
 
-/** A card as the issuer holds it. Secrets stay `Redacted` in this public view. */
+/** A card as the issuer holds it. Secrets stay `Redacted` in this public view; the PIN is not in it. */
 export interface CardRecord {
   readonly cardId: string
   readonly customerId: string
@@ -88,6 +115,23 @@ export interface CardRecord {
   readonly name?: CardholderNameOnFile
   readonly billingAddress?: AddressOnFile
   readonly tavv?: Redacted.Redacted<string>
+  readonly cardType: WireCardType
+  /** Absent for a card issued without one: its account's primary card holder holds it. */
+  readonly cardHolderId?: string
+  readonly product: string
+  readonly program: string
+  readonly cardName?: string
+  readonly orderStatus: string
+  readonly orderSubStatus: string
+  /** Made from the card id, as the ledger's look (`4UPHU2HB4YU3000`). */
+  readonly orderId: string
+  /** `v-40x-<uuid>`, made from the card id. */
+  readonly externalCardId: string
+  /** The ledger's token for the PAN (32 hex digits): a reissued card keeps its card's. */
+  readonly cardNumber: string
+  readonly limits: ReadonlyArray<CardLimit>
+  /** Whether a PIN was set (it is held hashed; `pinMatches` checks one). */
+  readonly hasPin: boolean
 }
 
 export interface IssueCardOptions {
@@ -112,6 +156,47 @@ export interface IssueCardOptions {
   /** ISO-8601; now when absent. */
   readonly postedDate?: string
   readonly updatedDate?: string
+  /** `VIRTUAL` by default (the Get CVV page reveals "the CVV for virtual card"). */
+  readonly cardType?: WireCardType
+  /** One of the account's card holders; absent, the account's primary card holder holds it. */
+  readonly cardHolderId?: string
+  /** `DEFAULT` when absent, as the documents' examples send. */
+  readonly product?: string
+  readonly program?: string
+  readonly cardName?: string
+  readonly limits?: ReadonlyArray<CardLimit>
+}
+
+/** The account a card or card holder belongs to. */
+export interface LedgerAccount {
+  readonly customerId: string
+  readonly accountNumber: string
+}
+
+/** `ADD_CARD`'s card: a physical one is ordered not activated, a virtual one is usable at once. */
+export interface AddCardOptions extends LedgerAccount {
+  readonly cardHolderId: string
+  readonly cardType: WireCardType
+  readonly product?: string
+  readonly program?: string
+  /** A virtual card's expiry, `YYYY-MM`; four years from now, in December, when absent. */
+  readonly expiry?: string
+  readonly cardName?: string
+  /** A virtual card's limit: its life-time amount. */
+  readonly cardLimit?: string
+  /** A virtual card for one transaction within `cardLimit`. */
+  readonly singleUse?: boolean
+}
+
+/** `CustomerService.AddUserKey`'s registration of a device key. */
+export interface AddUserKeyOptions {
+  /** The customer's email: whose key it is, unless `customerId` says. */
+  readonly userName: string
+  /** SPKI PEM of the device's P-256 key. */
+  readonly publicKey: string
+  readonly status: string
+  /** The customer, named directly (a fake-only shortcut for tests that set up no email on file). */
+  readonly customerId?: string | undefined
 }
 
 /** What `issueCard` hands back: everything a test needs to address the card. */
@@ -132,6 +217,11 @@ export interface FakeIssuerOptions {
   readonly faults?: Partial<Record<FakeOperation, FaultSpec>>
   /** Seed of the ids, PANs, references and codes the fake makes up, for reproducible runs. */
   readonly seed?: number
+  /**
+   * Customers' details on file, which a card holder added with their primary address gets; a
+   * customer not listed is "Card Holder" at a made-up address, email `<customerId>@customers.cardkit.test`.
+   */
+  readonly customers?: Iterable<CustomerOnFile>
 }
 
 /** A card as the store holds it, mutable (each update is one synchronous step); generated cards become one when first looked up. */
@@ -152,6 +242,69 @@ interface StoredCard {
   billingAddress: AddressOnFile | undefined
   tavv: string | undefined
   approvalCode: string | undefined
+  cardType: WireCardType
+  cardHolderId: string | undefined
+  product: string
+  program: string
+  cardName: string | undefined
+  orderStatus: string
+  orderSubStatus: string
+  /** Set when the card took over another's PAN token (a reissue); otherwise made from the card id. */
+  token: string | undefined
+  limits: ReadonlyArray<CardLimit>
+  pin: PinHash | undefined
+}
+
+const orderPlaced = { orderStatus: "ORDER_PLACED", orderSubStatus: "ORDER_PENDING" } as const
+
+const notAHolder = "is not a card holder of this customer's account"
+
+/**
+ * The ledger's card model (reference §5, §6): card holders, physical and virtual cards, the status
+ * transition table per role, replacement, PINs, limits and device keys. The fake ledger's handlers
+ * are these operations on the wire; a test can call them directly to set up what it needs.
+ */
+export interface LedgerModel {
+  /** A card holder at `details`, or, without them, the account's one at the customer's address on file. */
+  readonly addCardHolder: (account: LedgerAccount, details?: WireCardHolderDetails) => Effect.Effect<CardHolderRecord>
+  readonly updateCardHolder: (
+    account: LedgerAccount,
+    cardHolderId: string,
+    changes: CardHolderChanges
+  ) => Effect.Effect<CardHolderRecord, InvalidRequest>
+  /** The account's card holders, in the order they were added. */
+  readonly cardHolders: (account: LedgerAccount) => Effect.Effect<ReadonlyArray<CardHolderRecord>>
+  /** The card's holder; a card issued without one is its account's primary card holder's from then on. */
+  readonly cardHolderOf: (cardId: string) => Effect.Effect<CardHolderRecord, CardNotFound>
+  readonly addCard: (options: AddCardOptions) => Effect.Effect<CardRecord, InvalidRequest>
+  /** The account's cards, in the order they were issued. */
+  readonly cards: (account: LedgerAccount) => Effect.Effect<ReadonlyArray<CardRecord>>
+  /**
+   * The Update Status transition table for `role`: anything else is `StatusActionNotAllowed`.
+   * ACTIVATE checks `cvv` (the card's CVV, decrypted); REISSUE and REPLACE_CARD replace the card.
+   */
+  readonly updateStatus: (
+    cardId: string,
+    action: StatusAction,
+    options: { readonly role: Role; readonly cvv?: string | undefined }
+  ) => Effect.Effect<CardRecord, CardNotFound | StatusActionNotAllowed | IncorrectCvv | InvalidRequest>
+  /** A new card for the card, the same PAN (`REISSUE`) or a new one (`REPLACE_CARD`), as the table allows. */
+  readonly replaceCard: (
+    cardId: string,
+    action: "REISSUE" | "REPLACE_CARD",
+    role: Role
+  ) => Effect.Effect<{ readonly card: CardRecord; readonly newCard: CardRecord }, CardNotFound | StatusActionNotAllowed>
+  /** Set a physical card's PIN (held salted and hashed), before or after it is activated. */
+  readonly changePin: (
+    cardId: string,
+    pin: string
+  ) => Effect.Effect<void, CardNotFound | CardNotActive | InvalidRequest>
+  readonly pinMatches: (cardId: string, pin: string) => Effect.Effect<boolean, CardNotFound>
+  /** Set a limit as the Set Limit page's table allows for the card's type. */
+  readonly setLimit: (cardId: string, limit: CardLimit) => Effect.Effect<CardRecord, CardNotFound | InvalidRequest>
+  /** `CustomerService.AddUserKey`: the device's key, registered for the customer, signs as LEGALREP. */
+  readonly addUserKey: (registration: AddUserKeyOptions) => Effect.Effect<DeviceKey, InvalidRequest>
+  readonly deviceKey: (keyId: string) => Effect.Effect<Option.Option<DeviceKey>>
 }
 
 /** Visa's PAV sandbox account that exists but cannot be located: answered `25`, AVS `I`, CVV2 `P`. */
@@ -212,28 +365,45 @@ const make = (options: FakeIssuerOptions = {}) =>
     for (const [operation, spec] of Object.entries(options.faults ?? {})) {
       yield* faults.inject(operation as FakeOperation, spec)
     }
+    const holders = makeCardHolders(options.customers ?? [])
+    const devices = makeDevices(() => draws.hex(32))
 
     const derive = (card: StoredCard, serviceCode: string) =>
       calculator.compute({ pan: card.pan, yymm: expiryToYYMM(card.expiry), serviceCode })
     const cvvOf = (card: StoredCard) => (card.cvv ??= derive(card, serviceCodes.magneticStripe))
     const cvv2Of = (card: StoredCard) => (card.cvv2 ??= derive(card, serviceCodes.cvv2))
 
-    const view = (card: StoredCard): CardRecord => ({
-      cardId: card.cardId,
-      customerId: card.customerId,
-      accountNumber: card.accountNumber,
-      pan: makePan(card.pan),
-      expiry: card.expiry,
-      status: card.status,
-      flags: card.flags,
-      postedDate: DateTime.unsafeMake(card.postedMillis),
-      updatedDate: DateTime.unsafeMake(card.updatedMillis),
-      cvv: makeCvv(cvvOf(card)),
-      cvv2: makeCvv(cvv2Of(card)),
-      ...(card.name === undefined ? {} : { name: card.name }),
-      ...(card.billingAddress === undefined ? {} : { billingAddress: card.billingAddress }),
-      ...(card.tavv === undefined ? {} : { tavv: Redacted.make(card.tavv) })
-    })
+    const view = (card: StoredCard): CardRecord => {
+      const ids = derivedIds(card.cardId)
+      return {
+        cardId: card.cardId,
+        customerId: card.customerId,
+        accountNumber: card.accountNumber,
+        pan: makePan(card.pan),
+        expiry: card.expiry,
+        status: card.status,
+        flags: card.flags,
+        postedDate: DateTime.unsafeMake(card.postedMillis),
+        updatedDate: DateTime.unsafeMake(card.updatedMillis),
+        cvv: makeCvv(cvvOf(card)),
+        cvv2: makeCvv(cvv2Of(card)),
+        ...(card.name === undefined ? {} : { name: card.name }),
+        ...(card.billingAddress === undefined ? {} : { billingAddress: card.billingAddress }),
+        ...(card.tavv === undefined ? {} : { tavv: Redacted.make(card.tavv) }),
+        cardType: card.cardType,
+        ...(card.cardHolderId === undefined ? {} : { cardHolderId: card.cardHolderId }),
+        product: card.product,
+        program: card.program,
+        ...(card.cardName === undefined ? {} : { cardName: card.cardName }),
+        orderStatus: card.orderStatus,
+        orderSubStatus: card.orderSubStatus,
+        orderId: ids.orderId,
+        externalCardId: ids.externalCardId,
+        cardNumber: card.token ?? ids.token,
+        limits: card.limits,
+        hasPin: card.pin !== undefined
+      }
+    }
 
     const issuerView = (card: StoredCard): IssuerView => ({
       expiry: card.expiry,
@@ -285,7 +455,16 @@ const make = (options: FakeIssuerOptions = {}) =>
           name: card.name,
           billingAddress: card.billingAddress,
           tavv: card.tavv,
-          approvalCode: card.approvalCode
+          approvalCode: card.approvalCode,
+          cardType: card.cardType ?? "VIRTUAL",
+          cardHolderId: card.cardHolderId,
+          product: card.product ?? "DEFAULT",
+          program: card.program ?? "DEFAULT",
+          cardName: card.cardName,
+          ...orderPlaced,
+          token: undefined,
+          limits: card.limits ?? [],
+          pin: undefined
         },
         byId.get(cardId) ?? generated.takeById(cardId)
       )
@@ -308,7 +487,16 @@ const make = (options: FakeIssuerOptions = {}) =>
         name: undefined,
         billingAddress: undefined,
         tavv: undefined,
-        approvalCode: undefined
+        approvalCode: undefined,
+        cardType: "VIRTUAL",
+        cardHolderId: undefined,
+        product: "DEFAULT",
+        program: "DEFAULT",
+        cardName: undefined,
+        ...orderPlaced,
+        token: undefined,
+        limits: [],
+        pin: undefined
       }
       byId.set(stored.cardId, stored)
       // A card issued later with the same PAN keeps it, as it would have had both been ordinary.
@@ -409,6 +597,190 @@ const make = (options: FakeIssuerOptions = {}) =>
         return toResult(decision, draws.digits(15))
       })
 
+    /** Activated, or not yet: the production client validates the CVV and sets the PIN before it activates. */
+    const beforeOrInUse = (card: StoredCard) => card.status === "ACTIVATED" || card.status === "CARD_IS_NOT_ACTIVATED"
+
+    const touched = (card: StoredCard, now: number) => {
+      card.updatedMillis = now
+      return card
+    }
+
+    /** The card `action` replaces: a new card, the same PAN (REISSUE) or a new one; the old one is NOT_IN_USE. */
+    const replace = (card: StoredCard, action: "REISSUE" | "REPLACE_CARD", next: CardStatus, now: number) => {
+      const reissue = action === "REISSUE"
+      const fresh = hold(
+        {
+          ...card,
+          cardId: draws.hex(32),
+          pan: reissue ? card.pan : panOf(freshPanDigits()),
+          expiry: defaultExpiryAt(now),
+          status: card.cardType === "PHYSICAL" ? "CARD_IS_NOT_ACTIVATED" : "ACTIVATED",
+          flags: { ...card.flags, isReIssue: false, isReplace: false },
+          postedMillis: now,
+          updatedMillis: now,
+          cvv: undefined,
+          cvv2: undefined,
+          tavv: undefined,
+          approvalCode: undefined,
+          ...orderPlaced,
+          token: reissue ? (card.token ?? derivedIds(card.cardId).token) : undefined,
+          pin: reissue ? card.pin : undefined
+        },
+        undefined
+      )
+      card.flags = { ...card.flags, ...(reissue ? { isReIssue: true } : { isReplace: true }) }
+      card.status = next
+      touched(card, now)
+      return { card: view(card), newCard: view(fresh) }
+    }
+
+    const notAllowed = (card: StoredCard, action: StatusAction) =>
+      Effect.fail(new StatusActionNotAllowed({ cardId: card.cardId, status: card.status, action }))
+
+    const now = Clock.currentTimeMillis
+
+    const ledgerOperations: LedgerModel = {
+      addCardHolder: (account, details) =>
+        Effect.map(now, (at) =>
+          details === undefined
+            ? holders.primary(account.customerId, account.accountNumber, at)
+            : holders.add(account.customerId, account.accountNumber, details, at)
+        ),
+      updateCardHolder: (account, cardHolderId, changes) =>
+        Effect.flatMap(now, (at) => {
+          const updated = holders.update(cardHolderId, account.customerId, account.accountNumber, changes, at)
+          return updated === undefined
+            ? Effect.fail(new InvalidRequest({ field: "cardHolder.cardHolderId", reason: notAHolder }))
+            : Effect.succeed(updated)
+        }),
+      cardHolders: (account) => Effect.sync(() => holders.list(account.customerId, account.accountNumber)),
+      cardHolderOf: (cardId) =>
+        Effect.flatMap(find(cardId), (card) =>
+          Effect.map(now, (at) => {
+            const held = card.cardHolderId === undefined ? undefined : holders.get(card.cardHolderId)
+            if (held !== undefined) return held
+            const primary = holders.primary(card.customerId, card.accountNumber, at)
+            card.cardHolderId = primary.cardHolderId
+            return primary
+          })
+        ),
+      addCard: (request) =>
+        Effect.flatMap(now, (at) => {
+          if (holders.owned(request.cardHolderId, request.customerId, request.accountNumber) === undefined) {
+            return Effect.fail(new InvalidRequest({ field: "card.cardHolderId", reason: notAHolder }))
+          }
+          const physical = request.cardType === "PHYSICAL"
+          if (request.singleUse === true && request.cardLimit === undefined) {
+            return Effect.fail(
+              new InvalidRequest({ field: "card.cardLimit", reason: "is required for a single-use card" })
+            )
+          }
+          const limits: Array<CardLimit> = []
+          if (request.cardLimit !== undefined) {
+            limits.push({ type: "VOLUME", cycleType: "LIFE_TIME", value: request.cardLimit })
+          }
+          if (request.singleUse === true) limits.push({ type: "COUNT", cycleType: "LIFE_TIME", value: "1" })
+          const card = store(
+            {
+              customerId: request.customerId,
+              accountNumber: request.accountNumber,
+              cardHolderId: request.cardHolderId,
+              cardType: request.cardType,
+              status: physical ? "CARD_IS_NOT_ACTIVATED" : "ACTIVATED",
+              ...(request.expiry === undefined ? {} : { expiry: request.expiry }),
+              ...(request.product === undefined ? {} : { product: request.product }),
+              ...(request.program === undefined ? {} : { program: request.program }),
+              ...(request.cardName === undefined ? {} : { cardName: request.cardName }),
+              limits
+            },
+            at,
+            defaultExpiryAt(at)
+          )
+          return Effect.succeed(view(card))
+        }),
+      cards: (account) =>
+        Effect.sync(() => {
+          const found: Array<CardRecord> = []
+          for (const card of byId.values()) {
+            if (card.customerId === account.customerId && card.accountNumber === account.accountNumber) {
+              found.push(view(card))
+            }
+          }
+          return found
+        }),
+      updateStatus: (cardId, action, { role, cvv }) =>
+        Effect.flatMap(find(cardId), (card) =>
+          Effect.flatMap(
+            now,
+            (at): Effect.Effect<CardRecord, StatusActionNotAllowed | IncorrectCvv | InvalidRequest> => {
+              const next = nextStatus(role, card.cardType, card.status, action)
+              if (next === undefined) return notAllowed(card, action)
+              if (action === "REISSUE" || action === "REPLACE_CARD") {
+                return Effect.succeed(replace(card, action, next, at).card)
+              }
+              if (action === "ACTIVATE") {
+                if (cvv === undefined || cvv === "") {
+                  return Effect.fail(new InvalidRequest({ field: "cardCvv", reason: "is required to ACTIVATE a card" }))
+                }
+                if (cvvOf(card) !== cvv) return Effect.fail(new IncorrectCvv({ cardId }))
+              }
+              card.status = next
+              return Effect.succeed(view(touched(card, at)))
+            }
+          )
+        ),
+      replaceCard: (cardId, action, role) =>
+        Effect.flatMap(find(cardId), (card) =>
+          Effect.flatMap(now, (at) => {
+            const next = nextStatus(role, card.cardType, card.status, action)
+            return next === undefined ? notAllowed(card, action) : Effect.succeed(replace(card, action, next, at))
+          })
+        ),
+      changePin: (cardId, pin) =>
+        Effect.flatMap(find(cardId), (card) =>
+          Effect.flatMap(now, (at): Effect.Effect<void, CardNotActive | InvalidRequest> => {
+            if (card.cardType !== "PHYSICAL") {
+              return Effect.fail(new InvalidRequest({ field: "cardId", reason: "is a virtual card, which has no PIN" }))
+            }
+            if (!beforeOrInUse(card)) return Effect.fail(new CardNotActive({ cardId, status: card.status }))
+            if (!/^\d{4,12}$/.test(pin)) {
+              return Effect.fail(new InvalidRequest({ field: "newPIN", reason: "is not 4 to 12 digits" }))
+            }
+            card.pin = hashPin(pin)
+            touched(card, at)
+            return Effect.void
+          })
+        ),
+      pinMatches: (cardId, pin) =>
+        Effect.map(find(cardId), (card) => card.pin !== undefined && pinMatches(card.pin, pin)),
+      setLimit: (cardId, limit) =>
+        Effect.flatMap(find(cardId), (card) =>
+          Effect.flatMap(now, (at) => {
+            const limits = withLimit(card.cardType, card.limits, limit)
+            if (limits instanceof InvalidRequest) return Effect.fail(limits)
+            card.limits = limits
+            return Effect.succeed(view(touched(card, at)))
+          })
+        ),
+      addUserKey: (registration) =>
+        Effect.suspend(() => {
+          const customerId = registration.customerId ?? holders.customerByEmail(registration.userName)
+          if (customerId === undefined) {
+            return Effect.fail(
+              new InvalidRequest({ field: "userName", reason: "is not the email of a customer on file" })
+            )
+          }
+          const device = devices.register(
+            customerId,
+            registration.userName,
+            registration.publicKey,
+            registration.status
+          )
+          return device instanceof InvalidRequest ? Effect.fail(device) : Effect.succeed(device)
+        }),
+      deviceKey: (keyId) => Effect.sync(() => Option.fromNullable(devices.get(keyId)))
+    }
+
     const issuer = FakeIssuer.of({
       issueCard: (card = {}) =>
         Effect.map(Clock.currentTimeMillis, (now) => view(store(card, now, defaultExpiryAt(now)))),
@@ -428,12 +800,13 @@ const make = (options: FakeIssuerOptions = {}) =>
         Effect.flatMap(
           find(cardId),
           (card): Effect.Effect<void, CardNotActive | IncorrectCvv> =>
-            card.status !== "ACTIVATED"
+            !beforeOrInUse(card)
               ? Effect.fail(new CardNotActive({ cardId, status: card.status }))
               : cvvOf(card) === cvv
                 ? Effect.void
                 : Effect.fail(new IncorrectCvv({ cardId }))
         ),
+      ...ledgerOperations,
       validateAccount,
       nextFault: faults.next,
       injectFaults: faults.inject,
@@ -481,7 +854,7 @@ export class FakeIssuer extends Context.Tag("@cardkit/fake/FakeIssuer")<
     readonly clearFaults: () => Effect.Effect<void>
     /** How many cards the issuer holds. */
     readonly size: Effect.Effect<number>
-  }
+  } & LedgerModel
 >() {
   /** A fresh issuer, seeded with the source documents' records unless `seedDocuments: false`. */
   static readonly make = make

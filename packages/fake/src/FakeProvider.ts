@@ -1,17 +1,11 @@
 import { AccountValidation, CardSecrets } from "@cardkit/domain"
-import { type Config, type ConfigError, Context, Effect, Layer, Option } from "effect"
+import { type Config, type ConfigError, Context, Effect, Layer } from "effect"
 import { FakeIssuer, FakeIssuerConfig, type FakeIssuerOptions } from "./FakeIssuer.js"
-import { type FakeOperation, faultEffect } from "./Faults.js"
-
-/** Run `effect` after the operation's next injected fault, if any: latency delays, others fail. */
-const withFault = <A, E>(issuer: FakeIssuer["Type"], operation: FakeOperation, effect: Effect.Effect<A, E>) =>
-  Effect.flatMap(issuer.nextFault(operation), (fault) =>
-    Option.isNone(fault) ? effect : Effect.zipRight(faultEffect(fault.value), effect)
-  )
+import { withFault } from "./Faults.js"
 
 const make: Effect.Effect<FakeProvider["Type"], never, FakeIssuer> = Effect.map(FakeIssuer, (issuer) => ({
-  getCvv: (request) => withFault(issuer, "getCvv", issuer.getCvv(request)),
-  validate: (request) => withFault(issuer, "validateAccount", issuer.validateAccount(request))
+  getCvv: (request) => withFault(issuer.nextFault, "getCvv", issuer.getCvv(request)),
+  validate: (request) => withFault(issuer.nextFault, "validateAccount", issuer.validateAccount(request))
 }))
 
 /**

@@ -15,12 +15,13 @@ const make = (options: FakeWireServersOptions = {}) =>
   Effect.map(Effect.all([FakeLedgerServer.make(options.ledger), FakeVisaServer.make(options.visa)]), ([ledger, visa]) =>
     WireServer.combine([
       [FakeLedgerServer.path, ledger],
+      [FakeLedgerServer.customerPath, ledger],
       [FakeVisaServer.path, visa]
     ])
   )
 
 /**
- * Both wire fakes on one port over one `FakeIssuer`: the ledger's `/cardv2` and Visa's
+ * Both wire fakes on one port over one `FakeIssuer`: the ledger's `/cardv2` and `/jsonrpc` and Visa's
  * `/pav/v1/cardvalidation`, as `cardkit fake serve` runs them.
  */
 export class FakeWireServers extends Context.Tag("@cardkit/fake/FakeWireServers")<

@@ -1,4 +1,5 @@
 import { ProviderUnavailable } from "@cardkit/domain"
+import type { OperationName } from "@cardkit/ledger"
 import { Effect, Option, Random } from "effect"
 
 /** What the fake can do wrong, per operation. On the wire each is a distinct failure mode. */
@@ -15,8 +16,11 @@ export type Fault =
 
 export type FaultTag = Fault["_tag"]
 
-/** Every operation the fake issuer serves; faults are injected per operation. */
-export type FakeOperation = "getCvv" | "getCard" | "validateCvv" | "updateStatus" | "validateAccount"
+/**
+ * Every operation the fake serves, faults injected per operation: the ledger's, named as its
+ * operation table names them (`getCvv`, `updateStatus`, …), and Visa's account validation.
+ */
+export type FakeOperation = OperationName | "validateAccount"
 
 export interface FaultSpec {
   /** Added before every answer that is not otherwise faulted. */
@@ -48,6 +52,16 @@ export const faultEffect = (fault: Fault, provider = "fake"): Effect.Effect<void
   fault._tag === "Latency"
     ? Effect.sleep(fault.millis)
     : Effect.fail(new ProviderUnavailable({ provider, reason: `injected fault: ${fault._tag}` }))
+
+/** Run `effect` after the operation's next injected fault, if any, as the in-memory fakes show it. */
+export const withFault = <A, E>(
+  next: (operation: FakeOperation) => Effect.Effect<Option.Option<Fault>>,
+  operation: FakeOperation,
+  effect: Effect.Effect<A, E>
+): Effect.Effect<A, E | ProviderUnavailable> =>
+  Effect.flatMap(next(operation), (fault) =>
+    Option.isNone(fault) ? effect : Effect.zipRight(faultEffect(fault.value), effect)
+  )
 
 /** Per-operation fault schedules. Mutable on purpose: every step is one synchronous update. */
 export const makeFaults = () => {

@@ -1,27 +1,25 @@
 import { generateKeyPairSync, type KeyObject, randomBytes, timingSafeEqual } from "node:crypto"
 import {
-  type CardNotActive,
   CardNotFound,
   GetCvvRequest,
-  type IncorrectCvv,
-  type InvalidRequest,
   invalidRequestFromParseError,
   JsonBody,
-  type ProviderUnavailable
+  StatusActionNotAllowed
 } from "@cardkit/domain"
 import {
   cardMethod,
-  GetCardPayload,
-  GetCvvPayload,
   type LedgerClientOptions,
   LedgerErrorCodes,
+  LedgerOperations,
   loadPublicKey,
+  type Operation,
+  type OperationName,
+  operationByType,
+  type PayloadOf,
   parseSignatureHeader,
   RequestEnvelope,
-  type StatusAction,
-  type TransactionType,
-  UpdateStatusPayload,
-  ValidateCvvPayload,
+  type ResultOf,
+  statusActionOf,
   verifyPayloadSignature
 } from "@cardkit/ledger"
 import { type HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
@@ -29,8 +27,11 @@ import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequ
 import { Clock, Config, type ConfigError, Context, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
 import jsonc from "jsonc-parser"
 import forge from "node-forge"
-import { type CardRecord, type CardStatus, FakeIssuer } from "./FakeIssuer.js"
-import type { FakeOperation } from "./Faults.js"
+import { type CardRecord, FakeIssuer, type LedgerAccount } from "./FakeIssuer.js"
+import { CustomerEnvelope, customerMethods } from "./internal/customerService.js"
+import { cvvCard, page, replacedCard, wireCard, wireHolder } from "./internal/ledgerCards.js"
+import { decodeOrRefuse, LedgerFailure } from "./internal/ledgerFailure.js"
+import type { Role } from "./internal/transitions.js"
 import { closingConnection, readBody, serveWire } from "./internal/wireHttp.js"
 import { serveAs, type WireServer, WireServerConfig, type WireServerOptions } from "./WireServer.js"
 
@@ -39,15 +40,20 @@ export interface LedgerClientRegistration {
   readonly apiKey: string
   /** When set, the envelope's `credential` must equal it. */
   readonly credential?: string
-  /** Key id → SPKI PEM of a P-256 public key: the service's key and each registered device's. */
+  /** Key id → SPKI PEM of a P-256 public key of the service: a request it signs acts as ADMIN. */
   readonly keys: Readonly<Record<string, string>>
 }
 
 export interface FakeLedgerOptions {
   /** Accept any credentials and signatures, so the document's `{{cred}}` example works verbatim. */
   readonly open?: boolean
+  /**
+   * The role every request acts in when `open` (no signature says whose it is): `ADMIN` by default,
+   * as the service's own requests; `LEGALREP` to walk the cardholder's rows (ACTIVATE is only theirs).
+   */
+  readonly openRole?: Role
   readonly clients?: ReadonlyArray<LedgerClientRegistration>
-  /** PKCS#8 PEM of the ledger's RSA key, to decrypt VALIDATE_CVV's CVV (see `makeLedgerRsaKeys`). */
+  /** PKCS#8 PEM of the ledger's RSA key, to decrypt `cardCvv` and `newPIN` (see `makeLedgerRsaKeys`). */
   readonly rsaPrivateKey?: string
   /** Larger bodies are refused with HTTP 413; 64 KiB by default. */
   readonly maxBodyBytes?: number
@@ -92,7 +98,7 @@ export const makeDevLedgerClient = (username = "dev", keyId = "dev-key-1"): DevL
   }
 }
 
-/** The ledger's RSA pair for VALIDATE_CVV: clients encrypt to the public half. */
+/** The ledger's RSA pair for CVVs and PINs: clients encrypt to the public half. */
 export const makeLedgerRsaKeys = () => {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 })
   return {
@@ -101,24 +107,269 @@ export const makeLedgerRsaKeys = () => {
   }
 }
 
-type RequestId = string | number | null
-
-/** A JSON-RPC failure: HTTP 200 with `error { code, message }`, as the ledger answers. */
-class LedgerFailure {
-  constructor(
-    readonly code: string,
-    readonly message: string
-  ) {}
+/** Whom a request acts for: the service (ADMIN) or a cardholder's device (LEGALREP, for its customer). */
+export interface CallContext {
+  readonly role: Role
+  /** The customer whose device key signed: such a request acts for that customer only. */
+  readonly customerId: string | undefined
+  /** The plaintext of an encrypted member (`cardCvv`, `newPIN`), or the refusal naming it. */
+  readonly reveal: (field: string, value: string) => Either.Either<string, LedgerFailure>
 }
 
-const invalid = (field: string, reason: string) =>
-  new LedgerFailure(LedgerErrorCodes.invalidRequest, `${field}: ${reason}`)
-const denied = new LedgerFailure(LedgerErrorCodes.authentication, "authentication failed")
+/**
+ * The fake ledger's answer to each operation of `LedgerOperations`: its result without the ack,
+ * which `runOperation` adds for every operation alike. Typed by the table, so a new entry there does
+ * not compile until it has its handler here.
+ */
+export type LedgerHandlers = {
+  readonly [K in OperationName]: (
+    payload: PayloadOf<LedgerOperations[K]>,
+    context: CallContext
+  ) => Effect.Effect<Omit<ResultOf<LedgerOperations[K]>, "api">, LedgerFailure>
+}
 
-const jsonRpc = (id: RequestId, member: "result" | "error", value: unknown) =>
-  HttpServerResponse.text(`{"id":${JSON.stringify(id)},"${member}":${JSON.stringify(value)}}`, {
-    contentType: "application/json"
+const refuse = Effect.mapError(LedgerFailure.ofPayload)
+
+/** The handlers over `issuer`: the wire's names and shapes in, the issuer's operations, the wire's shapes out. */
+export const ledgerHandlers = (issuer: FakeIssuer["Type"]): LedgerHandlers => {
+  const account = (payload: LedgerAccount): LedgerAccount => ({
+    customerId: payload.customerId,
+    accountNumber: payload.accountNumber
   })
+  /** The card, if it is this account's: to anyone else it does not exist. */
+  const owned = (cardId: string, owner: LedgerAccount): Effect.Effect<CardRecord, LedgerFailure> =>
+    refuse(
+      Effect.filterOrFail(
+        issuer.getCard(cardId),
+        (card) => card.customerId === owner.customerId && card.accountNumber === owner.accountNumber,
+        () => new CardNotFound({ cardId })
+      )
+    )
+  return {
+    addCardHolderWithPrimaryAddress: (p) =>
+      Effect.map(issuer.addCardHolder(account(p)), (holder) => ({ cardHolderId: holder.cardHolderId })),
+    addCardHolderWithNonPrimaryAddress: (p) =>
+      Effect.map(issuer.addCardHolder(account(p), p.cardHolder), (holder) => ({ cardHolderId: holder.cardHolderId })),
+    updateCardHolder: (p) => {
+      const { cardHolderId, ...changes } = p.cardHolder
+      return Effect.map(refuse(issuer.updateCardHolder(account(p), cardHolderId, changes)), (holder) => ({
+        cardHolder: wireHolder(holder)
+      }))
+    },
+    getCardHolderList: (p) =>
+      Effect.map(issuer.cardHolders(account(p)), (holders) => ({
+        cardHolders: page(holders, p.pagination).map(wireHolder)
+      })),
+    addCard: (p) => {
+      const { card } = p
+      const virtual =
+        card.cardType === "VIRTUAL"
+          ? {
+              expiry: `${card.expiryYear}-${card.expiryMonth.padStart(2, "0")}`,
+              ...(card.cardName === undefined ? {} : { cardName: card.cardName }),
+              ...(card.cardLimit === undefined ? {} : { cardLimit: card.cardLimit }),
+              singleUse: card.singleUseCard === "YES"
+            }
+          : {}
+      return Effect.map(
+        refuse(
+          issuer.addCard({
+            ...account(p),
+            cardHolderId: card.cardHolderId,
+            cardType: card.cardType,
+            product: p.product,
+            program: p.program,
+            ...virtual
+          })
+        ),
+        (added) => ({ card: wireCard(added) })
+      )
+    },
+    getCard: (p) =>
+      Effect.flatMap(owned(p.cardId, p), (card) =>
+        Effect.map(refuse(issuer.cardHolderOf(card.cardId)), (holder) => ({
+          cardHolder: wireHolder(holder),
+          card: wireCard(card)
+        }))
+      ),
+    getCardDetails: (p) => Effect.map(owned(p.cardId, p), (card) => ({ cardDetails: wireCard(card) })),
+    getCardList: (p) =>
+      Effect.map(issuer.cards(account(p)), (cards) => ({ cards: page(cards, p.pagination).map(wireCard) })),
+    getCvv: (p) =>
+      Effect.flatMap(
+        Effect.mapError(Schema.decodeUnknown(GetCvvRequest)(p), (error) =>
+          LedgerFailure.ofPayload(invalidRequestFromParseError(error))
+        ),
+        (request) => Effect.map(refuse(issuer.getCvv(request)), (cvv) => ({ card: cvvCard(cvv) }))
+      ),
+    validateCvv: (p, context) =>
+      Effect.gen(function* () {
+        const cvv = yield* context.reveal("cardCvv", p.cardCvv)
+        const card = yield* refuse(issuer.getCard(p.cardId))
+        // A device acts for its own customer's cards only; VALIDATE_CVV names no customer to check.
+        if (context.customerId !== undefined && card.customerId !== context.customerId) {
+          return yield* Effect.fail(LedgerFailure.of(new CardNotFound({ cardId: p.cardId })))
+        }
+        yield* refuse(issuer.validateCvv(p.cardId, cvv))
+        return { cardId: p.cardId, message: "CVV has been validated successfully" }
+      }),
+    pinChange: (p, context) =>
+      Effect.gen(function* () {
+        yield* owned(p.cardId, p)
+        const pin = yield* context.reveal("newPIN", p.newPIN)
+        yield* refuse(issuer.changePin(p.cardId, pin))
+        return {}
+      }),
+    updateStatus: (p, context) =>
+      Effect.gen(function* () {
+        yield* owned(p.cardId, p)
+        const action = statusActionOf(p.statusAction)
+        const cvv = action === "ACTIVATE" && p.cardCvv !== "" ? yield* context.reveal("cardCvv", p.cardCvv) : undefined
+        const card = yield* refuse(
+          Effect.mapError(issuer.updateStatus(p.cardId, action, { role: context.role, cvv }), (error) =>
+            // Refused as the request spelled the action, which is what the client reports.
+            error._tag === "StatusActionNotAllowed"
+              ? new StatusActionNotAllowed({ ...error, action: p.statusAction })
+              : error
+          )
+        )
+        return { card: wireCard(card) }
+      }),
+    replaceCard: (p, context) =>
+      Effect.gen(function* () {
+        yield* owned(p.cardId, p)
+        // The replacement has the same holder, so the old card's is settled first.
+        const holder = yield* refuse(issuer.cardHolderOf(p.cardId))
+        const action = statusActionOf(p.statusAction) as "REISSUE" | "REPLACE_CARD"
+        const { card, newCard } = yield* refuse(
+          Effect.mapError(issuer.replaceCard(p.cardId, action, context.role), (error) =>
+            error._tag === "StatusActionNotAllowed"
+              ? new StatusActionNotAllowed({ ...error, action: p.statusAction })
+              : error
+          )
+        )
+        return { card: replacedCard(card, holder), newCard: replacedCard(newCard, holder) }
+      }),
+    getCardLimit: (p) => Effect.map(owned(p.cardId, p), (card) => ({ card: wireCard(card) })),
+    setLimit: (p) =>
+      Effect.flatMap(owned(p.cardLimit.cardId, p), (card) => {
+        const { cycleType, type, value } = p.cardLimit
+        return Effect.map(refuse(issuer.setLimit(card.cardId, { type, cycleType, value })), (updated) => ({
+          card: wireCard(updated)
+        }))
+      })
+  }
+}
+
+/** Each operation's payload decoder and result encoder, made once. */
+const codecs = new Map(
+  (Object.entries(LedgerOperations) as Array<[OperationName, Operation]>).map(([name, definition]) => [
+    name,
+    {
+      decode: decodeOrRefuse(definition.payload, "params.payload"),
+      encode: Schema.encodeEither(definition.result)
+    }
+  ])
+)
+
+/**
+ * One operation, whoever asked: decode the payload with the table's schema, check a device acts for
+ * its own customer, answer with the handler, acknowledge it (`<TYPE>_ACK`, `REF` + the reference, unix
+ * seconds, the reference as `originalReference` when the payload has one) and put the result in the
+ * result schema's shape, which keeps that result's members in its order.
+ */
+export const runOperation = (
+  handlers: LedgerHandlers,
+  name: OperationName,
+  payload: unknown,
+  context: CallContext
+): Effect.Effect<unknown, LedgerFailure> =>
+  Effect.gen(function* () {
+    const definition: Operation = LedgerOperations[name]
+    const codec = codecs.get(name)!
+    const decoded = (yield* codec.decode(payload)) as { readonly customerId?: unknown; readonly reference?: unknown }
+    if (
+      context.customerId !== undefined &&
+      decoded.customerId !== undefined &&
+      decoded.customerId !== context.customerId
+    ) {
+      return yield* Effect.fail(LedgerFailure.denied)
+    }
+    const handler = handlers[name] as (payload: unknown, context: CallContext) => Effect.Effect<object, LedgerFailure>
+    const answer = yield* handler(decoded, context)
+    const now = yield* Clock.currentTimeMillis
+    const reference = definition.referenced && typeof decoded.reference === "string" ? decoded.reference : undefined
+    const api = {
+      type: `${definition.transactionType}_ACK`,
+      reference: `REF${reference ?? ""}`,
+      dateCreated: Math.floor(now / 1000),
+      ...(reference === undefined ? {} : { originalReference: reference })
+    }
+    const encoded = codec.encode({ ...answer, api })
+    // Not the parse error itself: it would print the answer, card data and all.
+    if (Either.isLeft(encoded)) return yield* Effect.die(new Error(`the ${name} answer does not fit its result`))
+    return encoded.right
+  })
+
+/**
+ * The plaintext of an encrypted member: RSA PKCS#1 v1.5 with the ledger's key. node:crypto refuses
+ * PKCS#1 v1.5 private decryption since the Marvin fix; forge still does it.
+ */
+export const rsaReveal = (rsaPrivateKey: string | undefined): CallContext["reveal"] => {
+  const key = rsaPrivateKey === undefined ? undefined : forge.pki.privateKeyFromPem(rsaPrivateKey)
+  return (field, value) => {
+    if (key === undefined) {
+      return Either.left(LedgerFailure.invalid(`params.payload.${field}`, "cannot be decrypted by this ledger"))
+    }
+    try {
+      return Either.right(key.decrypt(forge.util.decode64(value), "RSAES-PKCS1-V1_5"))
+    } catch {
+      return Either.left(LedgerFailure.invalid(`params.payload.${field}`, "cannot be decrypted"))
+    }
+  }
+}
+
+const sameSecret = (a: string, b: string) => {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+/** Whom a request acts for, once its signature is checked. */
+export type Identity = Pick<CallContext, "role" | "customerId">
+
+/**
+ * A request signed by a cardholder's device: its key id and API key are a device's AddUserKey
+ * registered, and the signature over the payload's bytes verifies with that device's key.
+ */
+export const deviceIdentity = (
+  issuer: FakeIssuer["Type"],
+  keyId: string | undefined,
+  apiKey: string,
+  payloadBytes: string,
+  signature: string
+): Effect.Effect<Option.Option<Identity>> =>
+  keyId === undefined
+    ? Effect.succeedNone
+    : Effect.map(issuer.deviceKey(keyId), (found) =>
+        Option.flatMap(found, (device) =>
+          device.status === "ACTIVE" &&
+          sameSecret(Redacted.value(device.apiKey), apiKey) &&
+          verifyPayloadSignature(device.publicKey, payloadBytes, signature)
+            ? Option.some({ role: "LEGALREP" as const, customerId: device.customerId })
+            : Option.none()
+        )
+      )
+
+type RequestId = string | number | null
+
+const answer = (id: RequestId, outcome: Either.Either<unknown, LedgerFailure>, extra: object = {}) =>
+  HttpServerResponse.unsafeJson(
+    Either.match(outcome, {
+      onLeft: ({ code, message }) => ({ ...extra, id, error: { code, message } }),
+      onRight: (result) => ({ ...extra, id, result })
+    })
+  )
 
 const httpError = (status: number, code: string, message: string) =>
   HttpServerResponse.unsafeJson({ id: null, error: { code, message } }, { status })
@@ -128,82 +379,6 @@ const rejectHttp = (status: number, message: string) => httpError(status, Ledger
 
 /** The fake's own bug, whatever the request was: the ledger's internal error, with nothing of the request. */
 const internalError = () => httpError(500, LedgerErrorCodes.internal, "internal error")
-
-const statusForAction: ReadonlyMap<StatusAction, CardStatus> = new Map([
-  ["ACTIVATE", "ACTIVATED"],
-  ["UNLOCK", "ACTIVATED"],
-  ["UNBLOCK", "ACTIVATED"],
-  ["REISSUE", "ACTIVATED"],
-  ["LOCK", "TEMPRORY_BLOCKED_BY_CLIENT"],
-  ["BLOCK", "TEMPRORY_BLOCKED_BY_ADMIN"],
-  ["REPORT MISSING CARD", "LOST_STOLEN"],
-  ["DEACTIVATE", "CLOSED"],
-  ["CLOSE", "CLOSED"]
-])
-
-const sameSecret = (a: string, b: string) => {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
-}
-
-/** The card as the document prints it, field for field and in its order. */
-const wireCard = (card: CardRecord, cvv?: string) => ({
-  cardId: card.cardId,
-  postedDate: new Date(card.postedDate.epochMillis).toISOString(),
-  updatedDate: new Date(card.updatedDate.epochMillis).toISOString(),
-  allowAtm: card.flags.allowAtm,
-  allowEcommerce: card.flags.allowEcommerce,
-  allowMoto: card.flags.allowMoto,
-  allowPos: card.flags.allowPos,
-  allowTips: card.flags.allowTips,
-  allowPurchase: card.flags.allowPurchase,
-  allowRefund: card.flags.allowRefund,
-  allowCashback: card.flags.allowCashback,
-  allowWithdraw: card.flags.allowWithdraw,
-  allowAuthAndCompletion: card.flags.allowAuthAndCompletion,
-  smart: card.flags.smart,
-  checkAvsZip: card.flags.checkAvsZip,
-  checkAvsAddr: card.flags.checkAvsAddr,
-  ...(cvv === undefined ? {} : { cvv }),
-  transactionMade: card.flags.transactionMade,
-  isReIssue: card.flags.isReIssue,
-  isReplace: card.flags.isReplace,
-  ...(cvv === undefined ? { status: card.status } : {})
-})
-
-/** Decode, naming a bad field by its full path in the envelope (`params.payload.cardId`). */
-const decodeWith =
-  <A, I>(schema: Schema.Schema<A, I>, prefix?: string) =>
-  (input: unknown): Either.Either<A, LedgerFailure> =>
-    Either.mapLeft(Schema.decodeUnknownEither(schema, { errors: "first" })(input), (error) => {
-      const problem = invalidRequestFromParseError(error, prefix ?? "request")
-      return invalid(
-        prefix === undefined || problem.field === prefix ? problem.field : `${prefix}.${problem.field}`,
-        problem.reason
-      )
-    })
-
-const decodeEnvelope = decodeWith(RequestEnvelope)
-
-type Payload = GetCvvPayload | GetCardPayload | ValidateCvvPayload | UpdateStatusPayload
-
-interface Transaction {
-  readonly operation: FakeOperation
-  readonly decode: (input: unknown) => Either.Either<Payload, LedgerFailure>
-}
-
-/**
- * The transaction types the fake serves: the issuer operation each is, and its payload's decoder.
- * A Map, keyed by what the client sent: an object literal would also answer to the names of
- * Object.prototype's members (`valueOf`, `constructor`, `__proto__`).
- */
-const transactions: ReadonlyMap<string, Transaction> = new Map<TransactionType, Transaction>([
-  ["GET_CVV", { operation: "getCvv", decode: decodeWith(GetCvvPayload, "params.payload") }],
-  ["GET_CARD", { operation: "getCard", decode: decodeWith(GetCardPayload, "params.payload") }],
-  ["VALIDATE_CVV", { operation: "validateCvv", decode: decodeWith(ValidateCvvPayload, "params.payload") }],
-  ["UPDATE_STATUS", { operation: "updateStatus", decode: decodeWith(UpdateStatusPayload, "params.payload") }]
-])
 
 /** The member `name` of a JSON object, only if the object has it itself. */
 const own = (value: object, name: string): unknown =>
@@ -220,165 +395,164 @@ const payloadBytesOf = (body: Uint8Array): string => {
   return node === undefined ? "" : text.slice(node.offset, node.offset + node.length)
 }
 
-const issuerFailure = (error: CardNotFound | CardNotActive | IncorrectCvv | InvalidRequest | ProviderUnavailable) => {
-  switch (error._tag) {
-    case "CardNotFound":
-      return new LedgerFailure(LedgerErrorCodes.cardNotFound, "card not found")
-    case "CardNotActive":
-      return new LedgerFailure(LedgerErrorCodes.cardNotActive, error.status)
-    case "IncorrectCvv":
-      return new LedgerFailure(LedgerErrorCodes.incorrectCvv, "incorrect card CVV")
-    case "InvalidRequest":
-      return invalid(`params.payload.${error.field}`, error.reason)
-    case "ProviderUnavailable":
-      return new LedgerFailure(LedgerErrorCodes.internal, "internal error")
-  }
+/** A JSON-RPC request as it arrived: its body, the body as JSON, its id, and its `params`. */
+interface Arrived {
+  readonly request: HttpServerRequest.HttpServerRequest
+  readonly body: Uint8Array
+  readonly id: RequestId
+  /** The body's own `params.payload` member (once the envelope decoded, `params` is an object). */
+  readonly payload: () => unknown
 }
 
 /**
- * The ledger's `/cardv2` over the in-memory issuer: GET_CVV, GET_CARD, VALIDATE_CVV and
- * UPDATE_STATUS, acknowledged as the document shows, behind the ledger's authentication (API key,
- * credential, ECDSA signature over the payload bytes exactly as they arrived) unless `open`.
+ * What both paths do before their methods: POST (or GET with a body, as the document's curl
+ * sends), JSON, bounded, strict, an object; the refusal in the ledger's shape otherwise.
+ */
+const arrive = (maxBodyBytes: number) =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    if (request.method !== "POST" && request.method !== "GET") {
+      return Either.left(rejectHttp(405, "method: use POST"))
+    }
+    if (!JsonBody.isJsonContentType(request.headers["content-type"])) {
+      return Either.left(rejectHttp(415, "content-type: use application/json"))
+    }
+    const body = yield* Effect.either(readBody(request, maxBodyBytes))
+    if (Either.isLeft(body)) {
+      return Either.left(
+        body.left._tag === "BodyTooLarge"
+          ? closingConnection(rejectHttp(413, `body: larger than ${maxBodyBytes} bytes`))
+          : rejectHttp(400, "body: could not be read")
+      )
+    }
+    const parsed = JsonBody.parse(body.right)
+    if (Either.isLeft(parsed)) return Either.left(rejectHttp(400, `body: ${parsed.left.reason}`))
+    const json = parsed.right
+    if (typeof json !== "object" || json === null || Array.isArray(json)) {
+      return Either.left(rejectHttp(400, "body: is not a JSON-RPC request object"))
+    }
+    const rawId = own(json, "id")
+    const arrived: Arrived = {
+      request,
+      body: body.right,
+      id: typeof rawId === "string" || typeof rawId === "number" ? rawId : null,
+      payload: () => own(own(json, "params") as object, "payload")
+    }
+    return Either.right({ arrived, json })
+  })
+
+const decodeCardEnvelope = decodeOrRefuse(RequestEnvelope)
+const decodeCustomerEnvelope = decodeOrRefuse(CustomerEnvelope)
+
+/**
+ * The ledger's `/cardv2` (every operation of `LedgerOperations`, dispatched by `transactionType`
+ * through `operationByType`) and `/jsonrpc` (`CustomerService.AddUserKey`) over the in-memory
+ * issuer, behind the ledger's authentication (API key, credential, ECDSA signature over the payload
+ * bytes exactly as they arrived) unless `open`. The service's keys act as ADMIN, a device's as
+ * LEGALREP for its customer.
  */
 const makeLedgerApp = (options: FakeLedgerOptions = {}) =>
   Effect.gen(function* () {
     const issuer = yield* FakeIssuer
+    const handlers = ledgerHandlers(issuer)
     const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024
     const clients = (options.clients ?? []).map((client) => ({
       ...client,
       publicKeys: new Map<string, KeyObject>(Object.entries(client.keys).map(([id, pem]) => [id, loadPublicKey(pem)]))
     }))
-    const rsa = options.rsaPrivateKey === undefined ? undefined : forge.pki.privateKeyFromPem(options.rsaPrivateKey)
+    const reveal = rsaReveal(options.rsaPrivateKey)
+    const openIdentity: Identity = { role: options.openRole ?? "ADMIN", customerId: undefined }
 
     const authenticate = (
-      api: RequestEnvelope["params"]["api"],
-      signatureHeader: string | undefined,
-      body: Uint8Array
-    ): LedgerFailure | undefined => {
-      if (options.open === true) return undefined
-      const client = clients.find((c) => sameSecret(c.apiKey, api.apiKey))
-      if (client === undefined) return denied
-      if (client.credential !== undefined && !sameSecret(client.credential, api.credential)) return denied
-      const header = signatureHeader === undefined ? undefined : parseSignatureHeader(signatureHeader)
-      const keyId = api.keyId ?? header?.keyId
-      const key = keyId === undefined ? undefined : client.publicKeys.get(keyId)
-      if (key === undefined) return denied
-      const signature = api.signature || header?.signature || ""
-      return verifyPayloadSignature(key, payloadBytesOf(body), signature) ? undefined : denied
+      arrived: Arrived,
+      api: RequestEnvelope["params"]["api"]
+    ): Effect.Effect<Either.Either<Identity, LedgerFailure>> => {
+      if (options.open === true) return Effect.succeed(Either.right(openIdentity))
+      const header = arrived.request.headers.signature
+      const parsedHeader = header === undefined ? undefined : parseSignatureHeader(header)
+      const keyId = api.keyId ?? parsedHeader?.keyId
+      const signature = api.signature || parsedHeader?.signature || ""
+      const bytes = payloadBytesOf(arrived.body)
+      return Effect.map(deviceIdentity(issuer, keyId, api.apiKey, bytes, signature), (device) => {
+        if (Option.isSome(device)) return Either.right(device.value)
+        const client = clients.find((c) => sameSecret(c.apiKey, api.apiKey))
+        if (client === undefined) return Either.left(LedgerFailure.denied)
+        if (client.credential !== undefined && !sameSecret(client.credential, api.credential)) {
+          return Either.left(LedgerFailure.denied)
+        }
+        const key = keyId === undefined ? undefined : client.publicKeys.get(keyId)
+        return key !== undefined && verifyPayloadSignature(key, bytes, signature)
+          ? Either.right<Identity>({ role: "ADMIN", customerId: undefined })
+          : Either.left(LedgerFailure.denied)
+      })
     }
 
-    const decryptCvv = (cvv: string, isEncrypt: boolean): Either.Either<string, LedgerFailure> => {
-      if (!isEncrypt) return Either.right(cvv)
-      if (rsa === undefined) return Either.left(invalid("params.payload.cvv", "cannot be decrypted by this ledger"))
-      try {
-        // node:crypto refuses PKCS#1 v1.5 private decryption since the Marvin fix; forge still does it.
-        return Either.right(rsa.decrypt(forge.util.decode64(cvv), "RSAES-PKCS1-V1_5"))
-      } catch {
-        return Either.left(invalid("params.payload.cvv", "cannot be decrypted"))
-      }
-    }
-
-    /** What the operation of a decoded payload answers, before its ack. */
-    const perform = (p: Payload) =>
+    const cards = (arrived: Arrived, json: object) =>
       Effect.gen(function* () {
-        const owned = Effect.filterOrFail(
-          issuer.getCard(p.cardId),
-          (card) => card.customerId === p.customerId && card.accountNumber === p.accountNumber,
-          () => new CardNotFound({ cardId: p.cardId })
-        )
-        switch (p.transactionType) {
-          case "GET_CVV": {
-            const request = yield* Schema.decodeUnknown(GetCvvRequest)(p).pipe(
-              Effect.mapError((error) => invalidRequestFromParseError(error))
-            )
-            const revealed = yield* issuer.getCvv(request)
-            const card = yield* owned
-            return { card: wireCard(card, Redacted.value(revealed.cvv)) }
-          }
-          case "GET_CARD":
-            return { card: wireCard(yield* owned) }
-          case "VALIDATE_CVV": {
-            const cvv = decryptCvv(p.cvv, p.isEncrypt)
-            if (Either.isLeft(cvv)) return yield* Effect.fail(cvv.left)
-            yield* owned
-            yield* issuer.validateCvv(p.cardId, cvv.right)
-            return {}
-          }
-          case "UPDATE_STATUS": {
-            yield* owned
-            return { card: wireCard(yield* issuer.setStatus(p.cardId, statusForAction.get(p.action)!)) }
+        const { id } = arrived
+        const envelope = decodeCardEnvelope(json)
+        if (Either.isLeft(envelope)) return answer(id, envelope)
+        const { method, params } = envelope.right
+        if (method !== cardMethod)
+          return answer(id, Either.left(LedgerFailure.invalid("method", "is not a known method")))
+        const operation = operationByType.get(params.payload.transactionType)
+        if (operation === undefined) {
+          return answer(id, Either.left(LedgerFailure.invalid("params.payload.transactionType", "is not supported")))
+        }
+        const [name] = operation
+        const identity = yield* authenticate(arrived, params.api)
+        if (Either.isLeft(identity)) return answer(id, identity)
+
+        const fault = yield* issuer.nextFault(name)
+        if (Option.isSome(fault)) {
+          switch (fault.value._tag) {
+            case "Latency":
+              yield* Effect.sleep(fault.value.millis)
+              break
+            case "Unavailable":
+              return HttpServerResponse.text("Service Unavailable", { status: 503 })
+            case "Reset":
+              NodeHttpServerRequest.toIncomingMessage(arrived.request).socket.destroy()
+              return yield* Effect.interrupt
+            case "Garbage":
+              return HttpServerResponse.html("<html><body><h1>502 Bad Gateway</h1></body></html>")
+            case "Truncated":
+              // Cut off on purpose: the one answer that must not be whole JSON.
+              return HttpServerResponse.text(`{"id":${JSON.stringify(id)},"result":{"card":{"cardId":"`, {
+                contentType: "application/json"
+              })
           }
         }
-      }).pipe(Effect.mapError((error) => (error instanceof LedgerFailure ? error : issuerFailure(error))))
+        const outcome = yield* Effect.either(
+          runOperation(handlers, name, arrived.payload(), { ...identity.right, reveal })
+        )
+        return answer(id, outcome)
+      })
+
+    const customers = (arrived: Arrived, json: object) =>
+      Effect.gen(function* () {
+        const { id } = arrived
+        const jsonrpc = { jsonrpc: "2.0" }
+        const envelope = decodeCustomerEnvelope(json)
+        if (Either.isLeft(envelope)) return answer(id, envelope, jsonrpc)
+        const method = customerMethods.get(envelope.right.method)
+        if (method === undefined) {
+          return answer(id, Either.left(LedgerFailure.invalid("method", "is not a known method")), jsonrpc)
+        }
+        const identity = yield* authenticate(arrived, envelope.right.params.api)
+        // Registering keys is the service's business: a device's key registers none.
+        if (Either.isLeft(identity) || identity.right.role !== "ADMIN" || identity.right.customerId !== undefined) {
+          return answer(id, Either.left(LedgerFailure.denied), jsonrpc)
+        }
+        return answer(id, yield* Effect.either(method(issuer, arrived.payload())), jsonrpc)
+      })
 
     const handle: HttpApp.Default = Effect.gen(function* () {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      if (request.method !== "POST" && request.method !== "GET") {
-        return rejectHttp(405, "method: use POST")
-      }
-      if (!JsonBody.isJsonContentType(request.headers["content-type"])) {
-        return rejectHttp(415, "content-type: use application/json")
-      }
-      const body = yield* Effect.either(readBody(request, maxBodyBytes))
-      if (Either.isLeft(body)) {
-        return body.left._tag === "BodyTooLarge"
-          ? closingConnection(rejectHttp(413, `body: larger than ${maxBodyBytes} bytes`))
-          : rejectHttp(400, "body: could not be read")
-      }
-      const parsed = JsonBody.parse(body.right)
-      if (Either.isLeft(parsed)) return rejectHttp(400, `body: ${parsed.left.reason}`)
-      const json = parsed.right
-      if (typeof json !== "object" || json === null || Array.isArray(json)) {
-        return rejectHttp(400, "body: is not a JSON-RPC request object")
-      }
-      const rawId = own(json, "id")
-      const id: RequestId = typeof rawId === "string" || typeof rawId === "number" ? rawId : null
-      const envelope = decodeEnvelope(json)
-      if (Either.isLeft(envelope)) return jsonRpc(id, "error", envelope.left)
-      const { method, params } = envelope.right
-      if (method !== cardMethod) return jsonRpc(id, "error", invalid("method", "is not a known method"))
-      const transactionType = params.payload.transactionType
-      const transaction = transactions.get(transactionType)
-      if (transaction === undefined) {
-        return jsonRpc(id, "error", invalid("params.payload.transactionType", "is not supported"))
-      }
-      const refused = authenticate(params.api, request.headers.signature, body.right)
-      if (refused !== undefined) return jsonRpc(id, "error", refused)
-
-      const fault = yield* issuer.nextFault(transaction.operation)
-      if (Option.isSome(fault)) {
-        switch (fault.value._tag) {
-          case "Latency":
-            yield* Effect.sleep(fault.value.millis)
-            break
-          case "Unavailable":
-            return HttpServerResponse.text("Service Unavailable", { status: 503 })
-          case "Reset":
-            NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
-            return yield* Effect.interrupt
-          case "Garbage":
-            return HttpServerResponse.html("<html><body><h1>502 Bad Gateway</h1></body></html>")
-          case "Truncated":
-            return HttpServerResponse.text(`{"id":${JSON.stringify(id)},"result":{"card":{"cardId":"`, {
-              contentType: "application/json"
-            })
-        }
-      }
-
-      // The envelope decoded, so `params` is an object of the body's own.
-      const payload = transaction.decode(own(own(json, "params") as object, "payload"))
-      if (Either.isLeft(payload)) return jsonRpc(id, "error", payload.left)
-      const outcome = yield* Effect.either(perform(payload.right))
-      if (Either.isLeft(outcome)) return jsonRpc(id, "error", outcome.left)
-      const reference = payload.right.reference
-      const now = yield* Clock.currentTimeMillis
-      const ack = {
-        type: `${transactionType}_ACK`,
-        reference: `REF${reference ?? now}`,
-        dateCreated: Math.floor(now / 1000),
-        ...(reference === undefined ? {} : { originalReference: reference })
-      }
-      return jsonRpc(id, "result", { ...outcome.right, api: ack })
+      const arrival = yield* arrive(maxBodyBytes)
+      if (Either.isLeft(arrival)) return arrival.left
+      const { arrived, json } = arrival.right
+      const path = arrived.request.url.split("?", 1)[0]
+      return yield* path === FakeLedgerServer.customerPath ? customers(arrived, json) : cards(arrived, json)
     })
 
     return serveWire(internalError)(handle)
@@ -386,14 +560,20 @@ const makeLedgerApp = (options: FakeLedgerOptions = {}) =>
 
 export interface FakeLedgerServerOptions extends FakeLedgerOptions, WireServerOptions {}
 
-/** The fake ledger's `/cardv2` over the `FakeIssuer` in context, served: where it listens. */
+/**
+ * The fake ledger over the `FakeIssuer` in context, served: `/cardv2` (any other path answers as it
+ * does, as the standalone ledger always has) and `/jsonrpc`; where it listens.
+ */
 export class FakeLedgerServer extends Context.Tag("@cardkit/fake/FakeLedgerServer")<
   FakeLedgerServer,
   WireServer["Type"]
 >() {
   static readonly path = "/cardv2" as const
 
-  /** The handler of `/cardv2`, to mount beside other apps (`WireServer.combine`). */
+  /** Where `CustomerService.AddUserKey` is answered. */
+  static readonly customerPath = "/jsonrpc" as const
+
+  /** The handler of both paths, to mount beside other apps at each of them (`WireServer.combine`). */
   static readonly make = makeLedgerApp
 
   /** Serve it on its own port (ephemeral unless `port` is given); the address is also `WireServer`. */
@@ -402,9 +582,21 @@ export class FakeLedgerServer extends Context.Tag("@cardkit/fake/FakeLedgerServe
   ): Layer.Layer<FakeLedgerServer | WireServer, never, FakeIssuer> =>
     serveAs(FakeLedgerServer, makeLedgerApp(options), options).pipe(Layer.orDie)
 
-  /** As `layer`, the options read from `config`: by default where `WireServerConfig` says, open. */
+  /**
+   * As `layer`, the options read from `config`: by default where `WireServerConfig` says, open, in
+   * the role `CARDKIT_FAKE_LEDGER_ROLE` names (`ADMIN` unless it says `LEGALREP`).
+   */
   static readonly layerConfig = (
-    config: Config.Config<FakeLedgerServerOptions> = Config.map(WireServerConfig, (where) => ({ ...where, open: true }))
+    config: Config.Config<FakeLedgerServerOptions> = Config.map(
+      Config.all([WireServerConfig, FakeLedgerRoleConfig]),
+      ([where, openRole]) => ({ ...where, open: true, openRole })
+    )
   ): Layer.Layer<FakeLedgerServer | WireServer, ConfigError.ConfigError, FakeIssuer> =>
     Layer.unwrapEffect(Effect.map(config, FakeLedgerServer.layer))
 }
+
+/** `CARDKIT_FAKE_LEDGER_ROLE`: the role an open fake ledger, or the in-memory client's `call`s, act in. */
+export const FakeLedgerRoleConfig: Config.Config<Role> = Config.withDefault(
+  Config.literal("ADMIN", "LEGALREP")("ROLE"),
+  "ADMIN" as const
+).pipe(Config.nested("LEDGER"), Config.nested("FAKE"), Config.nested("CARDKIT"))

@@ -260,7 +260,7 @@ describe("getCvv", () => {
       const secrets = yield* CardSecrets
       const card = yield* issuer.issueCard()
       const inactive = cardStatuses.filter((status) => status !== "ACTIVATED")
-      expect(inactive).toHaveLength(5)
+      expect(inactive).toHaveLength(9)
       for (const status of inactive) {
         yield* issuer.setStatus(card.cardId, status)
         expect(yield* Effect.flip(secrets.getCvv(requestFor(card)))).toMatchObject({ _tag: "CardNotActive", status })

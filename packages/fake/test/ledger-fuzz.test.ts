@@ -49,7 +49,7 @@ const dispatched = [
   ["id"],
   ["params", "payload", "transactionType"],
   ["params", "payload", "channel"],
-  ["params", "payload", "action"],
+  ["params", "payload", "statusAction"],
   ["params", "api", "keyId"]
 ]
 
@@ -73,8 +73,8 @@ layer(FakeIssuer.layer(), { excludeTestServices: true })("fuzzing the fake ledge
         const payloads: Array<Record<string, JsonValue>> = [
           base,
           { ...base, transactionType: "GET_CARD" },
-          { ...base, ...own, transactionType: "VALIDATE_CVV", cvv: "123", isEncrypt: false },
-          { ...base, ...own, transactionType: "UPDATE_STATUS", action: "LOCK" }
+          { ...base, ...own, transactionType: "VALIDATE_CVV", cardCvv: "123", isEncrypt: true },
+          { ...base, ...own, transactionType: "UPDATE_STATUS", statusAction: "LOCK", cardCvv: "", isEncrypt: true }
         ]
         const targets = payloads.flatMap((payload) => [
           bodiesFor(requestFor(payload, false)).map((body) => ({ url: open, body })),

@@ -74,13 +74,15 @@ layer(FakeLedgerServer.layer({ open: true }).pipe(Layer.provideMerge(FakeIssuer.
     })
   )
 
-  it.effect("UPDATE_STATUS with action valueOf is an invalid request naming params.payload.action", () =>
+  it.effect("UPDATE_STATUS with statusAction valueOf is an invalid request naming params.payload.statusAction", () =>
     Effect.gen(function* () {
-      for (const action of ["valueOf", "__proto__", "hasOwnProperty"]) {
-        const answer = yield* post(withPayload({ transactionType: "UPDATE_STATUS", action }))
-        expect(answer.status, action).toBe(200)
-        expect(answer.json.error.code, action).toBe("1000")
-        expect(answer.json.error.message, action).toMatch(/^params\.payload\.action: \S/)
+      for (const statusAction of ["valueOf", "__proto__", "hasOwnProperty"]) {
+        const answer = yield* post(
+          withPayload({ transactionType: "UPDATE_STATUS", statusAction, cardCvv: "", isEncrypt: true })
+        )
+        expect(answer.status, statusAction).toBe(200)
+        expect(answer.json.error.code, statusAction).toBe("1000")
+        expect(answer.json.error.message, statusAction).toMatch(/^params\.payload\.statusAction: \S/)
       }
       const card = yield* (yield* FakeIssuer).getCard(envelope.params.payload.cardId)
       expect(card.status).toBe("ACTIVATED")

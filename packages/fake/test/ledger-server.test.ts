@@ -165,17 +165,17 @@ layer(endToEnd(), { excludeTestServices: true })("LedgerCardSecrets → fake led
         accountNumber: issued.accountNumber,
         cardId: issued.cardId
       }
-      const card = yield* ledger.getCard.call({ ...fields, transactionType: "GET_CARD" })
-      expect(card.card).toMatchObject({ cardId: issued.cardId, status: "ACTIVATED" })
-      expect("cvv" in card.card).toBe(false)
-      yield* ledger.validateCvv.call({ ...fields, transactionType: "VALIDATE_CVV", cvv: issued.cvv })
+      const card = yield* ledger.getCard.call(fields)
+      expect(card.card).toMatchObject({ cardId: issued.cardId, cardStatus: "ACTIVATED", cvv: "" })
+      expect(card.cardHolder.cardHolderId).toMatch(/^CH\d{14}$/)
+      const { customerId: _, accountNumber: __, ...cardOnly } = fields
+      yield* ledger.validateCvv.call({ ...cardOnly, cardCvv: issued.cvv })
       const wrong = String((Number(Redacted.value(issued.cvv)) + 1) % 1000).padStart(3, "0")
-      const incorrect = yield* Effect.flip(
-        ledger.validateCvv.call({ ...fields, transactionType: "VALIDATE_CVV", cvv: Redacted.make(wrong) })
-      )
+      const incorrect = yield* Effect.flip(ledger.validateCvv.call({ ...cardOnly, cardCvv: Redacted.make(wrong) }))
       expect(incorrect._tag).toBe("IncorrectCvv")
-      const locked = yield* ledger.updateStatus.call({ ...fields, transactionType: "UPDATE_STATUS", action: "LOCK" })
+      const locked = yield* ledger.updateStatus.call({ ...fields, statusAction: "LOCK" })
       expect(locked.api.type).toBe("UPDATE_STATUS_ACK")
+      expect(locked.card.cardStatus).toBe("TEMPRORY_BLOCKED_BY_CLIENT")
       const refused = yield* Effect.flip((yield* CardSecrets).getCvv(Schema.decodeUnknownSync(GetCvvRequest)(fields)))
       expect(refused._tag).toBe("CardNotActive")
     })
@@ -217,11 +217,10 @@ describe("faults over the wire", () => {
           product: "DEFAULT",
           program: "DEFAULT",
           channel: "VISA_DPS" as const,
-          transactionType: "UPDATE_STATUS" as const,
           customerId: "100000000006001",
           accountNumber: "400320588344662",
           cardId: "025951734ff74c13a14137e02834fa00",
-          action: "LOCK" as const
+          statusAction: "LOCK" as const
         }
         expect((yield* Effect.flip(ledger.updateStatus.call(payload)))._tag).toBe("ProviderUnavailable")
         const card = yield* issuer.getCard(payload.cardId)
