@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto"
 import {
   AccountValidation,
   AccountValidationRequest,
@@ -12,8 +13,10 @@ import {
   Reference,
   Tavv
 } from "@cardkit/domain"
+import { LedgerClient } from "@cardkit/ledger"
 import { expect, layer } from "@effect/vitest"
 import { Effect, Either, type Layer, Redacted, Schema } from "effect"
+import { registerCardholderDevice } from "./CardholderDevice.js"
 import { FakeIssuer } from "./FakeIssuer.js"
 import { ledgerDocumentCard } from "./internal/documents.js"
 
@@ -292,6 +295,250 @@ export const accountValidationConformance = <E>(
         expect(yield* nameCheck("Ada", "LOVELACE")).toBe("match")
         expect(yield* nameCheck("Augusta", "Lovelace")).toBe("partial_match")
         expect(yield* nameCheck("Ada", "Byron")).toBe("no_match")
+      })
+    )
+  })
+
+/** What the ledger conformance suite needs beyond its layer. */
+export interface LedgerConformanceOptions {
+  /** SPKI PEM of the ledger's RSA key, which the cardholder's device encrypts its CVV and PIN to. */
+  readonly rsaPublicKey?: string | undefined
+}
+
+const where = () =>
+  ({
+    product: "DEFAULT",
+    program: "DEFAULT",
+    channel: "VISA_DPS",
+    customerId: `1${randomInt(10 ** 9, 10 ** 10)}${randomInt(10 ** 3, 10 ** 4)}`,
+    accountNumber: `4${randomInt(10 ** 9, 10 ** 10)}${randomInt(10 ** 3, 10 ** 4)}`
+  }) as const
+
+const ada = {
+  firstName: "Ada",
+  lastName: "Lovelace",
+  phoneNumber: "5550100001",
+  emailId: "ada@example.com",
+  addressLine1: "12 St James's Square",
+  addressLine2: "",
+  city: "London",
+  state: "LN",
+  zipCode: "10001"
+}
+
+/** The card's CVV as the issuer holds it, which a cardholder reads off the card. */
+const cvvOf = (cardId: string) =>
+  Effect.map(
+    Effect.flatMap(FakeIssuer, (issuer) => issuer.getCard(cardId)),
+    (card) => card.cvv
+  )
+
+/** How a refusal of a status action must read: the card, its status, the action as sent. */
+const refusedWith = (error: { readonly _tag: string }, cardId: string, status: string, action: string) =>
+  expect(error).toMatchObject({ _tag: "StatusActionNotAllowed", cardId, status, action })
+
+/**
+ * Register the ledger conformance suite against `layer`: the card lifecycle of the reference —
+ * card holders, a card, activation by the cardholder's device, lock, unlock, limits, a loss report
+ * and a replacement — through any `LedgerClient`, with `FakeIssuer` for what a test needs to know
+ * (the CVV printed on the card) and to register the device's key. cardkit runs it against the
+ * in-memory `FakeLedgerClient` and against the transport over the wire fake.
+ */
+export const ledgerConformance = <E>(
+  name: string,
+  provider: Layer.Layer<LedgerClient | FakeIssuer, E>,
+  options: LedgerConformanceOptions = {}
+) =>
+  layer(provider, { excludeTestServices: true })(`LedgerClient conformance: ${name}`, (it) => {
+    it.effect("walks a physical card from its holder to its replacement", () =>
+      Effect.gen(function* () {
+        const ledger = yield* LedgerClient
+        const account = where()
+        const device = yield* registerCardholderDevice(account.customerId, options)
+
+        const primary = yield* ledger.addCardHolderWithPrimaryAddress.call(account)
+        expect(primary.cardHolderId).toMatch(/^CH\d{14}$/)
+        expect(primary.api.type).toBe("ADD_CARD_HOLDER_WITH_PRIMARY_ADDRESS_ACK")
+        expect(primary.api.reference).toBe(`REF${primary.api.originalReference}`)
+        const holder = yield* ledger.addCardHolderWithNonPrimaryAddress.call({ ...account, cardHolder: ada })
+        expect(holder.cardHolderId).not.toBe(primary.cardHolderId)
+        const holders = yield* ledger.getCardHolderList.call({ ...account, pagination: { offset: 0, max: 10 } })
+        expect(holders.cardHolders.map((h) => h.cardHolderId)).toEqual([primary.cardHolderId, holder.cardHolderId])
+        expect(holders.cardHolders[1]).toMatchObject(ada)
+
+        const added = yield* ledger.addCard.call({
+          ...account,
+          card: { cardHolderId: holder.cardHolderId, cardType: "PHYSICAL" }
+        })
+        expect(added.card).toMatchObject({
+          cardType: "PHYSICAL",
+          cardStatus: "CARD_IS_NOT_ACTIVATED",
+          orderStatus: "ORDER_PLACED",
+          orderSubStatus: "ORDER_PENDING",
+          cvv: ""
+        })
+        expect(added.card.cardMaskNumber).toMatch(/^\*{12}\d{4}$/)
+        expect(added.card.cardExpiryDate).toMatch(/^20\d{2}(0[1-9]|1[0-2])$/)
+        const card = { ...account, cardId: added.card.cardId }
+
+        const details = yield* ledger.getCardDetails.call(card)
+        expect(details.cardDetails).toMatchObject({
+          cardId: card.cardId,
+          cardStatus: "CARD_IS_NOT_ACTIVATED",
+          cardMaskNumber: added.card.cardMaskNumber,
+          cardExpiryDate: added.card.cardExpiryDate,
+          orderId: added.card.orderId
+        })
+        expect(details.cardDetails.externalCardId).toMatch(/^v-40x-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/)
+        const got = yield* ledger.getCard.call(card)
+        expect(got.cardHolder).toMatchObject({ cardHolderId: holder.cardHolderId, firstName: "Ada" })
+        expect(got.card.cardStatus).toBe("CARD_IS_NOT_ACTIVATED")
+        expect((yield* Effect.flip(ledger.getCvv.call(card)))._tag).toBe("CardNotActive")
+
+        // Activation as the production client does it: the device checks the CVV, sets the PIN, activates.
+        const cvv = yield* cvvOf(card.cardId)
+        const { customerId: _, accountNumber: __, ...cardOnly } = card
+        const validated = yield* device.send(ledger, "validateCvv", { ...cardOnly, cardCvv: cvv })
+        expect(validated).toMatchObject({ cardId: card.cardId, api: { type: "VALIDATE_CVV_ACK", reference: "REF" } })
+        expect((yield* device.send(ledger, "pinChange", { ...card, newPIN: Redacted.make("2468") })).api.type).toBe(
+          "PIN_CHANGE_ACK"
+        )
+        refusedWith(
+          yield* Effect.flip(ledger.updateStatus.call({ ...card, statusAction: "ACTIVATE", cardCvv: cvv })),
+          card.cardId,
+          "CARD_IS_NOT_ACTIVATED",
+          "ACTIVATE"
+        )
+        const activated = yield* device.send(ledger, "updateStatus", {
+          ...card,
+          statusAction: "ACTIVATE",
+          cardCvv: cvv
+        })
+        expect(activated.card.cardStatus).toBe("ACTIVATED")
+        expect((yield* ledger.getCvv.call(card)).card.cvv).toBe(Redacted.value(cvv))
+
+        const locked = yield* ledger.updateStatus.call({ ...card, statusAction: "LOCK" })
+        expect(locked.card.cardStatus).toBe("TEMPRORY_BLOCKED_BY_CLIENT")
+        expect((yield* Effect.flip(ledger.getCvv.call(card)))._tag).toBe("CardNotActive")
+        expect((yield* ledger.updateStatus.call({ ...card, statusAction: "UNLOCK" })).card.cardStatus).toBe("ACTIVATED")
+
+        yield* ledger.setLimit.call({
+          ...account,
+          cardLimit: { cardId: card.cardId, type: "VOLUME", cycleType: "PER_TRANSACTION", value: "250.00" }
+        })
+        yield* ledger.setLimit.call({
+          ...account,
+          cardLimit: { cardId: card.cardId, type: "COUNT", cycleType: "DAY", value: "5" }
+        })
+        const refusedLimit = yield* Effect.flip(
+          ledger.setLimit.call({
+            ...account,
+            cardLimit: { cardId: card.cardId, type: "VOLUME", cycleType: "MONTH", value: "900" }
+          })
+        )
+        expect(refusedLimit).toMatchObject({ _tag: "InvalidRequest", field: "params.payload.cardLimit.cycleType" })
+        const limits = yield* ledger.getCardLimit.call(card)
+        expect(limits.card.limits).toEqual([
+          { type: "VOLUME", value: "250.00", cycleLength: "0", cycleType: "PER_TRANSACTION", remaining: "250.00" },
+          { type: "COUNT", value: "5", cycleLength: "0", cycleType: "DAY", remaining: "5" }
+        ])
+
+        const lost = yield* ledger.updateStatus.call({ ...card, statusAction: "REPORT MISSING CARD" })
+        expect(lost.card.cardStatus).toBe("LOST_STOLEN")
+        refusedWith(
+          yield* Effect.flip(ledger.updateStatus.call({ ...card, statusAction: "LOCK" })),
+          card.cardId,
+          "LOST_STOLEN",
+          "LOCK"
+        )
+
+        const replaced = yield* device.send(ledger, "replaceCard", { ...card, statusAction: "REPLACE_CARD" })
+        expect(replaced.card).toMatchObject({ cardId: card.cardId, cardStatus: "NOT_IN_USE", isReplace: true })
+        expect(replaced.newCard).toMatchObject({
+          cardStatus: "CARD_IS_NOT_ACTIVATED",
+          cardHolderId: holder.cardHolderId,
+          cardHolderName: "Ada Lovelace",
+          isReplace: false
+        })
+        expect(replaced.newCard.cardId).not.toBe(card.cardId)
+        expect(replaced.newCard.cardNumber).not.toBe(replaced.card.cardNumber)
+        expect((yield* ledger.getCardDetails.call(card)).cardDetails.cardStatus).toBe("NOT_IN_USE")
+        refusedWith(
+          yield* Effect.flip(ledger.updateStatus.call({ ...card, statusAction: "UNLOCK" })),
+          card.cardId,
+          "NOT_IN_USE",
+          "UNLOCK"
+        )
+        const cards = yield* ledger.getCardList.call({ ...account, pagination: { offset: 0, max: 5 } })
+        expect(cards.cards.map((c) => c.cardId)).toEqual([card.cardId, replaced.newCard.cardId])
+      })
+    )
+
+    it.effect("reissues a card on the same PAN, and walks a virtual card to closed", () =>
+      Effect.gen(function* () {
+        const ledger = yield* LedgerClient
+        const account = where()
+        const device = yield* registerCardholderDevice(account.customerId, options)
+        const { cardHolderId } = yield* ledger.addCardHolderWithPrimaryAddress.call(account)
+
+        const physical = yield* ledger.addCard.call({ ...account, card: { cardHolderId, cardType: "PHYSICAL" } })
+        const card = { ...account, cardId: physical.card.cardId }
+        const reissued = yield* device.send(ledger, "replaceCard", { ...card, statusAction: "REISSUE" })
+        expect(reissued.card).toMatchObject({ cardStatus: "NOT_IN_USE", isReIssue: true, isReplace: false })
+        expect(reissued.newCard.cardMaskNumber).toBe(physical.card.cardMaskNumber)
+        expect(reissued.newCard.cardNumber).toBe(reissued.card.cardNumber)
+        expect(reissued.newCard.cardStatus).toBe("CARD_IS_NOT_ACTIVATED")
+
+        const virtual = yield* ledger.addCard.call({
+          ...account,
+          card: { cardHolderId, cardType: "VIRTUAL", expiryYear: "2031", expiryMonth: "7", cardName: "Groceries" }
+        })
+        expect(virtual.card).toMatchObject({ cardType: "VIRTUAL", cardStatus: "ACTIVATED", cardExpiryDate: "203107" })
+        const online = { ...account, cardId: virtual.card.cardId }
+        expect((yield* ledger.getCvv.call(online)).card.cvv).toBe(Redacted.value(yield* cvvOf(online.cardId)))
+        refusedWith(
+          yield* Effect.flip(device.send(ledger, "replaceCard", { ...online, statusAction: "REISSUE" })),
+          online.cardId,
+          "ACTIVATED",
+          "REISSUE"
+        )
+        const deactivated = yield* device.send(ledger, "updateStatus", { ...online, statusAction: "DEACTIVATE" })
+        expect(deactivated.card.cardStatus).toBe("DEACTIVATED")
+        refusedWith(
+          yield* Effect.flip(device.send(ledger, "updateStatus", { ...online, statusAction: "CLOSE" })),
+          online.cardId,
+          "DEACTIVATED",
+          "CLOSE"
+        )
+        expect((yield* ledger.updateStatus.call({ ...online, statusAction: "CLOSE" })).card.cardStatus).toBe("CLOSED")
+        refusedWith(
+          yield* Effect.flip(ledger.updateStatus.call({ ...online, statusAction: "UNBLOCK" })),
+          online.cardId,
+          "CLOSED",
+          "UNBLOCK"
+        )
+      })
+    )
+
+    it.effect("keeps each customer's cards and devices to that customer", () =>
+      Effect.gen(function* () {
+        const ledger = yield* LedgerClient
+        const mine = where()
+        const theirs = where()
+        const device = yield* registerCardholderDevice(mine.customerId, options)
+        const { cardHolderId } = yield* ledger.addCardHolderWithPrimaryAddress.call(theirs)
+        const added = yield* ledger.addCard.call({ ...theirs, card: { cardHolderId, cardType: "PHYSICAL" } })
+        const asMine = { ...mine, cardId: added.card.cardId }
+        expect((yield* Effect.flip(ledger.getCardDetails.call(asMine)))._tag).toBe("CardNotFound")
+        const foreign = yield* Effect.flip(
+          device.send(ledger, "updateStatus", { ...theirs, cardId: added.card.cardId, statusAction: "LOCK" })
+        )
+        expect(foreign._tag).toBe("AuthenticationFailed")
+        const wrongHolder = yield* Effect.flip(
+          ledger.addCard.call({ ...mine, card: { cardHolderId, cardType: "PHYSICAL" } })
+        )
+        expect(wrongHolder).toMatchObject({ _tag: "InvalidRequest", field: "params.payload.card.cardHolderId" })
+        expect((yield* ledger.getCardList.call({ ...mine, pagination: { offset: 0, max: 5 } })).cards).toEqual([])
       })
     )
   })

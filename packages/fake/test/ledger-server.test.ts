@@ -5,7 +5,7 @@ import { LedgerCardSecrets, LedgerClient, loadPrivateKey, signPayload } from "@c
 import { describe, expect, it, layer } from "@effect/vitest"
 import { type Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { request } from "undici"
-import { cardSecretsConformance } from "../src/conformance.js"
+import { cardSecretsConformance, ledgerConformance } from "../src/conformance.js"
 import {
   FakeIssuer,
   FakeLedgerServer,
@@ -183,6 +183,7 @@ layer(endToEnd(), { excludeTestServices: true })("LedgerCardSecrets → fake led
 })
 
 cardSecretsConformance("ledger transport over the fake ledger", endToEnd())
+ledgerConformance("ledger transport over the fake ledger", endToEnd(), { rsaPublicKey: rsa.publicKeyPem })
 
 describe("faults over the wire", () => {
   const withFaults = <A, E>(
