@@ -314,7 +314,8 @@ const where = () =>
     accountNumber: `4${randomInt(10 ** 9, 10 ** 10)}${randomInt(10 ** 3, 10 ** 4)}`
   }) as const
 
-const ada = {
+/** The card holder the ledger suite adds, for tests of a team's own to reuse. */
+export const exampleCardHolder = {
   firstName: "Ada",
   lastName: "Lovelace",
   phoneNumber: "5550100001",
@@ -360,11 +361,14 @@ export const ledgerConformance = <E>(
         expect(primary.cardHolderId).toMatch(/^CH\d{14}$/)
         expect(primary.api.type).toBe("ADD_CARD_HOLDER_WITH_PRIMARY_ADDRESS_ACK")
         expect(primary.api.reference).toBe(`REF${primary.api.originalReference}`)
-        const holder = yield* ledger.addCardHolderWithNonPrimaryAddress.call({ ...account, cardHolder: ada })
+        const holder = yield* ledger.addCardHolderWithNonPrimaryAddress.call({
+          ...account,
+          cardHolder: exampleCardHolder
+        })
         expect(holder.cardHolderId).not.toBe(primary.cardHolderId)
         const holders = yield* ledger.getCardHolderList.call({ ...account, pagination: { offset: 0, max: 10 } })
         expect(holders.cardHolders.map((h) => h.cardHolderId)).toEqual([primary.cardHolderId, holder.cardHolderId])
-        expect(holders.cardHolders[1]).toMatchObject(ada)
+        expect(holders.cardHolders[1]).toMatchObject(exampleCardHolder)
 
         const added = yield* ledger.addCard.call({
           ...account,

@@ -1,21 +1,29 @@
 import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { AccountValidation, AccountValidationRequest, CardSecrets, decodeInput, GetCvvRequest } from "@cardkit/domain"
-import { LedgerCardSecrets } from "@cardkit/ledger"
+import { LedgerCardSecrets, LedgerClient } from "@cardkit/ledger"
 import { VisaAccountValidation } from "@cardkit/visa-pav"
 import { expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, HashMap, Layer, Logger, LogLevel, Redacted } from "effect"
 import { request } from "undici"
-import { FakeIssuer, FakeWireServers, makeDevLedgerClient, WireServer } from "../src/index.js"
+import {
+  FakeIssuer,
+  FakeWireServers,
+  makeDevLedgerClient,
+  makeLedgerRsaKeys,
+  registerCardholderDevice,
+  WireServer
+} from "../src/index.js"
 import { UndiciHttpClient } from "@cardkit/http"
 
 /*
  * Card data never leaks: both transports against both wire fakes, logging at every level, through
  * successes, declines, refusals, bad input and injected faults. Every log line (message,
  * annotations, cause), every error (message, String, JSON) and every HTTP error body is captured,
- * and none may carry a full PAN, a CVV or a CVV2.
+ * and none may carry a full PAN, a CVV, a CVV2 or a PIN.
  */
-const secrets = [/4957030420210462/, /4003205883446621/, /(^|\D)679(\D|$)/, /(^|\D)022(\D|$)/]
+const pin = "8642"
+const secrets = [/4957030420210462/, /4003205883446621/, /(^|\D)679(\D|$)/, /(^|\D)022(\D|$)/, /(^|\D)8642(\D|$)/]
 
 const captured: Array<string> = []
 const capture = Layer.merge(
@@ -33,17 +41,22 @@ const capture = Layer.merge(
 )
 
 const dev = makeDevLedgerClient()
+const rsa = makeLedgerRsaKeys()
 const visaCredentials = { userId: "leak-user", password: "leak-password" }
 
 const server = FakeWireServers.layer({
-  ledger: { clients: [dev.registration] },
+  ledger: { clients: [dev.registration], rsaPrivateKey: rsa.privateKeyPem },
   visa: { credentials: visaCredentials }
 })
 
 const clients = Layer.unwrapEffect(
   Effect.map(WireServer, ({ url }) =>
     Layer.merge(
-      LedgerCardSecrets.layer({ ...dev.clientOptions(url), retryBaseDelay: "1 millis" }),
+      LedgerCardSecrets.layer({
+        ...dev.clientOptions(url),
+        rsaPublicKey: rsa.publicKeyPem,
+        retryBaseDelay: "1 millis"
+      }),
       VisaAccountValidation.layer({
         url,
         userId: Redacted.make(visaCredentials.userId),
@@ -99,6 +112,30 @@ it.live("no log line, error or error body carries a PAN, a CVV or a CVV2", () =>
     yield* issuer.setStatus(documentCard.cardId, "LOST_STOLEN")
     yield* record(cvv(documentCard))
     yield* issuer.setStatus(documentCard.cardId, "ACTIVATED")
+
+    // A PIN set, refused and set again, and an activation with the wrong CVV: neither PIN nor CVV may show.
+    const ledger = yield* LedgerClient
+    const device = yield* registerCardholderDevice(documentCard.customerId, { rsaPublicKey: rsa.publicKeyPem })
+    const physical = yield* issuer.issueCard({
+      ...documentCard,
+      cardId: "0000000000000000000000000000c0de",
+      cardType: "PHYSICAL",
+      status: "CARD_IS_NOT_ACTIVATED",
+      cvv: "679"
+    })
+    const where = { product: "DEFAULT", program: "DEFAULT", channel: "VISA_DPS" as const, ...documentCard }
+    const onPhysical = { ...where, cardId: physical.cardId }
+    const newPIN = Redacted.make(pin)
+    expect(Exit.isSuccess(yield* record(device.send(ledger, "pinChange", { ...onPhysical, newPIN })))).toBe(true)
+    yield* record(device.send(ledger, "pinChange", { ...where, newPIN }))
+    yield* record(ledger.pinChange.call({ ...onPhysical, newPIN: Redacted.make(`${pin}x`) }))
+    yield* record(ledger.pinChange.call({ ...onPhysical, cardId: "nope", newPIN }))
+    yield* record(
+      device.send(ledger, "updateStatus", { ...onPhysical, statusAction: "ACTIVATE", cardCvv: Redacted.make("678") })
+    )
+    yield* record(ledger.updateStatus.call({ ...onPhysical, statusAction: "ACTIVATE", cardCvv: Redacted.make("679") }))
+    expect(yield* issuer.pinMatches(physical.cardId, pin)).toBe(true)
+    seen.push(JSON.stringify(yield* issuer.getCard(physical.cardId)))
 
     const visaCard = { pan: "4957030420210462", expiry: "2040-10", cvv2: "022" }
     const approved = yield* record(validate(visaCard))
