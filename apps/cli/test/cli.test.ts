@@ -1,5 +1,6 @@
-import { generateKeyPairSync } from "node:crypto"
-import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { constants, createPublicKey, generateKeyPairSync, publicEncrypt } from "node:crypto"
+import { existsSync } from "node:fs"
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
@@ -143,7 +144,7 @@ describe("fake serve and --provider live", () => {
     const server = start(["fake", "serve", "--port", "0", "--json", ...args])
     running.push(server)
     const [line] = await server.waitFor(/^\{.*\}$/m)
-    return JSON.parse(line) as { url: string; env: Record<string, string> }
+    return { ...(JSON.parse(line) as { url: string; env: Record<string, string> }), server }
   }
 
   it("prints its URL and a development client, and cvv --provider live gets 679 through the ledger transport", async () => {
@@ -155,6 +156,7 @@ describe("fake serve and --provider live", () => {
         "CARDKIT_LEDGER_API_KEY",
         "CARDKIT_LEDGER_KEY_ID",
         "CARDKIT_LEDGER_PRIVATE_KEY_FILE",
+        "CARDKIT_LEDGER_RSA_PUBLIC_KEY_FILE",
         "CARDKIT_VISA_USER_ID",
         "CARDKIT_VISA_PASSWORD"
       ])
@@ -216,9 +218,38 @@ describe("fake serve and --provider live", () => {
     expectNoFullPan(stderr, visaPan)
   })
 
+  it("prints the ledger's RSA public key, which a CVV is encrypted to, in a file removed when it stops", async () => {
+    const { url, env, server } = await serve(["--open"])
+    const keyFile = env.CARDKIT_LEDGER_RSA_PUBLIC_KEY_FILE!
+    const key = createPublicKey(await readFile(keyFile, "utf8"))
+    expect(key.asymmetricKeyType).toBe("rsa")
+    const cardCvv = publicEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, Buffer.from("679")).toString("base64")
+    const payload = {
+      transactionType: "VALIDATE_CVV",
+      product: "DEFAULT",
+      channel: "VISA_DPS",
+      program: "DEFAULT",
+      cardId: "025951734ff74c13a14137e02834fa00",
+      cardCvv,
+      isEncrypt: true
+    }
+    const answer = await fetch(`${url}/cardv2`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        method: "ledger.CARD.request",
+        id: "1",
+        params: { payload, api: { credential: "any", signature: "any", apiKey: "any" } }
+      })
+    })
+    expect(await answer.json()).toMatchObject({ result: { message: "CVV has been validated successfully" } })
+    expect(await server.stop()).toBe(0)
+    expect(existsSync(keyFile)).toBe(false)
+  })
+
   it("--open accepts any credentials and any signing key", async () => {
     const { url, env } = await serve(["--open"])
-    expect(env).toEqual({})
+    expect(Object.keys(env)).toEqual(["CARDKIT_LEDGER_RSA_PUBLIC_KEY_FILE"])
     const directory = await mkdtemp(join(tmpdir(), "cardkit-cli-test-"))
     const keyFile = join(directory, "any-key.pem")
     const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" })

@@ -5,6 +5,7 @@ import {
   FakeVisaServer,
   FakeWireServers,
   makeDevLedgerClient,
+  makeLedgerRsaKeys,
   WireServer,
   type WireServerTls
 } from "@cardkit/fake"
@@ -35,13 +36,10 @@ const readTls = (args: ServeArgs) =>
   })
 
 /**
- * Each request as one Debug line (`--log-level debug`): method, path, status and time taken. Never a
- * body or a header: they carry card data and credentials.
- */
-/**
- * `cardkit fake serve`: both wire fakes on one port over one seeded issuer. Unless `--open`, a
- * development client is registered and everything it needs is printed, as the environment variables
- * `--provider live` reads; its private key is written to a temporary directory removed on exit.
+ * `cardkit fake serve`: both wire fakes on one port over one seeded issuer. The ledger gets a fresh
+ * RSA key, whose public half clients encrypt CVVs and PINs to. Unless `--open`, a development client
+ * is registered too, and everything it needs is printed, as the environment variables `--provider
+ * live` reads; the key files are written to a temporary directory removed on exit.
  */
 export const serveFakes = (args: ServeArgs) =>
   Effect.gen(function* () {
@@ -50,8 +48,12 @@ export const serveFakes = (args: ServeArgs) =>
     const visaClient = args.open
       ? undefined
       : { userId: `dev${randomBytes(8).toString("hex")}`, password: randomBytes(16).toString("base64url") }
+    const rsa = makeLedgerRsaKeys()
     const app = yield* FakeWireServers.make({
-      ledger: ledgerClient === undefined ? { open: true } : { clients: [ledgerClient.registration] },
+      ledger:
+        ledgerClient === undefined
+          ? { open: true, rsaPrivateKey: rsa.privateKeyPem }
+          : { clients: [ledgerClient.registration], rsaPrivateKey: rsa.privateKeyPem },
       visa: visaClient === undefined ? {} : { credentials: visaClient }
     })
     const server = yield* Layer.build(
@@ -59,11 +61,13 @@ export const serveFakes = (args: ServeArgs) =>
     )
     const { url } = Context.get(server, WireServer)
 
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const directory = yield* fs.makeTempDirectoryScoped({ prefix: "cardkit-fake-" })
+    const rsaFile = path.join(directory, "ledger-rsa-public-key.pem")
+    yield* fs.writeFileString(rsaFile, rsa.publicKeyPem)
     const env: Record<string, string> = {}
-    if (ledgerClient !== undefined && visaClient !== undefined) {
-      const fs = yield* FileSystem.FileSystem
-      const path = yield* Path.Path
-      const directory = yield* fs.makeTempDirectoryScoped({ prefix: "cardkit-fake-" })
+    if (ledgerClient !== undefined) {
       const keyFile = path.join(directory, "ledger-dev-key.pem")
       yield* fs.writeFileString(keyFile, ledgerClient.privateKeyPem, { mode: 0o600 })
       Object.assign(env, {
@@ -71,27 +75,35 @@ export const serveFakes = (args: ServeArgs) =>
         CARDKIT_LEDGER_API_KEY: ledgerClient.apiKey,
         CARDKIT_LEDGER_KEY_ID: ledgerClient.keyId,
         CARDKIT_LEDGER_PRIVATE_KEY_FILE: keyFile,
-        CARDKIT_LEDGER_USERNAME: ledgerClient.username,
+        CARDKIT_LEDGER_USERNAME: ledgerClient.username
+      })
+    }
+    env.CARDKIT_LEDGER_RSA_PUBLIC_KEY_FILE = rsaFile
+    if (visaClient !== undefined) {
+      Object.assign(env, {
         CARDKIT_VISA_URL: url,
         CARDKIT_VISA_USER_ID: visaClient.userId,
         CARDKIT_VISA_PASSWORD: visaClient.password,
         CARDKIT_VISA_ACQUIRING_BIN: exampleAcquiringBin
       })
     }
-    const endpoints = { ledger: `${url}${FakeLedgerServer.path}`, visa: `${url}${FakeVisaServer.path}` }
+    const endpoints = {
+      ledger: `${url}${FakeLedgerServer.path}`,
+      ledgerCustomers: `${url}${FakeLedgerServer.customerPath}`,
+      visa: `${url}${FakeVisaServer.path}`
+    }
     yield* Console.log(
       args.json
         ? JSON.stringify({ url, open: args.open, endpoints, env })
         : [
             `cardkit fake listening on ${url}${args.open ? " (open: any credentials are accepted)" : ""}`,
             `  ledger    POST ${endpoints.ledger}`,
+            `  ledger    POST ${endpoints.ledgerCustomers} (CustomerService.AddUserKey)`,
             `  Visa PAV  POST ${endpoints.visa}`,
-            ...(args.open
-              ? []
-              : [
-                  "Development client (export these, or pass them as flags, for --provider live):",
-                  ...Object.entries(env).map(([name, value]) => `  ${name}=${value}`)
-                ]),
+            args.open
+              ? "The ledger's RSA public key, which CVVs and PINs are encrypted to:"
+              : "Development client (export these, or pass them as flags, for --provider live):",
+            ...Object.entries(env).map(([name, value]) => `  ${name}=${value}`),
             "Stop with Ctrl+C."
           ].join("\n")
     )
