@@ -2,7 +2,7 @@ import { UndiciHttpClient } from "@cardkit/http"
 import { type CycleType, LedgerClient, type LimitType, loadPrivateKey, signPayload } from "@cardkit/ledger"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { fc } from "@fast-check/vitest"
-import { type Context, Effect, Layer, Redacted } from "effect"
+import { ConfigProvider, type Context, Effect, Layer, Redacted } from "effect"
 import {
   FakeIssuer,
   FakeLedgerClient,
@@ -499,6 +499,34 @@ describe("in memory and over the wire alike", () => {
           { numRuns: 40 }
         )
       )
+    })
+  )
+})
+
+describe("CARDKIT_FAKE_LEDGER_ROLE", () => {
+  const activate = Effect.gen(function* () {
+    const card = yield* physicalCard()
+    const ledger = yield* LedgerClient
+    return yield* Effect.either(
+      ledger.updateStatus.call({ ...where, cardId: card.cardId, statusAction: "ACTIVATE", cardCvv: card.cvv })
+    )
+  })
+  const withRole = (role: string | undefined) =>
+    Layer.setConfigProvider(
+      ConfigProvider.fromMap(new Map(role === undefined ? [] : [["CARDKIT_FAKE_LEDGER_ROLE", role]]), {
+        pathDelim: "_"
+      })
+    )
+
+  it.effect("makes the in-memory client's calls the cardholder's; ADMIN by default", () =>
+    Effect.gen(function* () {
+      const client = FakeLedgerClient.layerConfig().pipe(Layer.provideMerge(issuerLayer))
+      const asCardholder = yield* activate.pipe(Effect.provide(client.pipe(Layer.provide(withRole("LEGALREP")))))
+      expect(asCardholder._tag === "Right" && asCardholder.right.card.cardStatus).toBe("ACTIVATED")
+      const asAdmin = yield* activate.pipe(Effect.provide(client.pipe(Layer.provide(withRole(undefined)))))
+      expect(asAdmin._tag === "Left" && asAdmin.left._tag).toBe("StatusActionNotAllowed")
+      const refused = yield* Effect.exit(activate.pipe(Effect.provide(client.pipe(Layer.provide(withRole("ROOT"))))))
+      expect(refused._tag).toBe("Failure")
     })
   )
 })
