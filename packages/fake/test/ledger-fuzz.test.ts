@@ -9,7 +9,7 @@ import { FakeIssuer, FakeLedgerServer, type FakeLedgerOptions, makeDevLedgerClie
 import { send } from "./support/wire.js"
 
 /*
- * Property: whatever arrives at /cardv2 — a request of every transaction type with one member
+ * Property: whatever arrives at /cardv2 or /jsonrpc — a request of every transaction type with one member
  * made hostile (prototype names where the fake dispatches, deep nesting, duplicates, surrogates,
  * extreme numbers), hostile JSON of any shape, nesting up to the body limit, a BOM, bytes that are
  * not UTF-8 — the fake ledger answers (no 5xx, no dropped connection) in its JSON-RPC shape, every
@@ -28,8 +28,9 @@ const dev = makeDevLedgerClient()
 const devKey = loadPrivateKey(dev.privateKeyPem)
 
 /** A request of the document's shape for `payload`, signed as `dev` when `signed`. */
-const requestFor = (payload: Record<string, JsonValue>, signed: boolean): JsonValue => ({
+const requestFor = (payload: Record<string, JsonValue>, signed: boolean, method?: string): JsonValue => ({
   ...documentRequest,
+  ...(method === undefined ? {} : { method }),
   params: {
     payload,
     api: signed
@@ -50,6 +51,10 @@ const dispatched = [
   ["params", "payload", "transactionType"],
   ["params", "payload", "channel"],
   ["params", "payload", "statusAction"],
+  ["params", "payload", "card", "cardType"],
+  ["params", "payload", "cardLimit", "cycleType"],
+  ["params", "payload", "cardLimit", "type"],
+  ["params", "payload", "status"],
   ["params", "api", "keyId"]
 ]
 
@@ -70,29 +75,67 @@ layer(FakeIssuer.layer(), { excludeTestServices: true })("fuzzing the fake ledge
         const card = yield* (yield* FakeIssuer).issueCard()
         const own = { customerId: card.customerId, accountNumber: card.accountNumber, cardId: card.cardId }
         const base = documentRequest.params.payload
+        const { cardHolderId } = yield* (yield* FakeIssuer).addCardHolder(own)
+        const holder = { firstName: "Ada", lastName: "Lovelace", phoneNumber: "1", emailId: "a@b.c" }
+        const address = { addressLine1: "1 Main St", addressLine2: "", city: "X", state: "Y", zipCode: "1" }
         const payloads: Array<Record<string, JsonValue>> = [
           base,
           { ...base, transactionType: "GET_CARD" },
           { ...base, ...own, transactionType: "VALIDATE_CVV", cardCvv: "123", isEncrypt: true },
-          { ...base, ...own, transactionType: "UPDATE_STATUS", statusAction: "LOCK", cardCvv: "", isEncrypt: true }
+          { ...base, ...own, transactionType: "UPDATE_STATUS", statusAction: "LOCK", cardCvv: "", isEncrypt: true },
+          { ...base, ...own, transactionType: "REPLACE_CARD", statusAction: "REISSUE" },
+          { ...base, ...own, transactionType: "PIN_CHANGE", newPIN: "1234", isEncrypt: true },
+          { ...base, ...own, transactionType: "GET_CARD_LIST", pagination: { offset: 0, max: 5 } },
+          {
+            ...base,
+            ...own,
+            transactionType: "SET_LIMIT",
+            cardLimit: { cardId: card.cardId, cycleType: "DAY", type: "COUNT", value: "5" }
+          },
+          { ...base, ...own, transactionType: "ADD_CARD", card: { cardHolderId, cardType: "PHYSICAL" } },
+          {
+            ...base,
+            ...own,
+            transactionType: "ADD_CARD_HOLDER_WITH_NON_PRIMARY_ADDRESS",
+            cardHolder: { ...holder, ...address }
+          }
         ]
-        const targets = payloads.flatMap((payload) => [
-          bodiesFor(requestFor(payload, false)).map((body) => ({ url: open, body })),
-          bodiesFor(requestFor(payload, true)).map((body) => ({ url: signed, body }))
-        ])
+        const addUserKey = {
+          userName: "a@b.c",
+          publicKey: dev.registration.keys[dev.keyId]!,
+          status: "ACTIVE",
+          customerId: own.customerId
+        }
+        const customers = (url: string) => `${url}/jsonrpc`
+        const cardsAt = (url: string) => `${url}/cardv2`
+        const targets = [
+          ...payloads.flatMap((payload) => [
+            bodiesFor(requestFor(payload, false)).map((body) => ({ url: cardsAt(open), body })),
+            bodiesFor(requestFor(payload, true)).map((body) => ({ url: cardsAt(signed), body }))
+          ]),
+          bodiesFor(requestFor(addUserKey, false, "CustomerService.AddUserKey")).map((body) => ({
+            url: customers(open),
+            body
+          })),
+          bodiesFor(requestFor(addUserKey, true, "CustomerService.AddUserKey")).map((body) => ({
+            url: customers(signed),
+            body
+          }))
+        ]
         yield* Effect.promise(() =>
           fc.assert(
             fc.asyncProperty(fc.oneof(...targets), async ({ url, body }) => {
-              const { status, json, headers } = await send(`${url}/cardv2`, { body })
+              const { status, json, headers } = await send(url, { body })
               expect(status).toBeLessThan(500)
               expect(headers["x-request-id"]).toMatch(/^[a-z]{20}$/)
               expect(json).toBeTypeOf("object")
               if (json.error !== undefined) {
                 expect(typeof json.error.code).toBe("string")
-                if (json.error.code === "1000") expect(json.error.message).toMatch(/^[A-Za-z-]+(\.[A-Za-z]+)*: \S/)
+                if (json.error.code === "1000") expect(json.error.message).toMatch(/^[A-Za-z-]+(\.[A-Za-z][A-Za-z0-9]*)*: \S/)
               } else {
                 expect(status).toBe(200)
-                expect(json.result.api.type).toMatch(/_ACK$/)
+                if (url.endsWith("/cardv2")) expect(json.result.api.type).toMatch(/_ACK$/)
+                else expect(Object.keys(json.result)).toEqual(["keyID", "status", "apiKey"])
               }
             }),
             { numRuns: runs }
