@@ -246,6 +246,13 @@ describe("an open ledger's role", () => {
       expect(answer.json.result.card.cardStatus).toBe("ACTIVATED")
       const closed = yield* postTo("/cardv2", openStatusRequest(card.cardId, "CLOSE"))
       expect(closed.json.error.message).toBe("status action CLOSE is not allowed for a card in status ACTIVATED")
+      // Open, a key is registered whoever asks.
+      const keys = makeDeviceKeyPair()
+      const registered = yield* postTo(
+        "/jsonrpc",
+        customerRequest({ userName: "ada@example.com", publicKey: keys.publicKeyPem, status: "ACTIVE" }, () => "")
+      )
+      expect(registered.json.result.status).toBe("ACTIVE")
     }).pipe(
       Effect.provide(
         FakeLedgerServer.layer({ open: true, openRole: "LEGALREP", rsaPrivateKey: rsa.privateKeyPem }).pipe(
