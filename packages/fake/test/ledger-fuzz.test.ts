@@ -131,7 +131,8 @@ layer(FakeIssuer.layer(), { excludeTestServices: true })("fuzzing the fake ledge
               expect(json).toBeTypeOf("object")
               if (json.error !== undefined) {
                 expect(typeof json.error.code).toBe("string")
-                if (json.error.code === "1000") expect(json.error.message).toMatch(/^[A-Za-z-]+(\.[A-Za-z][A-Za-z0-9]*)*: \S/)
+                if (json.error.code === "1000")
+                  expect(json.error.message).toMatch(/^[A-Za-z-]+(\.[A-Za-z][A-Za-z0-9]*)*: \S/)
               } else {
                 expect(status).toBe(200)
                 if (url.endsWith("/cardv2")) expect(json.result.api.type).toMatch(/_ACK$/)
