@@ -48,6 +48,7 @@ export class StatusActionNotAllowed extends Schema.TaggedError<StatusActionNotAl
   cardId: Schema.String,
   /** The card's status, as the provider spells it; `unknown` when its answer did not say. */
   status: Schema.String,
+  /** The action by its one name (`REPORT_LOST_STOLEN`), whichever spelling was sent. */
   action: Schema.String
 }) {
   override get message() {

@@ -130,14 +130,6 @@ export type LedgerHandlers = {
 
 const refuse = Effect.mapError(LedgerFailure.ofPayload)
 
-/** A refused action named as the request spelled it, which is what the client reports. */
-const spelledAs =
-  (spelling: string) =>
-  <E extends { readonly _tag: string }>(error: E | StatusActionNotAllowed): E | StatusActionNotAllowed =>
-    error._tag === "StatusActionNotAllowed"
-      ? new StatusActionNotAllowed({ ...(error as StatusActionNotAllowed), action: spelling })
-      : error
-
 /** The handlers over `issuer`: the wire's names and shapes in, the issuer's operations, the wire's shapes out. */
 export const ledgerHandlers = (issuer: FakeIssuer["Type"]): LedgerHandlers => {
   const account = (payload: LedgerAccount): LedgerAccount => ({
@@ -233,9 +225,7 @@ export const ledgerHandlers = (issuer: FakeIssuer["Type"]): LedgerHandlers => {
         yield* owned(p.cardId, p)
         const action = statusActionOf(p.statusAction)
         const cvv = action === "ACTIVATE" && p.cardCvv !== "" ? yield* context.reveal("cardCvv", p.cardCvv) : undefined
-        const card = yield* refuse(
-          Effect.mapError(issuer.updateStatus(p.cardId, action, { role: context.role, cvv }), spelledAs(p.statusAction))
-        )
+        const card = yield* refuse(issuer.updateStatus(p.cardId, action, { role: context.role, cvv }))
         return { card: wireCard(card) }
       }),
     replaceCard: (p, context) =>
@@ -244,9 +234,7 @@ export const ledgerHandlers = (issuer: FakeIssuer["Type"]): LedgerHandlers => {
         // The replacement has the same holder, so the old card's is settled first.
         const holder = yield* refuse(issuer.cardHolderOf(p.cardId))
         const action = statusActionOf(p.statusAction) as "REISSUE" | "REPLACE_CARD"
-        const { card, newCard } = yield* refuse(
-          Effect.mapError(issuer.replaceCard(p.cardId, action, context.role), spelledAs(p.statusAction))
-        )
+        const { card, newCard } = yield* refuse(issuer.replaceCard(p.cardId, action, context.role))
         return { card: replacedCard(card, holder), newCard: replacedCard(newCard, holder) }
       }),
     getCardLimit: (p) => Effect.map(owned(p.cardId, p), (card) => ({ card: wireCard(card) })),

@@ -22,6 +22,8 @@ import {
   type IsEncrypt,
   LedgerErrorCodes,
   ResponseEnvelope,
+  StatusActionSpelling,
+  statusActionOf,
   statusActionSpellings,
   type WireAck,
   type WireError
@@ -153,6 +155,12 @@ const cardIdOf = (payload: Sent): string => {
   return typeof id === "string" ? id : ""
 }
 
+const isSpelling = Schema.is(StatusActionSpelling)
+
+/** The action a payload asked for, by its one name whichever spelling was sent. */
+const actionOf = ({ statusAction }: Sent): string =>
+  isSpelling(statusAction) ? statusActionOf(statusAction) : String(statusAction ?? "unknown")
+
 /** The status a `1018` message names (the fake's "… in status CLOSED"), if it names one. */
 const statusNamedIn = (message: string): string => /in status ([A-Z_ ]+?)\s*$/.exec(message)?.[1] ?? "unknown"
 
@@ -197,11 +205,7 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
         case codes.incorrectCvv:
           return new IncorrectCvv({ cardId })
         case codes.statusActionNotAllowed:
-          return new StatusActionNotAllowed({
-            cardId,
-            status: statusNamedIn(message),
-            action: String(payload.statusAction ?? "unknown")
-          })
+          return new StatusActionNotAllowed({ cardId, status: statusNamedIn(message), action: actionOf(payload) })
         case codes.authentication:
           return new AuthenticationFailed({ provider, reason: message })
         case codes.invalidRequest: {

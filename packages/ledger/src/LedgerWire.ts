@@ -177,7 +177,7 @@ export const statusActionSpellings = {
 
 /** A status action by its one name, whatever spelling came over the wire. */
 export type StatusAction = keyof typeof statusActionSpellings
-type StatusActionSpelling = (typeof statusActionSpellings)[StatusAction][number]
+type Spelling = (typeof statusActionSpellings)[StatusAction][number]
 
 const actionBySpelling: ReadonlyMap<string, StatusAction> = new Map(
   Object.entries(statusActionSpellings).flatMap(([action, spellings]) =>
@@ -187,8 +187,9 @@ const actionBySpelling: ReadonlyMap<string, StatusAction> = new Map(
 
 /** A status action as sent: any of its spellings. */
 export const StatusActionSpelling = Schema.Literal(
-  ...(Object.values(statusActionSpellings).flat() as [StatusActionSpelling, ...Array<StatusActionSpelling>])
+  ...(Object.values(statusActionSpellings).flat() as [Spelling, ...Array<Spelling>])
 )
+export type StatusActionSpelling = typeof StatusActionSpelling.Type
 
 /** The action a spelling names (`REPORT MISSING CARD` → `REPORT_LOST_STOLEN`). */
 export const statusActionOf = (spelling: StatusActionSpelling): StatusAction => actionBySpelling.get(spelling)!
