@@ -1,11 +1,5 @@
 import { generateKeyPairSync, type KeyObject, randomBytes, timingSafeEqual } from "node:crypto"
-import {
-  CardNotFound,
-  GetCvvRequest,
-  invalidRequestFromParseError,
-  JsonBody,
-  StatusActionNotAllowed
-} from "@cardkit/domain"
+import { CardNotFound, GetCvvRequest, invalidRequestFromParseError, JsonBody } from "@cardkit/domain"
 import {
   cardMethod,
   type LedgerClientOptions,
