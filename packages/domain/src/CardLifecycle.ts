@@ -10,27 +10,13 @@ import type {
   ProviderError,
   StatusActionNotAllowed
 } from "./Errors.js"
-import { AccountNumber, CardId, Channel, CustomerId, ProductName, ProgramName, Reference } from "./Ids.js"
-
-const defaultProduct = ProductName.make("DEFAULT")
-const defaultProgram = ProgramName.make("DEFAULT")
-
-/** Where a customer's cards live: the customer, the account, and the issuer's product setup. */
-const customerFields = {
-  customerId: CustomerId,
-  accountNumber: AccountNumber,
-  product: Schema.optionalWith(ProductName, { default: () => defaultProduct }),
-  program: Schema.optionalWith(ProgramName, { default: () => defaultProgram }),
-  channel: Schema.optionalWith(Channel, { default: () => "VISA_DPS" as const }),
-  /** The caller's reference for a write; derived from an idempotency key where there is one. */
-  reference: Schema.optional(Reference)
-} as const
+import { accountFields, CardId } from "./Ids.js"
 
 /** A customer's account, to list or issue cards in. */
-export class CustomerAccount extends Schema.Class<CustomerAccount>("CustomerAccount")(customerFields) {}
+export class CustomerAccount extends Schema.Class<CustomerAccount>("CustomerAccount")(accountFields) {}
 
 /** One card of a customer's account. */
-export class CardRef extends Schema.Class<CardRef>("CardRef")({ cardId: CardId, ...customerFields }) {}
+export class CardRef extends Schema.Class<CardRef>("CardRef")({ cardId: CardId, ...accountFields }) {}
 
 /**
  * A card's status in provider-neutral terms. A provider maps its own spellings here and keeps its
@@ -69,7 +55,7 @@ export class Card extends Schema.Class<Card>("Card")({
 
 /** Issue a card: a virtual one is usable at once, a physical one is ordered and activated later. */
 export class IssueCardRequest extends Schema.Class<IssueCardRequest>("IssueCardRequest")({
-  ...customerFields,
+  ...accountFields,
   type: CardType,
   /** For a virtual card: the month it expires (`YYYY-MM`); the provider's default when absent. */
   expiry: Schema.optional(CardExpiry)
@@ -78,14 +64,14 @@ export class IssueCardRequest extends Schema.Class<IssueCardRequest>("IssueCardR
 /** Activate a physical card with the CVV printed on it. */
 export class ActivateCardRequest extends Schema.Class<ActivateCardRequest>("ActivateCardRequest")({
   cardId: CardId,
-  ...customerFields,
+  ...accountFields,
   cvv: Cvv
 }) {}
 
 /** Check a CVV against the card's. */
 export class ValidateCvvRequest extends Schema.Class<ValidateCvvRequest>("ValidateCvvRequest")({
   cardId: CardId,
-  ...customerFields,
+  ...accountFields,
   cvv: Cvv
 }) {}
 
@@ -97,7 +83,7 @@ export type Pin = typeof Pin.Type
 
 export class ChangePinRequest extends Schema.Class<ChangePinRequest>("ChangePinRequest")({
   cardId: CardId,
-  ...customerFields,
+  ...accountFields,
   pin: Pin
 }) {}
 
@@ -107,7 +93,7 @@ export type ReplaceReason = typeof ReplaceReason.Type
 
 export class ReplaceCardRequest extends Schema.Class<ReplaceCardRequest>("ReplaceCardRequest")({
   cardId: CardId,
-  ...customerFields,
+  ...accountFields,
   reason: ReplaceReason
 }) {}
 
@@ -141,7 +127,7 @@ export class CardLimit extends Schema.Class<CardLimit>("CardLimit")({
 
 export class SetLimitRequest extends Schema.Class<SetLimitRequest>("SetLimitRequest")({
   cardId: CardId,
-  ...customerFields,
+  ...accountFields,
   kind: LimitKind,
   cycle: LimitCycle,
   value: LimitValue

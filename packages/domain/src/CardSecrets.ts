@@ -1,21 +1,12 @@
 import { Context, type Effect, Schema } from "effect"
 import { Cvv } from "./Cvv.js"
 import type { CardSecretsError } from "./Errors.js"
-import { AccountNumber, CardId, Channel, CustomerId, ProductName, ProgramName, Reference } from "./Ids.js"
-
-// Made once: a default is taken on every decode that omits it, and `make` validates what it brands.
-const defaultProduct = ProductName.make("DEFAULT")
-const defaultProgram = ProgramName.make("DEFAULT")
+import { accountFields, CardId } from "./Ids.js"
 
 /** Reveal the CVV of a virtual card (the ledger's `GET_CVV`). */
 export class GetCvvRequest extends Schema.Class<GetCvvRequest>("GetCvvRequest")({
   cardId: CardId,
-  customerId: CustomerId,
-  accountNumber: AccountNumber,
-  product: Schema.optionalWith(ProductName, { default: () => defaultProduct }),
-  program: Schema.optionalWith(ProgramName, { default: () => defaultProgram }),
-  channel: Schema.optionalWith(Channel, { default: () => "VISA_DPS" as const }),
-  reference: Schema.optional(Reference)
+  ...accountFields
 }) {}
 
 /** The card's switches, named and ordered exactly as the ledger's Get CVV document lists them. */

@@ -51,3 +51,21 @@ export const Channel = Schema.Literal("PULSE", "VISA_DPS").annotations({
   message: () => "must be PULSE or VISA_DPS"
 })
 export type Channel = typeof Channel.Type
+
+const defaultProduct = ProductName.make("DEFAULT")
+const defaultProgram = ProgramName.make("DEFAULT")
+
+/**
+ * What addresses a customer's account at the issuer, as every card request carries it: product,
+ * program and channel default to the issuer's standard setup. Made once: a default is taken on
+ * every decode that omits it, and `make` validates what it brands.
+ */
+export const accountFields = {
+  customerId: CustomerId,
+  accountNumber: AccountNumber,
+  product: Schema.optionalWith(ProductName, { default: () => defaultProduct }),
+  program: Schema.optionalWith(ProgramName, { default: () => defaultProgram }),
+  channel: Schema.optionalWith(Channel, { default: () => "VISA_DPS" as const }),
+  /** The caller's unique reference for the request; derived from an idempotency key for a write. */
+  reference: Schema.optional(Reference)
+} as const

@@ -299,16 +299,28 @@ const replaced = {
 /** A card status as the ledger spells it (`TEMPRORY_…` is its spelling); unknown ones pass through. */
 export const WireCardStatus = Schema.String
 
+/**
+ * The short card of GET_CVV, UPDATE_STATUS and the limit results: its id and dates, `head`, the
+ * switches, `cvv`, `beforeFlags`, then the last flags — the order the results print.
+ */
+const shortCard = <Head extends Schema.Struct.Fields, BeforeFlags extends Schema.Struct.Fields>(
+  head: Head,
+  beforeFlags: BeforeFlags
+) =>
+  Schema.Struct({
+    cardId: Schema.String,
+    postedDate: Schema.String,
+    updatedDate: Schema.String,
+    ...head,
+    ...switches,
+    cvv: Schema.String,
+    ...beforeFlags,
+    ...afterCvv,
+    ...replaced
+  })
+
 /** The card as GET_CVV answers it, every field in the document's order. */
-export const WireCvvCard = Schema.Struct({
-  cardId: Schema.String,
-  postedDate: Schema.String,
-  updatedDate: Schema.String,
-  ...switches,
-  cvv: Schema.String,
-  ...afterCvv,
-  ...replaced
-})
+export const WireCvvCard = shortCard({}, {})
 export type WireCvvCard = typeof WireCvvCard.Type
 
 export const GetCvvResult = Schema.Struct({ card: WireCvvCard, api: WireAck })
@@ -388,16 +400,7 @@ export const AddCardResult = Schema.Struct({ card: WireNewCard, api: WireAck })
 export type AddCardResult = typeof AddCardResult.Type
 
 /** UPDATE_STATUS's card: its new status and switches, not the mask, expiry or order. */
-export const WireStatusCard = Schema.Struct({
-  cardId: Schema.String,
-  postedDate: Schema.String,
-  updatedDate: Schema.String,
-  cardStatus: WireCardStatus,
-  ...switches,
-  cvv: Schema.String,
-  ...afterCvv,
-  ...replaced
-})
+export const WireStatusCard = shortCard({ cardStatus: WireCardStatus }, {})
 export type WireStatusCard = typeof WireStatusCard.Type
 
 export const UpdateStatusResult = Schema.Struct({ card: WireStatusCard, api: WireAck })
@@ -452,16 +455,7 @@ export const WireLimit = Schema.Struct({
 })
 export type WireLimit = typeof WireLimit.Type
 
-export const WireLimitCard = Schema.Struct({
-  cardId: Schema.String,
-  postedDate: Schema.String,
-  updatedDate: Schema.String,
-  ...switches,
-  cvv: Schema.String,
-  limits: Schema.Array(WireLimit),
-  ...afterCvv,
-  ...replaced
-})
+export const WireLimitCard = shortCard({}, { limits: Schema.Array(WireLimit) })
 
 export const GetCardLimitResult = Schema.Struct({ card: WireLimitCard, api: WireAck })
 export type GetCardLimitResult = typeof GetCardLimitResult.Type
