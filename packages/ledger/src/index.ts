@@ -14,3 +14,5 @@ export * from "./LedgerConfig.js"
 export * from "./LedgerOperations.js"
 export * from "./LedgerWire.js"
 export * from "./Signing.js"
+/** The ledger's card statuses in the domain's terms. */
+export * as LedgerStatus from "./LedgerStatus.js"
