@@ -370,7 +370,12 @@ export const WireCardDetails = Schema.Struct({
   orderId: Schema.String,
   ...replaced,
   orderSubStatus: Schema.String,
-  externalCardId: Schema.String
+  externalCardId: Schema.String,
+  /**
+   * Not in D-GCD's list, which leaves a card's type to what the caller stored at ADD_CARD; read when
+   * a ledger (the fake does) sends it, so a card's type need not be stored beside the ledger.
+   */
+  cardType: Schema.optional(WireCardType)
 })
 export type WireCardDetails = typeof WireCardDetails.Type
 

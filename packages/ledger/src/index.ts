@@ -1,4 +1,6 @@
 export * from "./Credential.js"
+/** The ledger's cards and limits in the domain's terms. */
+export * as LedgerCards from "./LedgerCards.js"
 export { LedgerCardSecrets } from "./LedgerCardSecrets.js"
 export {
   type CallInput,

@@ -1,0 +1,95 @@
+import { Card, CardLimit, type LimitCycle, type LimitKind, ProtocolViolation } from "@cardkit/domain"
+import { Effect, ParseResult, Schema } from "effect"
+import { toCardStatus } from "./LedgerStatus.js"
+import type { CycleType, LimitType, WireCardType, WireLimit } from "./LedgerWire.js"
+
+/*
+ * The ledger's cards and limits in the domain's provider-neutral terms, written once: the ledger
+ * transport maps its answers with these, and the in-memory fake maps its records through the same
+ * wire shapes, so both give a product team the same `Card`.
+ */
+
+/** What every card result of the ledger names, whatever else it carries. */
+export interface WireCardView {
+  readonly cardId: string
+  /** Absent from GET_CARD_DETAILS and GET_CARD_LIST on the documented wire. */
+  readonly cardType?: WireCardType | undefined
+  readonly cardStatus: string
+  /** `************1234`. */
+  readonly cardMaskNumber: string
+  /** `YYYYMM`. */
+  readonly cardExpiryDate: string
+}
+
+const decodeCard = Schema.decodeUnknown(Card)
+
+/**
+ * The domain's card for a wire card: status by `LedgerStatus` (the raw spelling kept), last four
+ * digits from the mask, `YYYYMM` as `YYYY-MM`. A card whose answer names no type is taken to be
+ * physical, the type the ledger issues by default (D-AC); an answer that cannot be a card is the
+ * ledger's protocol violation, told without the values it held.
+ */
+export const toCard = (wire: WireCardView): Effect.Effect<Card, ProtocolViolation> =>
+  decodeCard({
+    cardId: wire.cardId,
+    type: wire.cardType === "VIRTUAL" ? "virtual" : "physical",
+    status: toCardStatus(wire.cardStatus),
+    rawStatus: wire.cardStatus,
+    last4: wire.cardMaskNumber.slice(-4),
+    expiry: `${wire.cardExpiryDate.slice(0, 4)}-${wire.cardExpiryDate.slice(4)}`
+  }).pipe(
+    Effect.mapError(
+      (error) =>
+        new ProtocolViolation({
+          provider: "ledger",
+          reason: `a card in the answer is malformed at ${pathOf(error)}`
+        })
+    )
+  )
+
+const pathOf = (error: ParseResult.ParseError): string => {
+  const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+  return issue === undefined ? "the card" : issue.path.join(".") || "the card"
+}
+
+const kinds: Record<LimitKind, LimitType> = { amount: "VOLUME", count: "COUNT" }
+const cycles: Record<LimitCycle, CycleType> = {
+  per_transaction: "PER_TRANSACTION",
+  day: "DAY",
+  month: "MONTH",
+  year: "YEAR",
+  lifetime: "LIFE_TIME"
+}
+const kindOf: Record<LimitType, LimitKind> = { VOLUME: "amount", COUNT: "count" }
+const cycleOf: Record<CycleType, LimitCycle> = {
+  PER_TRANSACTION: "per_transaction",
+  DAY: "day",
+  MONTH: "month",
+  YEAR: "year",
+  LIFE_TIME: "lifetime"
+}
+
+/** The ledger's `type` (`VOLUME`, `COUNT`) of a limit kind. */
+export const toLimitType = (kind: LimitKind): LimitType => kinds[kind]
+
+/** The ledger's `cycleType` of a limit cycle. */
+export const toCycleType = (cycle: LimitCycle): CycleType => cycles[cycle]
+
+const decodeLimit = Schema.decodeUnknown(CardLimit)
+
+/** The domain's limit for a wire limit; a value that is no amount or count is a protocol violation. */
+export const toLimit = (wire: WireLimit): Effect.Effect<CardLimit, ProtocolViolation> =>
+  decodeLimit({
+    kind: kindOf[wire.type],
+    cycle: cycleOf[wire.cycleType],
+    value: wire.value,
+    ...(wire.remaining === "" ? {} : { remaining: wire.remaining })
+  }).pipe(
+    Effect.mapError(
+      (error) =>
+        new ProtocolViolation({ provider: "ledger", reason: `a limit in the answer is malformed at ${pathOf(error)}` })
+    )
+  )
+
+export const toLimits = (wire: ReadonlyArray<WireLimit>): Effect.Effect<ReadonlyArray<CardLimit>, ProtocolViolation> =>
+  Effect.forEach(wire, toLimit)
