@@ -1,6 +1,7 @@
 import { createRequire } from "node:module"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
+import type * as Terminal from "@effect/platform/Terminal"
 import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import { Providers } from "@cardkit/demo"
@@ -51,9 +52,13 @@ export type CvvArgs = Command.Command.ParseConfig<typeof cvvOptions>
 const validateOptions = {
   provider,
   json,
-  pan: Options.text("pan").pipe(describe("Card number (13 to 19 digits); shown only masked")),
+  pan: optionalText(
+    "pan",
+    "Card number (13 to 19 digits), shown only masked: '-' reads it from standard input; left out, it is " +
+      "asked for (hidden) on a terminal"
+  ),
   expiry: optionalText("expiry", "Expiry month, YYYY-MM"),
-  cvv2: optionalText("cvv2", "CVV2 to verify"),
+  cvv2: optionalText("cvv2", "CVV2 to verify: '-' reads it from standard input (the line after the PAN's)"),
   tavv: optionalText("tavv", "Token authentication verification value, 40 hex digits"),
   street: optionalText("street", "Billing street and number, for AVS"),
   postalCode: optionalText("postal-code", "Billing postal code, for AVS"),
@@ -63,6 +68,133 @@ const validateOptions = {
   settings: settingOptions(visaSettings)
 }
 export type ValidateArgs = Command.Command.ParseConfig<typeof validateOptions>
+
+/*
+ * `cardkit card …`: the `CardLifecycle` port, one subcommand per operation. The literals below are the
+ * domain's (`CardType`, `ReplaceReason`, `LimitKind`, `LimitCycle`): spelled here so that `--help`
+ * does not load the domain; the domain's schemas still decode every value.
+ */
+
+const accountOptions = {
+  provider,
+  json,
+  customerId: Options.text("customer-id").pipe(describe("The customer who holds the card")),
+  accountNumber: Options.text("account-number").pipe(describe("The account the card is linked to")),
+  product: optionalText("product", "Product name (default DEFAULT)"),
+  program: optionalText("program", "Program name (default DEFAULT)"),
+  channel: optionalText("channel", "PULSE or VISA_DPS (default VISA_DPS)"),
+  reference: optionalText("reference", "Your unique reference for this request"),
+  settings: settingOptions(ledgerSettings)
+}
+export type CardAccountArgs = Command.Command.ParseConfig<typeof accountOptions>
+
+const cardOptions = {
+  provider,
+  json,
+  cardId: Options.text("card-id").pipe(describe("The issuer's id of the card")),
+  ...accountOptions
+}
+export type CardArgs = Command.Command.ParseConfig<typeof cardOptions>
+
+/** A secret's flag: never its value on the command line, which the process list shows. */
+const secretText = (name: string, what: string) =>
+  optionalText(
+    name,
+    `${what}: '-' reads it from standard input; left out, it is asked for (hidden) on a terminal. ` +
+      "A value typed after the flag is refused: the process list would show it"
+  )
+
+const issueOptions = {
+  ...accountOptions,
+  type: Options.choice("type", ["virtual", "physical"]).pipe(
+    describe("virtual: usable at once; physical: ordered, activated later with its printed CVV")
+  ),
+  expiry: optionalText("expiry", "A virtual card's expiry month, YYYY-MM (the provider's default otherwise)")
+}
+export type IssueArgs = Command.Command.ParseConfig<typeof issueOptions>
+
+const cvvCheckOptions = { ...cardOptions, cvv: secretText("cvv", "The CVV printed on the card") }
+export type CvvCheckArgs = Command.Command.ParseConfig<typeof cvvCheckOptions>
+
+const changePinOptions = { ...cardOptions, pin: secretText("pin", "The new PIN, 4 to 12 digits") }
+export type ChangePinArgs = Command.Command.ParseConfig<typeof changePinOptions>
+
+const replaceOptions = {
+  ...cardOptions,
+  reason: Options.choice("reason", ["lost_stolen", "damaged"]).pipe(
+    describe("lost_stolen: a new card with a new PAN; damaged: a reissue with the same PAN")
+  )
+}
+export type ReplaceArgs = Command.Command.ParseConfig<typeof replaceOptions>
+
+const setLimitOptions = {
+  ...cardOptions,
+  kind: Options.choice("kind", ["amount", "count"]).pipe(describe("amount: money; count: transactions")),
+  cycle: Options.choice("cycle", ["per_transaction", "day", "month", "year", "lifetime"]).pipe(
+    describe("The period the limit counts over")
+  ),
+  value: Options.text("value").pipe(describe("An amount (at most two decimals) or a count"))
+}
+export type SetLimitArgs = Command.Command.ParseConfig<typeof setLimitOptions>
+
+type CardModule = typeof import("./internal/card.js")
+
+/** A `card` subcommand whose handler runs `run` from `internal/card.ts`, imported when it runs. */
+const cardCommand = <Name extends string, const Config extends Command.Command.Config & typeof accountOptions>(
+  name: Name,
+  options: Config,
+  description: string,
+  run: (
+    module: CardModule,
+    args: Command.Command.ParseConfig<Config>
+  ) => Effect.Effect<void, unknown, Terminal.Terminal>
+) =>
+  Command.make(name, options, (args) =>
+    Effect.promise(() => import("./internal/card.js")).pipe(
+      Effect.flatMap((module) => run(module, args as Command.Command.ParseConfig<Config>)),
+      reportFailures((args as { readonly json: boolean }).json),
+      withLogsOnStderr
+    )
+  ).pipe(Command.withDescription(description))
+
+const card = Command.make("card").pipe(
+  Command.withDescription("A card's life after it is issued: show, list, issue, activate, lock, … (CardLifecycle)"),
+  Command.withSubcommands([
+    cardCommand("show", cardOptions, "Show a card: status, type, last four digits, expiry", (m, args) => m.show(args)),
+    cardCommand("list", accountOptions, "List the cards of a customer's account, one line each", (m, args) =>
+      m.list(args)
+    ),
+    cardCommand("issue", issueOptions, "Issue a virtual or a physical card", (m, args) => m.issue(args)),
+    cardCommand(
+      "activate",
+      cvvCheckOptions,
+      "Activate a physical card with the CVV printed on it (--cvv - or a hidden prompt)",
+      (m, args) => m.activate(args)
+    ),
+    cardCommand("lock", cardOptions, "Lock (freeze) a card; unlock undoes it", (m, args) => m.lock(args)),
+    cardCommand("unlock", cardOptions, "Unlock a locked card", (m, args) => m.unlock(args)),
+    cardCommand("report-lost", cardOptions, "Report a card lost or stolen (then replace it)", (m, args) =>
+      m.reportLost(args)
+    ),
+    cardCommand("replace", replaceOptions, "Replace a card: prints the replaced card and its replacement", (m, args) =>
+      m.replace(args)
+    ),
+    cardCommand("close", cardOptions, "Close a card for good", (m, args) => m.close(args)),
+    cardCommand("limits", cardOptions, "A card's limits, one line each", (m, args) => m.limits(args)),
+    cardCommand("set-limit", setLimitOptions, "Set one limit of a card; prints its limits", (m, args) =>
+      m.setLimit(args)
+    ),
+    cardCommand("change-pin", changePinOptions, "Set a card's PIN (--pin - or a hidden prompt)", (m, args) =>
+      m.changePin(args)
+    ),
+    cardCommand(
+      "validate-cvv",
+      cvvCheckOptions,
+      "Check a CVV against the card's (--cvv - or a hidden prompt); exit 1 if it is incorrect",
+      (m, args) => m.validateCvv(args)
+    )
+  ])
+)
 
 const serveOptions = {
   json,
@@ -135,9 +267,9 @@ const demo = Command.make("demo", demoOptions, (args) =>
 
 export const cardkit = Command.make("cardkit").pipe(
   Command.withDescription(
-    "Reveal CVVs and validate payment accounts through cardkit, on the fake or the live providers"
+    "Reveal CVVs, validate payment accounts and manage cards through cardkit, on the fake or the live providers"
   ),
-  Command.withSubcommands([cvv, validate, fake, demo])
+  Command.withSubcommands([cvv, validate, card, fake, demo])
 )
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string }

@@ -7,7 +7,12 @@ import * as Option from "effect/Option"
 import { maskingPans } from "./Output.js"
 import { ledgerSettings, visaSettings } from "./Settings.js"
 
-/** 0 success (a decline included), 1 the provider refused or was unavailable, 2 bad usage or input. */
+/**
+ * 0 success (a decline included); 1 the provider refused or was unavailable — a card not found or not
+ * active, a transition the card's status does not allow (`StatusActionNotAllowed`), an incorrect CVV
+ * (`IncorrectCvv`), wrong credentials, … —; 2 bad usage or input (a secret typed on the command line
+ * included).
+ */
 export const ExitCode = { success: 0, refused: 1, usage: 2 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
@@ -26,6 +31,13 @@ const flagOfField: ReadonlyMap<string, string> = new Map([
   ["program", "--program"],
   ["channel", "--channel"],
   ["reference", "--reference"],
+  ["type", "--type"],
+  ["reason", "--reason"],
+  ["kind", "--kind"],
+  ["cycle", "--cycle"],
+  ["value", "--value"],
+  ["pin", "--pin"],
+  ["cvv", "--cvv"],
   ["pan", "--pan"],
   ["expiry", "--expiry"],
   ["cvv2", "--cvv2"],
@@ -50,6 +62,7 @@ const providerErrors = new Set([
   "CardNotFound",
   "CardNotActive",
   "IncorrectCvv",
+  "StatusActionNotAllowed",
   "AuthenticationFailed",
   "ProviderRejected",
   "ProviderUnavailable",

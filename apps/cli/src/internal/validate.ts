@@ -8,10 +8,11 @@ import {
 } from "@cardkit/domain"
 import { VisaCodes } from "@cardkit/visa-pav"
 import { Providers } from "@cardkit/demo"
-import { Console, Effect, Schema } from "effect"
+import { Console, Effect, Option, Redacted, Schema } from "effect"
 import type { ValidateArgs } from "../Cli.js"
 import { settingsProvider } from "../Settings.js"
 import { given, groupIfAny } from "./input.js"
+import { readSecret } from "./secret.js"
 
 const words = (value: string) => value.replace(/_/g, " ")
 
@@ -38,11 +39,18 @@ export const formatVerdict = (pan: Pan, result: AccountValidationResult): string
 /** `cardkit validate`: a readable verdict, or the `AccountValidationResult` with `--json`. A decline succeeds. */
 export const validateAccount = (args: ValidateArgs) =>
   Effect.gen(function* () {
+    // Typed after the flag is still accepted here (the documents' sandbox examples run as printed).
+    const pan = yield* readSecret({ field: "pan", flag: "--pan", prompt: "Card number", inline: true }, args.pan)
+    const cvv2 = Option.isNone(args.cvv2)
+      ? Option.none()
+      : Option.some(
+          Redacted.value(yield* readSecret({ field: "cvv2", flag: "--cvv2", prompt: "CVV2", inline: true }, args.cvv2))
+        )
     const billingAddress = groupIfAny({ street: args.street, postalCode: args.postalCode })
     const cardholderName = groupIfAny({ first: args.firstName, middle: args.middleName, last: args.lastName })
     const request = yield* decodeInput(AccountValidationRequest)({
-      pan: args.pan,
-      ...given({ expiry: args.expiry, cvv2: args.cvv2, tavv: args.tavv }),
+      pan: Redacted.value(pan),
+      ...given({ expiry: args.expiry, cvv2, tavv: args.tavv }),
       ...(billingAddress === undefined ? {} : { billingAddress }),
       ...(cardholderName === undefined ? {} : { cardholderName })
     })
