@@ -75,9 +75,7 @@ export type ValidateArgs = Command.Command.ParseConfig<typeof validateOptions>
  * does not load the domain; the domain's schemas still decode every value.
  */
 
-const accountOptions = {
-  provider,
-  json,
+const accountFlags = {
   customerId: Options.text("customer-id").pipe(describe("The customer who holds the card")),
   accountNumber: Options.text("account-number").pipe(describe("The account the card is linked to")),
   product: optionalText("product", "Product name (default DEFAULT)"),
@@ -86,13 +84,14 @@ const accountOptions = {
   reference: optionalText("reference", "Your unique reference for this request"),
   settings: settingOptions(ledgerSettings)
 }
+const accountOptions = { provider, json, ...accountFlags }
 export type CardAccountArgs = Command.Command.ParseConfig<typeof accountOptions>
 
 const cardOptions = {
   provider,
   json,
   cardId: Options.text("card-id").pipe(describe("The issuer's id of the card")),
-  ...accountOptions
+  ...accountFlags
 }
 export type CardArgs = Command.Command.ParseConfig<typeof cardOptions>
 
