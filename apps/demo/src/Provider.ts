@@ -1,4 +1,4 @@
-import type { AccountValidation, CardSecrets } from "@cardkit/domain"
+import type { AccountValidation, CardLifecycle, CardSecrets } from "@cardkit/domain"
 import { Config, type ConfigError, Context, Effect, Layer } from "effect"
 import * as Providers from "./Providers.js"
 
@@ -15,22 +15,24 @@ export const providerLayer = <E, R, ROut = never>(
 ): Layer.Layer<CardSecrets | AccountValidation | ROut | ProviderInfo, E, R> =>
   Layer.merge(services, Layer.succeed(ProviderInfo, { name }))
 
-/** Both services of the provider `name` from `Providers`, with its name. */
+/** Every service of the provider `name` from `Providers`, with its name. */
 export const namedProvider = (
   name: Providers.Name
-): Layer.Layer<CardSecrets | AccountValidation | ProviderInfo, ConfigError.ConfigError> =>
+): Layer.Layer<CardSecrets | AccountValidation | CardLifecycle | ProviderInfo, ConfigError.ConfigError> =>
   Layer.unwrapEffect(
     Effect.map(
-      Effect.promise(() => Providers.load(name, ["cardSecrets", "accountValidation"])),
+      Effect.promise(() => Providers.load(name, ["cardSecrets", "accountValidation", "cardLifecycle"])),
       (services) => providerLayer(name, services)
     )
   )
 
 /** The provider `CARDKIT_PROVIDER` names among `Providers.names`: `fake` by default. */
-export const ProviderLayer: Layer.Layer<CardSecrets | AccountValidation | ProviderInfo, ConfigError.ConfigError> =
-  Layer.unwrapEffect(
-    Effect.map(
-      Config.withDefault(Config.literal(...Providers.names)("CARDKIT_PROVIDER"), Providers.names[0]),
-      namedProvider
-    )
+export const ProviderLayer: Layer.Layer<
+  CardSecrets | AccountValidation | CardLifecycle | ProviderInfo,
+  ConfigError.ConfigError
+> = Layer.unwrapEffect(
+  Effect.map(
+    Config.withDefault(Config.literal(...Providers.names)("CARDKIT_PROVIDER"), Providers.names[0]),
+    namedProvider
   )
+)

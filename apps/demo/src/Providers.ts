@@ -1,4 +1,5 @@
-import type { AccountValidation, CardSecrets } from "@cardkit/domain"
+import type { AccountValidation, CardLifecycle, CardSecrets } from "@cardkit/domain"
+import type { LedgerClient } from "@cardkit/ledger"
 import { type ConfigError, Layer } from "effect"
 
 /**
@@ -11,6 +12,7 @@ import { type ConfigError, Layer } from "effect"
 interface Ports {
   readonly cardSecrets: CardSecrets
   readonly accountValidation: AccountValidation
+  readonly cardLifecycle: CardLifecycle
 }
 
 export type Service = keyof Ports
@@ -27,16 +29,28 @@ export interface Provider {
   ) => Promise<Layer.Layer<Ports[S], ConfigError.ConfigError>>
 }
 
-/** The live transports, each over the undici client its own `CARDKIT_*_TIMEOUT` (and Visa's TLS) configures. */
-type Loaders = { readonly [S in Service]: () => Promise<Layer.Layer<Ports[S], ConfigError.ConfigError>> }
+/** The ledger's client, over the undici client `CARDKIT_LEDGER_TIMEOUT` configures. */
+type LedgerClientLayer = Layer.Layer<LedgerClient, ConfigError.ConfigError>
+
+/**
+ * The live transports, each over the undici client its own `CARDKIT_*_TIMEOUT` (and Visa's TLS)
+ * configures. The ledger's services are given one client layer per load: a layer is built once
+ * however often a build uses it, so they share one client and one HTTP pool.
+ */
+type Loaders = {
+  readonly [S in Service]: (
+    ledgerClient: () => Promise<LedgerClientLayer>
+  ) => Promise<Layer.Layer<Ports[S], ConfigError.ConfigError>>
+}
 
 const live: Loaders = {
-  cardSecrets: async () => {
-    const [{ LedgerCardSecrets, LedgerHttpConfig }, { UndiciHttpClient }] = await Promise.all([
-      import("@cardkit/ledger"),
-      import("@cardkit/http")
-    ])
-    return LedgerCardSecrets.layerConfig().pipe(Layer.provide(UndiciHttpClient.layerConfig(LedgerHttpConfig)))
+  cardSecrets: async (ledgerClient) => {
+    const [{ LedgerCardSecrets }, client] = await Promise.all([import("@cardkit/ledger"), ledgerClient()])
+    return LedgerCardSecrets.layerOverClient().pipe(Layer.provide(client))
+  },
+  cardLifecycle: async (ledgerClient) => {
+    const [{ LedgerCardLifecycle }, client] = await Promise.all([import("@cardkit/ledger"), ledgerClient()])
+    return LedgerCardLifecycle.layerOverClient().pipe(Layer.provide(client))
   },
   accountValidation: async () => {
     const [{ VisaAccountValidation, VisaHttpConfig }, { UndiciHttpClient }] = await Promise.all([
@@ -47,9 +61,22 @@ const live: Loaders = {
   }
 }
 
-const loadLive = <S extends Service>(service: S): Promise<Layer.Layer<Ports[S], ConfigError.ConfigError>> => {
+/** One ledger client layer, made when a ledger service first asks for it. */
+const sharedLedgerClient = (): (() => Promise<LedgerClientLayer>) => {
+  let made: Promise<LedgerClientLayer> | undefined
+  return () =>
+    (made ??= Promise.all([import("@cardkit/ledger"), import("@cardkit/http")]).then(
+      ([{ LedgerClient, LedgerHttpConfig }, { UndiciHttpClient }]) =>
+        LedgerClient.layerConfig().pipe(Layer.provide(UndiciHttpClient.layerConfig(LedgerHttpConfig)))
+    ))
+}
+
+const loadLive = <S extends Service>(
+  service: S,
+  ledgerClient: () => Promise<LedgerClientLayer>
+): Promise<Layer.Layer<Ports[S], ConfigError.ConfigError>> => {
   const loader: Loaders[S] = live[service]
-  return loader()
+  return loader(ledgerClient)
 }
 
 export const providers = {
@@ -60,8 +87,12 @@ export const providers = {
   live: {
     description:
       "the ledger and Visa PAV transports, configured by the flags below or CARDKIT_LEDGER_* / CARDKIT_VISA_*",
-    load: async <S extends Service>(services: readonly [S, ...Array<S>]) =>
-      (await Promise.all(services.map((service) => loadLive(service)))).reduce((all, layer) => Layer.merge(all, layer))
+    load: async <S extends Service>(services: readonly [S, ...Array<S>]) => {
+      const ledgerClient = sharedLedgerClient()
+      return (await Promise.all(services.map((service) => loadLive(service, ledgerClient)))).reduce((all, layer) =>
+        Layer.merge(all, layer)
+      )
+    }
   }
 } as const satisfies Record<string, Provider>
 

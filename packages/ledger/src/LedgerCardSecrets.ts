@@ -79,10 +79,11 @@ export class LedgerCardSecrets extends Context.Tag("@cardkit/ledger/LedgerCardSe
     config: Config.Config<LedgerClientOptions> = LedgerConfig
   ): Layer.Layer<LedgerCardSecrets | CardSecrets | LedgerClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
     provided(LedgerClient.layerConfig(config))
+
+  /** Over the `LedgerClient` in context: to share one client (and its HTTP pool) with `LedgerCardLifecycle`. */
+  static readonly layerOverClient = (): Layer.Layer<LedgerCardSecrets | CardSecrets, never, LedgerClient> =>
+    Layer.effect(CardSecrets, LedgerCardSecrets).pipe(Layer.provideMerge(Layer.effect(LedgerCardSecrets, make)))
 }
 
 const provided = <E, R>(client: Layer.Layer<LedgerClient, E, R>) =>
-  Layer.effect(CardSecrets, LedgerCardSecrets).pipe(
-    Layer.provideMerge(Layer.effect(LedgerCardSecrets, make)),
-    Layer.provideMerge(client)
-  )
+  LedgerCardSecrets.layerOverClient().pipe(Layer.provideMerge(client))

@@ -1,6 +1,12 @@
 export * from "./Credential.js"
 /** The ledger's cards and limits in the domain's terms. */
 export * as LedgerCards from "./LedgerCards.js"
+export {
+  type CardholderChannel,
+  type CardholderOperation,
+  LedgerCardLifecycle,
+  type LedgerCardLifecycleOptions
+} from "./LedgerCardLifecycle.js"
 export { LedgerCardSecrets } from "./LedgerCardSecrets.js"
 export {
   type CallInput,
