@@ -1,0 +1,243 @@
+import { execFile } from "node:child_process"
+import { describe, expect, it } from "vitest"
+import { bin, cardkit, ledgerCard, type Ran } from "./support.js"
+
+/*
+ * `cardkit card …` on the in-memory fake. Each process is a fresh fake issuer seeded with the
+ * documents' cards, so every command here starts from the ledger document's card: virtual, active,
+ * ****6621, expiring 2029-11.
+ */
+
+const cardId = "025951734ff74c13a14137e02834fa00"
+const account = ["--customer-id", "100000000006001", "--account-number", "400320588344662"]
+const documentCard = `card ${cardId}: active, virtual, ****6621, expires 2029-11`
+
+/** `cardkit …args` with `input` on its standard input (a pipe, not a terminal). */
+const withInput = (args: ReadonlyArray<string>, input: string): Promise<Ran> =>
+  new Promise((resolve, reject) => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("CARDKIT_")))
+    const child = execFile(process.execPath, [bin, ...args], { env, timeout: 20_000 }, (error, stdout, stderr) => {
+      if (error !== null && typeof error.code !== "number") return reject(error)
+      resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr })
+    })
+    child.stdin!.end(input)
+  })
+
+describe("cardkit card on the fake", () => {
+  it("show prints the card on one line, masked", async () => {
+    const ran = await cardkit(["card", "show", ...ledgerCard])
+    expect(ran).toEqual({ code: 0, stdout: `${documentCard}\n`, stderr: "" })
+  })
+
+  it("show --json prints the domain Card", async () => {
+    const { code, stdout } = await cardkit(["card", "show", ...ledgerCard, "--json"])
+    expect(code).toBe(0)
+    expect(JSON.parse(stdout)).toEqual({
+      cardId,
+      type: "virtual",
+      status: "active",
+      rawStatus: "ACTIVATED",
+      last4: "6621",
+      expiry: "2029-11"
+    })
+  })
+
+  it("list prints one line per card of the account, and --json an array", async () => {
+    const text = await cardkit(["card", "list", ...account])
+    expect(text).toEqual({ code: 0, stdout: `${documentCard}\n`, stderr: "" })
+    const json = await cardkit(["card", "list", ...account, "--json"])
+    expect(JSON.parse(json.stdout)).toMatchObject([{ cardId, status: "active" }])
+  })
+
+  it("issue: a physical card is ordered inactive, a virtual one is active with the expiry asked for", async () => {
+    const physical = await cardkit(["card", "issue", ...account, "--type", "physical"])
+    expect(physical.code).toBe(0)
+    expect(physical.stdout).toMatch(/^card [0-9a-f]{32}: inactive, physical, \*{4}\d{4}, expires \d{4}-\d\d\n$/)
+    const virtual = await cardkit(["card", "issue", ...account, "--type", "virtual", "--expiry", "2030-01", "--json"])
+    expect(virtual.code).toBe(0)
+    expect(JSON.parse(virtual.stdout)).toMatchObject({ type: "virtual", status: "active", expiry: "2030-01" })
+  })
+
+  it("issue refuses a type the domain does not know, exit 2", async () => {
+    const { code, stderr } = await cardkit(["card", "issue", ...account, "--type", "plastic"])
+    expect(code).toBe(2)
+    expect(stderr).toContain("Expected one of the following cases: virtual, physical")
+  })
+
+  it("lock freezes the card; unlock of an active card is refused with exit 1, naming status and action", async () => {
+    const locked = await cardkit(["card", "lock", ...ledgerCard])
+    expect(locked).toEqual({
+      code: 0,
+      stdout: `card ${cardId}: frozen, virtual, ****6621, expires 2029-11\n`,
+      stderr: ""
+    })
+    const unlock = await cardkit(["card", "unlock", ...ledgerCard])
+    expect(unlock).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `cardkit: card ${cardId} in status ACTIVATED does not allow UNLOCK\n`
+    })
+  })
+
+  it("a refused transition with --json is the StatusActionNotAllowed error as JSON", async () => {
+    const { code, stderr } = await cardkit(["card", "unlock", ...ledgerCard, "--json"])
+    expect(code).toBe(1)
+    expect(JSON.parse(stderr)).toEqual({
+      error: {
+        code: "StatusActionNotAllowed",
+        message: `card ${cardId} in status ACTIVATED does not allow UNLOCK`
+      }
+    })
+  })
+
+  it("report-lost and replace: a virtual card has neither, exit 1 with the reason", async () => {
+    const lost = await cardkit(["card", "report-lost", ...ledgerCard])
+    expect(lost.code).toBe(1)
+    expect(lost.stderr).toBe(`cardkit: card ${cardId} in status ACTIVATED does not allow REPORT_LOST_STOLEN\n`)
+    const replaced = await cardkit(["card", "replace", ...ledgerCard, "--reason", "damaged"])
+    expect(replaced.code).toBe(1)
+    expect(replaced.stderr).toBe(`cardkit: card ${cardId} in status ACTIVATED does not allow REISSUE\n`)
+  })
+
+  it("replace refuses a reason the domain does not know, exit 2", async () => {
+    const { code, stderr } = await cardkit(["card", "replace", ...ledgerCard, "--reason", "bored"])
+    expect(code).toBe(2)
+    expect(stderr).toContain("Expected one of the following cases: lost_stolen, damaged")
+  })
+
+  it("close closes the card", async () => {
+    const ran = await cardkit(["card", "close", ...ledgerCard])
+    expect(ran).toEqual({ code: 0, stdout: `card ${cardId}: closed, virtual, ****6621, expires 2029-11\n`, stderr: "" })
+  })
+
+  it("limits and set-limit print one line per limit; --json the domain CardLimit array", async () => {
+    const none = await cardkit(["card", "limits", ...ledgerCard])
+    expect(none).toEqual({ code: 0, stdout: `card ${cardId}: no limits\n`, stderr: "" })
+    const set = await cardkit([
+      "card",
+      "set-limit",
+      ...ledgerCard,
+      "--kind",
+      "amount",
+      "--cycle",
+      "day",
+      "--value",
+      "500.00"
+    ])
+    expect(set).toEqual({ code: 0, stdout: `card ${cardId}: amount per day: 500.00 (remaining 500.00)\n`, stderr: "" })
+    const json = await cardkit([
+      "card",
+      "set-limit",
+      ...ledgerCard,
+      "--kind",
+      "count",
+      "--cycle",
+      "month",
+      "--value",
+      "20",
+      "--json"
+    ])
+    expect(json.code).toBe(0)
+    expect(JSON.parse(json.stdout)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: "count", cycle: "month", value: "20" })])
+    )
+  })
+
+  it("set-limit refuses an amount with three decimals, exit 2 naming --value", async () => {
+    const { code, stderr } = await cardkit([
+      "card",
+      "set-limit",
+      ...ledgerCard,
+      "--kind",
+      "amount",
+      "--cycle",
+      "day",
+      "--value",
+      "5.001"
+    ])
+    expect({ code, stderr }).toEqual({
+      code: 2,
+      stderr: "cardkit: --value: must be a non-negative number, at most two decimals\n"
+    })
+  })
+
+  it("an unknown card is exit 1, one line", async () => {
+    const { code, stderr } = await cardkit(["card", "show", "--card-id", "nosuchcard", ...account])
+    expect({ code, stderr }).toEqual({ code: 1, stderr: "cardkit: card nosuchcard was not found\n" })
+  })
+})
+
+describe("secrets never come from a flag's value", () => {
+  it("validate-cvv --cvv - reads the CVV from standard input", async () => {
+    const ran = await withInput(["card", "validate-cvv", ...ledgerCard, "--cvv", "-"], "679\n")
+    expect(ran).toEqual({ code: 0, stdout: `card ${cardId}: the CVV is correct\n`, stderr: "" })
+    const json = await withInput(["card", "validate-cvv", ...ledgerCard, "--cvv", "-", "--json"], "679\n")
+    expect(JSON.parse(json.stdout)).toEqual({ cardId, valid: true })
+  })
+
+  it("an incorrect CVV is exit 1 with one line, the CVV not in it", async () => {
+    const ran = await withInput(["card", "validate-cvv", ...ledgerCard, "--cvv", "-"], "123\n")
+    expect(ran).toEqual({ code: 1, stdout: "", stderr: `cardkit: the CVV given for card ${cardId} is incorrect\n` })
+  })
+
+  it("a CVV or PIN typed after its flag is refused, exit 2, without repeating it", async () => {
+    for (const [command, flag, value] of [
+      ["validate-cvv", "--cvv", "679"],
+      ["activate", "--cvv", "679"],
+      ["change-pin", "--pin", "482913"]
+    ] as const) {
+      const { code, stdout, stderr } = await cardkit(["card", command, ...ledgerCard, flag, value])
+      expect({ command, code, stdout }).toEqual({ command, code: 2, stdout: "" })
+      expect(stderr).toMatch(new RegExp(`^cardkit: ${flag}: is not taken from the command line.*${flag} -`))
+      expect(stderr).not.toContain(value)
+    }
+  })
+
+  it("left out with standard input not a terminal, the secret is asked for with '-', exit 2", async () => {
+    const { code, stderr } = await withInput(["card", "change-pin", ...ledgerCard], "")
+    expect(code).toBe(2)
+    expect(stderr).toBe(
+      "cardkit: --pin: is required: pass --pin - and write it to standard input, or run on a terminal to be asked for it\n"
+    )
+  })
+
+  it("'-' with nothing on standard input is exit 2", async () => {
+    const { code, stderr } = await withInput(["card", "validate-cvv", ...ledgerCard, "--cvv", "-"], "")
+    expect({ code, stderr }).toEqual({ code: 2, stderr: "cardkit: --cvv: --cvv - found no value on standard input\n" })
+  })
+
+  it("change-pin --pin - reads the PIN; the fake refuses a PIN for a virtual card (it has none)", async () => {
+    const { code, stderr } = await withInput(["card", "change-pin", ...ledgerCard, "--pin", "-"], "482913\n")
+    expect(code).toBe(2)
+    expect(stderr).toBe("cardkit: --card-id: is a virtual card, which has no PIN\n")
+  })
+
+  it("a PIN that is not 4 to 12 digits is refused naming --pin, without the PIN", async () => {
+    const { code, stderr } = await withInput(["card", "change-pin", ...ledgerCard, "--pin", "-"], "12x\n")
+    expect({ code, stderr }).toEqual({ code: 2, stderr: "cardkit: --pin: must be 4 to 12 digits\n" })
+  })
+
+  it("activate --cvv - of a card already active is the refused transition, exit 1", async () => {
+    const { code, stderr } = await withInput(["card", "activate", ...ledgerCard, "--cvv", "-"], "679\n")
+    expect({ code, stderr }).toEqual({
+      code: 1,
+      stderr: `cardkit: card ${cardId} in status ACTIVATED does not allow ACTIVATE\n`
+    })
+  })
+
+  it("validate --pan - --cvv2 - reads both from standard input, one line each", async () => {
+    const { code, stdout } = await withInput(
+      ["validate", "--pan", "-", "--cvv2", "-", "--expiry", "2040-10"],
+      "4957030420210462\n022\n"
+    )
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/^495703\*{6}0462: approved, action code 00/)
+    expect(stdout).toMatch(/CVV2\s+match/)
+  })
+
+  it("validate without --pan, standard input not a terminal, is exit 2 naming --pan -", async () => {
+    const { code, stderr } = await withInput(["validate", "--expiry", "2040-10"], "")
+    expect(code).toBe(2)
+    expect(stderr).toMatch(/^cardkit: --pan: is required: pass --pan - /)
+  })
+})
