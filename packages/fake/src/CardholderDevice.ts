@@ -2,7 +2,8 @@ import { constants, generateKeyPairSync, publicEncrypt } from "node:crypto"
 import type { InvalidRequest } from "@cardkit/domain"
 import {
   type CallInput,
-  type LedgerClient,
+  type CardholderChannel,
+  LedgerClient,
   type LedgerError,
   LedgerOperations,
   loadPrivateKey,
@@ -98,4 +99,33 @@ export const registerCardholderDevice = (
       }),
       (device) => makeCardholderDevice({ ...device, privateKeyPem: keys.privateKeyPem }, options)
     )
+  })
+
+/**
+ * A `CardholderChannel` for `LedgerCardLifecycle` as tests play the cardholder: each customer's
+ * operations are signed by a device of theirs (registered through the issuer when first needed)
+ * and sent through `ledger`, so over the wire fake they act as LEGALREP, as production's do.
+ */
+export const cardholderDeviceChannel = (
+  options: CardholderDeviceOptions = {}
+): Effect.Effect<CardholderChannel, never, FakeIssuer | LedgerClient> =>
+  Effect.gen(function* () {
+    const issuer = yield* FakeIssuer
+    const ledger = yield* LedgerClient
+    const devices = new Map<string, CardholderDevice>()
+    const deviceOf = (customerId: string) => {
+      const known = devices.get(customerId)
+      return known !== undefined
+        ? Effect.succeed(known)
+        : registerCardholderDevice(customerId, options).pipe(
+            Effect.provideService(FakeIssuer, issuer),
+            // A customer id the issuer cannot register is a test's own mistake.
+            Effect.orDie,
+            Effect.tap((device) => Effect.sync(() => devices.set(customerId, device)))
+          )
+    }
+    return {
+      send: (customerId, name, input) =>
+        Effect.flatMap(deviceOf(customerId), (device) => device.send(ledger, name, input))
+    }
   })

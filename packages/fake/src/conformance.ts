@@ -2,11 +2,24 @@ import { randomInt } from "node:crypto"
 import {
   AccountValidation,
   AccountValidationRequest,
+  ActivateCardRequest,
   CardExpiry,
   CardholderName,
   BillingAddress,
+  CardLifecycle,
+  CardRef,
   CardSecrets,
+  ChangePinRequest,
+  CustomerAccount,
+  type Cvv,
   GetCvvRequest,
+  IssueCardRequest,
+  type LimitCycle,
+  type LimitKind,
+  type Pin,
+  ReplaceCardRequest,
+  SetLimitRequest,
+  ValidateCvvRequest,
   makeCvv,
   makePan,
   type Pan,
@@ -543,6 +556,198 @@ export const ledgerConformance = <E>(
         )
         expect(wrongHolder).toMatchObject({ _tag: "InvalidRequest", field: "params.payload.card.cardHolderId" })
         expect((yield* ledger.getCardList.call({ ...mine, pagination: { offset: 0, max: 5 } })).cards).toEqual([])
+      })
+    )
+  })
+
+/** A fresh customer's account, as the lifecycle's requests name it. */
+const lifecycleAccount = () => Schema.decodeUnknownSync(CustomerAccount)(where())
+
+const refTo = (account: CustomerAccount, cardId: string) => Schema.decodeUnknownSync(CardRef)({ ...account, cardId })
+
+/** A CVV other than the card's: the next one up, wrapping, with as many digits. */
+const otherCvv = (cvv: Cvv) => {
+  const digits = Redacted.value(cvv)
+  return makeCvv(String((Number(digits) + 1) % 10 ** digits.length).padStart(digits.length, "0"))
+}
+
+const lastFourOf = (cardId: string) =>
+  Effect.map(
+    Effect.flatMap(FakeIssuer, (issuer) => issuer.getCard(cardId)),
+    (card) => Redacted.value(card.pan).slice(-4)
+  )
+
+const refusal = (error: { readonly _tag: string }, cardId: string, action: string) =>
+  expect(error).toMatchObject({ _tag: "StatusActionNotAllowed", cardId, action })
+
+/**
+ * Register the CardLifecycle conformance suite against `layer`: the life a product team walks a
+ * card through — a virtual one issued, locked, unlocked, limited and closed; a physical one issued,
+ * its CVV checked, its PIN set, activated and closed; replacements on the same PAN and a new one —
+ * with the refusals (`StatusActionNotAllowed`, `IncorrectCvv`, `CardNotFound`) the ledger's rules
+ * give. `FakeIssuer` tells the test what a cardholder reads off the card (its CVV). cardkit runs it
+ * against `FakeProvider` and against `LedgerCardLifecycle` over the wire fake: the same answers.
+ */
+export const cardLifecycleConformance = <E>(name: string, provider: Layer.Layer<CardLifecycle | FakeIssuer, E>) =>
+  layer(provider, { excludeTestServices: true })(`CardLifecycle conformance: ${name}`, (it) => {
+    it.effect("walks a virtual card: issued, locked, unlocked, limited, listed and closed", () =>
+      Effect.gen(function* () {
+        const cards = yield* CardLifecycle
+        const account = lifecycleAccount()
+        const issued = yield* cards.issueCard(
+          new IssueCardRequest({ ...account, type: "virtual", expiry: CardExpiry.make("2031-07") })
+        )
+        expect(issued).toMatchObject({ type: "virtual", status: "active", rawStatus: "ACTIVATED", expiry: "2031-07" })
+        expect(issued.last4).toBe(yield* lastFourOf(issued.cardId))
+        const card = refTo(account, issued.cardId)
+        expect(yield* cards.getCard(card)).toEqual(issued)
+
+        const locked = yield* cards.lock(card)
+        expect(locked).toEqual({ ...issued, status: "frozen", rawStatus: "TEMPRORY_BLOCKED_BY_CLIENT" })
+        expect(yield* cards.getCard(card)).toEqual(locked)
+        expect(yield* cards.unlock(card)).toEqual(issued)
+
+        const limit = (kind: LimitKind, cycle: LimitCycle, value: string) =>
+          cards.setLimit(new SetLimitRequest({ ...card, kind, cycle, value }))
+        yield* limit("amount", "day", "500.00")
+        const limits = yield* limit("count", "lifetime", "3")
+        expect(limits).toEqual([
+          { kind: "amount", cycle: "day", value: "500.00", remaining: "500.00" },
+          { kind: "count", cycle: "lifetime", value: "3", remaining: "3" }
+        ])
+        expect(yield* cards.getLimits(card)).toEqual(limits)
+
+        // The ledger's table has no loss report and no replacement for a virtual card, for either role.
+        refusal(yield* Effect.flip(cards.reportLostStolen(card)), card.cardId, "REPORT_LOST_STOLEN")
+        refusal(
+          yield* Effect.flip(cards.replace(new ReplaceCardRequest({ ...card, reason: "damaged" }))),
+          card.cardId,
+          "REISSUE"
+        )
+        expect((yield* cards.listCards(account)).map((listed) => listed.cardId)).toEqual([card.cardId])
+
+        yield* cards.lock(card)
+        const closed = yield* cards.close(card)
+        expect(closed).toEqual({ ...issued, status: "closed", rawStatus: "CLOSED" })
+        refusal(yield* Effect.flip(cards.unlock(card)), card.cardId, "UNLOCK")
+
+        const byDefault = yield* cards.issueCard(new IssueCardRequest({ ...account, type: "virtual" }))
+        expect(byDefault.expiry).toBe(`${new Date().getUTCFullYear() + 4}-12`)
+      })
+    )
+
+    it.effect("walks a physical card: issued, its CVV checked, its PIN set, activated, locked and closed", () =>
+      Effect.gen(function* () {
+        const cards = yield* CardLifecycle
+        const account = lifecycleAccount()
+        const issued = yield* cards.issueCard(new IssueCardRequest({ ...account, type: "physical" }))
+        expect(issued).toMatchObject({ type: "physical", status: "inactive", rawStatus: "CARD_IS_NOT_ACTIVATED" })
+        const card = refTo(account, issued.cardId)
+        const cvv = yield* cvvOf(card.cardId)
+
+        const wrong = yield* Effect.flip(cards.validateCvv(new ValidateCvvRequest({ ...card, cvv: otherCvv(cvv) })))
+        expect(wrong).toMatchObject({ _tag: "IncorrectCvv", cardId: card.cardId })
+        expect(wrong.message).not.toContain(Redacted.value(cvv))
+        yield* cards.validateCvv(new ValidateCvvRequest({ ...card, cvv }))
+        yield* cards.changePin(new ChangePinRequest({ ...card, pin: Redacted.make("2468") as Pin }))
+        expect(yield* Effect.flatMap(FakeIssuer, (issuer) => issuer.pinMatches(card.cardId, "2468"))).toBe(true)
+
+        refusal(yield* Effect.flip(cards.lock(card)), card.cardId, "LOCK")
+        const badActivation = yield* Effect.flip(
+          cards.activate(new ActivateCardRequest({ ...card, cvv: otherCvv(cvv) }))
+        )
+        expect(badActivation).toMatchObject({ _tag: "IncorrectCvv", cardId: card.cardId })
+        expect((yield* cards.getCard(card)).status).toBe("inactive")
+        const active = yield* cards.activate(new ActivateCardRequest({ ...card, cvv }))
+        expect(active).toEqual({ ...issued, status: "active", rawStatus: "ACTIVATED" })
+
+        expect((yield* cards.lock(card)).status).toBe("frozen")
+        // A physical card's amount limit is per transaction only.
+        const refusedLimit = yield* Effect.flip(
+          cards.setLimit(new SetLimitRequest({ ...card, kind: "amount", cycle: "month", value: "900" }))
+        )
+        expect(refusedLimit._tag).toBe("InvalidRequest")
+        expect(yield* cards.close(card)).toEqual({ ...issued, status: "closed", rawStatus: "CLOSED" })
+        refusal(yield* Effect.flip(cards.activate(new ActivateCardRequest({ ...card, cvv }))), card.cardId, "ACTIVATE")
+      })
+    )
+
+    it.effect("replaces a damaged card on its PAN, and a lost one, reported or not, on a new PAN", () =>
+      Effect.gen(function* () {
+        const cards = yield* CardLifecycle
+        const account = lifecycleAccount()
+        const activated = (cardId: string) =>
+          Effect.flatMap(cvvOf(cardId), (cvv) =>
+            cards.activate(new ActivateCardRequest({ ...refTo(account, cardId), cvv }))
+          )
+        const first = yield* cards.issueCard(new IssueCardRequest({ ...account, type: "physical" }))
+        yield* activated(first.cardId)
+
+        const reissued = yield* cards.replace(
+          new ReplaceCardRequest({ ...refTo(account, first.cardId), reason: "damaged" })
+        )
+        expect(reissued.replaced).toEqual({ ...first, status: "not_in_use", rawStatus: "NOT_IN_USE" })
+        expect(reissued.replacement).toMatchObject({ type: "physical", status: "inactive", last4: first.last4 })
+        expect(reissued.replacement.cardId).not.toBe(first.cardId)
+        refusal(yield* Effect.flip(cards.lock(refTo(account, first.cardId))), first.cardId, "LOCK")
+
+        // Not reported first: the replacement reports it lost, then asks for a new PAN.
+        const second = reissued.replacement
+        yield* activated(second.cardId)
+        const replaced = yield* cards.replace(
+          new ReplaceCardRequest({ ...refTo(account, second.cardId), reason: "lost_stolen" })
+        )
+        expect(replaced.replaced).toMatchObject({ cardId: second.cardId, status: "not_in_use" })
+        expect(replaced.replacement).toMatchObject({ type: "physical", status: "inactive" })
+        const issuer = yield* FakeIssuer
+        const oldPan = Redacted.value((yield* issuer.getCard(second.cardId)).pan)
+        expect(Redacted.value((yield* issuer.getCard(replaced.replacement.cardId)).pan)).not.toBe(oldPan)
+
+        // Reported first: the replacement goes straight to the new PAN.
+        const third = replaced.replacement
+        yield* activated(third.cardId)
+        const lost = yield* cards.reportLostStolen(refTo(account, third.cardId))
+        expect(lost).toMatchObject({ cardId: third.cardId, status: "lost_stolen", rawStatus: "LOST_STOLEN" })
+        const again = yield* cards.replace(
+          new ReplaceCardRequest({ ...refTo(account, third.cardId), reason: "lost_stolen" })
+        )
+        expect(again.replaced).toMatchObject({ cardId: third.cardId, status: "not_in_use" })
+
+        const listed = yield* cards.listCards(account)
+        expect(listed.map((card) => [card.cardId, card.status])).toEqual([
+          [first.cardId, "not_in_use"],
+          [second.cardId, "not_in_use"],
+          [third.cardId, "not_in_use"],
+          [again.replacement.cardId, "inactive"]
+        ])
+      })
+    )
+
+    it.effect("does not find an unknown card, nor a card asked for under another customer or account", () =>
+      Effect.gen(function* () {
+        const cards = yield* CardLifecycle
+        const mine = lifecycleAccount()
+        const theirs = lifecycleAccount()
+        const unknown = yield* Effect.flip(cards.getCard(refTo(mine, "0123456789abcdef0123456789abcdef")))
+        expect(unknown).toMatchObject({ _tag: "CardNotFound", cardId: "0123456789abcdef0123456789abcdef" })
+
+        const issued = yield* cards.issueCard(new IssueCardRequest({ ...theirs, type: "physical" }))
+        const asMine = refTo(mine, issued.cardId)
+        const cvv = yield* cvvOf(issued.cardId)
+        const attempts: ReadonlyArray<Effect.Effect<unknown, { readonly _tag: string }>> = [
+          cards.getCard(asMine),
+          cards.lock(asMine),
+          cards.close(asMine),
+          cards.getLimits(asMine),
+          cards.validateCvv(new ValidateCvvRequest({ ...asMine, cvv })),
+          cards.activate(new ActivateCardRequest({ ...asMine, cvv })),
+          cards.replace(new ReplaceCardRequest({ ...asMine, reason: "damaged" }))
+        ]
+        for (const attempt of attempts) {
+          expect(yield* Effect.flip(attempt)).toMatchObject({ _tag: "CardNotFound", cardId: issued.cardId })
+        }
+        expect(yield* cards.listCards(mine)).toEqual([])
+        expect((yield* cards.getCard(refTo(theirs, issued.cardId))).status).toBe("inactive")
       })
     )
   })

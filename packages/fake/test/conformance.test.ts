@@ -1,9 +1,15 @@
 import { Layer } from "effect"
-import { accountValidationConformance, cardSecretsConformance, ledgerConformance } from "../src/conformance.js"
+import {
+  accountValidationConformance,
+  cardLifecycleConformance,
+  cardSecretsConformance,
+  ledgerConformance
+} from "../src/conformance.js"
 import { FakeIssuer, FakeLedgerClient, FakeProvider, makeLedgerRsaKeys } from "../src/index.js"
 
 cardSecretsConformance("in-memory fake", FakeProvider.layer())
 accountValidationConformance("in-memory fake", FakeProvider.layer())
+cardLifecycleConformance("in-memory fake", FakeProvider.layer())
 
 const rsa = makeLedgerRsaKeys()
 ledgerConformance(

@@ -1,6 +1,6 @@
 import { CardLifecycle, type CardRef, type CustomerAccount, ReplacedCard } from "@cardkit/domain"
 import type { HttpClient } from "@effect/platform"
-import { type Config, type ConfigError, Context, Effect, Layer } from "effect"
+import { Clock, type Config, type ConfigError, Context, Effect, Layer } from "effect"
 import { toCard, toCycleType, toLimits, toLimitType } from "./LedgerCards.js"
 import { type CallInput, LedgerClient, type LedgerClientOptions, type LedgerError } from "./LedgerClient.js"
 import { LedgerConfig } from "./LedgerConfig.js"
@@ -112,7 +112,7 @@ const make = (options: LedgerCardLifecycleOptions = {}): Effect.Effect<CardLifec
               : {
                   cardHolderId,
                   cardType: "VIRTUAL" as const,
-                  ...(request.expiry === undefined ? defaultExpiry() : expiryOf(request.expiry))
+                  ...expiryOf(request.expiry ?? (yield* defaultExpiry))
                 }
           const added = yield* ledger.addCard.call({ ...referenced(request), ...account(request), card })
           return yield* toCard(added.card)
@@ -210,7 +210,7 @@ const make = (options: LedgerCardLifecycleOptions = {}): Effect.Effect<CardLifec
 const expiryOf = (expiry: string) => ({ expiryYear: expiry.slice(0, 4), expiryMonth: expiry.slice(5, 7) })
 
 /** The expiry a virtual card gets when the caller names none: December, four years on, as the fake issuer's default. */
-const defaultExpiry = () => ({ expiryYear: String(new Date().getUTCFullYear() + 4), expiryMonth: "12" })
+const defaultExpiry = Effect.map(Clock.currentTimeMillis, (now) => `${new Date(now).getUTCFullYear() + 4}-12`)
 
 /**
  * The domain's `CardLifecycle` over the ledger: each call a short sequence of the ledger's card
