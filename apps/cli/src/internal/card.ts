@@ -15,7 +15,7 @@ import {
 } from "@cardkit/domain"
 import { Providers } from "@cardkit/demo"
 import type * as Terminal from "@effect/platform/Terminal"
-import { type ConfigError, Console, Effect, type Layer, Redacted, Schema } from "effect"
+import { type ConfigError, Console, Effect, Redacted, Schema } from "effect"
 import type {
   CardAccountArgs,
   CardArgs,
@@ -49,19 +49,13 @@ const accountInput = (args: CardAccountArgs) => ({
 
 const cardInput = (args: CardArgs) => ({ cardId: args.cardId, ...accountInput(args) })
 
-// TODO(#16): Providers.load(args.provider, ["cardLifecycle"]) once the registry has the entry.
-const loadLifecycle = Providers.load as unknown as (
-  name: Providers.Name,
-  services: readonly ["cardLifecycle"]
-) => Promise<Layer.Layer<CardLifecycle, ConfigError.ConfigError>>
-
 /** `CardLifecycle` of the provider `--provider` names, with the ledger settings flags in front of the environment. */
 const withLifecycle = <A, E>(
   args: CardAccountArgs,
   use: (lifecycle: CardLifecycle["Type"]) => Effect.Effect<A, E>
 ): Effect.Effect<A, E | ConfigError.ConfigError> =>
   Effect.flatMap(
-    Effect.promise(() => loadLifecycle(args.provider, ["cardLifecycle"])),
+    Effect.promise(() => Providers.load(args.provider, ["cardLifecycle"])),
     (services) =>
       Effect.flatMap(CardLifecycle, use).pipe(
         Effect.provide(services),
