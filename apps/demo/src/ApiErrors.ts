@@ -1,4 +1,4 @@
-import type { AccountValidationError, CardSecretsError } from "@cardkit/domain"
+import type { AccountValidationError, CardLifecycleError, CardSecretsError } from "@cardkit/domain"
 import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
 
@@ -44,8 +44,16 @@ export class UnsupportedMediaType extends Schema.Class<UnsupportedMediaType>("Un
 ) {}
 
 export class Conflict extends Schema.Class<Conflict>("Conflict")(
-  errorBody("CardNotActive"),
+  errorBody("CardNotActive", "StatusActionNotAllowed"),
   HttpApiSchema.annotations({ status: 409, description: "The card's status forbids the operation" })
+) {}
+
+export class Unprocessable extends Schema.Class<Unprocessable>("Unprocessable")(
+  errorBody("IncorrectCvv", "IdempotencyKeyReused"),
+  HttpApiSchema.annotations({
+    status: 422,
+    description: "The CVV is incorrect, or the `Idempotency-Key` was used before with another body"
+  })
 ) {}
 
 export class BadGateway extends Schema.Class<BadGateway>("BadGateway")(
@@ -71,7 +79,32 @@ export class InternalError extends Schema.Class<InternalError>("InternalError")(
   })
 ) {}
 
-export type ApiError = BadRequest | NotFound | Conflict | BadGateway | ServiceUnavailable | GatewayTimeout
+export type ApiError =
+  | BadRequest
+  | NotFound
+  | Conflict
+  | Unprocessable
+  | BadGateway
+  | ServiceUnavailable
+  | GatewayTimeout
+
+/** The status an error is answered with (its schema's `status` annotation). */
+export const statusOf = (error: ApiError): number => {
+  if (error instanceof BadRequest) return 400
+  if (error instanceof NotFound) return 404
+  if (error instanceof Conflict) return 409
+  if (error instanceof Unprocessable) return 422
+  if (error instanceof BadGateway) return 502
+  if (error instanceof ServiceUnavailable) return 503
+  return 504
+}
+
+export const idempotencyKeyReused = new Unprocessable({
+  error: {
+    code: "IdempotencyKeyReused",
+    message: "this Idempotency-Key was used with another request body; send a new key for a new request"
+  }
+})
 
 /** A 400 naming the field; `reason` must not repeat the value it rejects. */
 export const badRequest = (field: string, reason: string): BadRequest =>
@@ -84,15 +117,21 @@ export const badRequest = (field: string, reason: string): BadRequest =>
 export function fromDomainError(
   error: AccountValidationError
 ): BadRequest | BadGateway | ServiceUnavailable | GatewayTimeout
-export function fromDomainError(error: CardSecretsError): ApiError
-export function fromDomainError(error: CardSecretsError | AccountValidationError): ApiError {
+export function fromDomainError(
+  error: CardSecretsError
+): BadRequest | NotFound | Conflict | BadGateway | ServiceUnavailable | GatewayTimeout
+export function fromDomainError(error: CardLifecycleError): ApiError
+export function fromDomainError(error: CardSecretsError | CardLifecycleError | AccountValidationError): ApiError {
   switch (error._tag) {
     case "InvalidRequest":
       return badRequest(error.field, error.reason)
     case "CardNotFound":
       return new NotFound({ error: { code: error._tag, message: error.message } })
     case "CardNotActive":
+    case "StatusActionNotAllowed":
       return new Conflict({ error: { code: error._tag, message: error.message } })
+    case "IncorrectCvv":
+      return new Unprocessable({ error: { code: error._tag, message: error.message } })
     case "AuthenticationFailed":
     case "ProviderRejected":
     case "ProtocolViolation":

@@ -74,8 +74,11 @@ const refused = new Unauthorized({
 export const ApiKeyAuthLive = Layer.effect(
   ApiKeyAuth,
   Effect.map(ApiKeys, (keys) => {
+    // The caller is known by its key's digest, so nothing downstream (the idempotency store) holds a key.
     const check = (candidate: Redacted.Redacted<string>) =>
-      keys.matches(candidate) ? Effect.void : Effect.fail(refused)
+      keys.matches(candidate)
+        ? Effect.succeed({ id: digest(Redacted.value(candidate)).toString("hex") })
+        : Effect.fail(refused)
     return { apiKey: check, bearer: check }
   })
 )

@@ -1,13 +1,33 @@
 import {
+  AccountNumber,
   AccountValidationRequest,
   AccountValidationResult,
+  ActivateCardRequest,
+  Card,
   CardFlags,
   CardId,
+  CardLimit,
+  CardRef,
+  ChangePinRequest,
+  CustomerId,
   CvvDigits,
-  GetCvvRequest
+  GetCvvRequest,
+  IssueCardRequest,
+  ReplaceCardRequest,
+  ReplacedCard,
+  SetLimitRequest,
+  ValidateCvvRequest
 } from "@cardkit/domain"
-import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSecurity, OpenApi } from "@effect/platform"
-import { Schema, Struct } from "effect"
+import {
+  HttpApi,
+  HttpApiEndpoint,
+  HttpApiGroup,
+  HttpApiMiddleware,
+  HttpApiSchema,
+  HttpApiSecurity,
+  OpenApi
+} from "@effect/platform"
+import { Context, Schema, Struct } from "effect"
 import {
   BadGateway,
   BadRequest,
@@ -18,8 +38,10 @@ import {
   NotFound,
   ServiceUnavailable,
   Unauthorized,
+  Unprocessable,
   UnsupportedMediaType
 } from "./ApiErrors.js"
+import { IdempotencyKey } from "./Idempotency.js"
 
 export const Health = Schema.Struct({
   status: Schema.Literal("ok"),
@@ -42,9 +64,13 @@ export const RevealedCvv = Schema.Struct({
 }).annotations({ identifier: "RevealedCvv" })
 export type RevealedCvv = typeof RevealedCvv.Encoded
 
+/** Who sent the request: the SHA-256 digest (hex) of the API key it was sent with, never the key. */
+export class Caller extends Context.Tag("@cardkit/demo/Caller")<Caller, { readonly id: string }>() {}
+
 /** Every `/v1` route needs one of the configured API keys, as `x-api-key` or `Authorization: Bearer`. */
 export class ApiKeyAuth extends HttpApiMiddleware.Tag<ApiKeyAuth>()("ApiKeyAuth", {
   failure: Unauthorized,
+  provides: Caller,
   security: {
     apiKey: HttpApiSecurity.apiKey({ key: "x-api-key", in: "header" }),
     bearer: HttpApiSecurity.bearer
@@ -72,6 +98,192 @@ export class CardsGroup extends HttpApiGroup.make("cards")
       .addError(GatewayTimeout)
       .annotate(OpenApi.Summary, "Reveal a card's CVV")
       .annotate(OpenApi.Description, "The ledger's GET_CVV. The answer is sent with `Cache-Control: no-store`.")
+  )
+  .middleware(ApiKeyAuth) {}
+
+/* The request classes' fields without the card id, which the path carries. */
+
+/** The body of lock, unlock, report-lost and close: the card's customer and account. */
+export const CardBody = Schema.Struct(Struct.omit(CardRef.fields, "cardId")).annotations({ identifier: "CardBody" })
+export const IssueCardBody = Schema.Struct(IssueCardRequest.fields).annotations({ identifier: "IssueCardBody" })
+export const ActivateCardBody = Schema.Struct(Struct.omit(ActivateCardRequest.fields, "cardId")).annotations({
+  identifier: "ActivateCardBody"
+})
+export const ValidateCvvBody = Schema.Struct(Struct.omit(ValidateCvvRequest.fields, "cardId")).annotations({
+  identifier: "ValidateCvvBody"
+})
+export const ChangePinBody = Schema.Struct(Struct.omit(ChangePinRequest.fields, "cardId")).annotations({
+  identifier: "ChangePinBody"
+})
+export const ReplaceCardBody = Schema.Struct(Struct.omit(ReplaceCardRequest.fields, "cardId")).annotations({
+  identifier: "ReplaceCardBody"
+})
+export const SetLimitBody = Schema.Struct(Struct.omit(SetLimitRequest.fields, "cardId")).annotations({
+  identifier: "SetLimitBody"
+})
+
+/**
+ * The customer and account of a GET route, from the query string. A struct reads only its own
+ * members, so `__proto__`, `constructor` and any other name in the query are ignored.
+ */
+export const CardQuery = Schema.Struct({ customerId: CustomerId, accountNumber: AccountNumber })
+export const AccountQuery = Schema.Struct({ accountNumber: AccountNumber })
+
+export const CardList = Schema.Struct({ cards: Schema.Array(Card) }).annotations({ identifier: "CardList" })
+export const CardLimits = Schema.Struct({ cardId: CardId, limits: Schema.Array(CardLimit) }).annotations({
+  identifier: "CardLimits"
+})
+export const CvvValid = Schema.Struct({ cardId: CardId, valid: Schema.Literal(true) }).annotations({
+  identifier: "CvvValid"
+})
+
+/** Every write route takes an optional `Idempotency-Key`. */
+export const WriteHeaders = Schema.Struct({ "idempotency-key": Schema.optional(IdempotencyKey) })
+
+const cardPath = Schema.Struct({ cardId: CardId })
+
+const idempotencyNote =
+  " Send an `Idempotency-Key` header to retry it safely: the same key with the same body (per API key, for" +
+  " 24 hours) answers the first answer again without calling the provider; with another body it is a 422" +
+  " `IdempotencyKeyReused`."
+
+const read = <const Name extends string, const Path extends HttpApiEndpoint.PathSegment>(name: Name, path: Path) =>
+  HttpApiEndpoint.get(name, path)
+    .addError(BadRequest)
+    .addError(NotFound)
+    .addError(Conflict)
+    .addError(Unprocessable)
+    .addError(BadGateway)
+    .addError(ServiceUnavailable)
+    .addError(GatewayTimeout)
+
+const write = <const Name extends string, const Path extends HttpApiEndpoint.PathSegment>(
+  method: "post" | "put",
+  name: Name,
+  path: Path
+) =>
+  (method === "post" ? HttpApiEndpoint.post(name, path) : HttpApiEndpoint.put(name, path))
+    .setHeaders(WriteHeaders)
+    .addError(BadRequest)
+    .addError(NotFound)
+    .addError(UnsupportedMediaType)
+    .addError(Conflict)
+    .addError(Unprocessable)
+    .addError(BadGateway)
+    .addError(ServiceUnavailable)
+    .addError(GatewayTimeout)
+
+const transition = <const Name extends string, const Path extends HttpApiEndpoint.PathSegment>(
+  name: Name,
+  path: Path,
+  summary: string,
+  description: string
+) =>
+  write("post", name, path)
+    .setPath(cardPath)
+    .setPayload(CardBody)
+    .addSuccess(Card)
+    .annotate(OpenApi.Summary, summary)
+    .annotate(
+      OpenApi.Description,
+      `${description} A transition the card's status does not allow is a 409 \`StatusActionNotAllowed\`.${idempotencyNote}`
+    )
+
+export class LifecycleGroup extends HttpApiGroup.make("lifecycle")
+  .add(
+    read("getCard", "/v1/cards/:cardId")
+      .setPath(cardPath)
+      .setUrlParams(CardQuery)
+      .addSuccess(Card)
+      .annotate(OpenApi.Summary, "Get a card")
+      .annotate(
+        OpenApi.Description,
+        "The card's type, status (and the provider's own spelling), last four digits and expiry."
+      )
+  )
+  .add(
+    read("listCards", "/v1/customers/:customerId/cards")
+      .setPath(Schema.Struct({ customerId: CustomerId }))
+      .setUrlParams(AccountQuery)
+      .addSuccess(CardList)
+      .annotate(OpenApi.Summary, "List a customer's cards")
+  )
+  .add(
+    write("post", "issueCard", "/v1/cards")
+      .setPayload(IssueCardBody)
+      .addSuccess(Card, { status: 201 })
+      .annotate(OpenApi.Summary, "Issue a card")
+      .annotate(
+        OpenApi.Description,
+        `A virtual card is usable at once; a physical one is ordered and activated later.${idempotencyNote}`
+      )
+  )
+  .add(
+    write("post", "activateCard", "/v1/cards/:cardId/activate")
+      .setPath(cardPath)
+      .setPayload(ActivateCardBody)
+      .addSuccess(Card)
+      .annotate(OpenApi.Summary, "Activate a physical card")
+      .annotate(
+        OpenApi.Description,
+        `With the CVV printed on it; an incorrect CVV is a 422 \`IncorrectCvv\`.${idempotencyNote}`
+      )
+  )
+  .add(transition("lockCard", "/v1/cards/:cardId/lock", "Lock a card", "Freeze the card until it is unlocked."))
+  .add(transition("unlockCard", "/v1/cards/:cardId/unlock", "Unlock a card", "Undo a lock."))
+  .add(
+    transition(
+      "reportLost",
+      "/v1/cards/:cardId/report-lost",
+      "Report a card lost or stolen",
+      "The card is blocked for good; replace it."
+    )
+  )
+  .add(
+    write("post", "replaceCard", "/v1/cards/:cardId/replace")
+      .setPath(cardPath)
+      .setPayload(ReplaceCardBody)
+      .addSuccess(ReplacedCard)
+      .annotate(OpenApi.Summary, "Replace a card")
+      .annotate(
+        OpenApi.Description,
+        `\`lost_stolen\`: a new card number; \`damaged\`: a reissue with the same number.${idempotencyNote}`
+      )
+  )
+  .add(transition("closeCard", "/v1/cards/:cardId/close", "Close a card", "The card can no longer be used."))
+  .add(
+    write("put", "changePin", "/v1/cards/:cardId/pin")
+      .setPath(cardPath)
+      .setPayload(ChangePinBody)
+      .addSuccess(HttpApiSchema.NoContent)
+      .annotate(OpenApi.Summary, "Set a card's PIN")
+      .annotate(OpenApi.Description, `The PIN is never echoed or logged.${idempotencyNote}`)
+  )
+  .add(
+    read("getLimits", "/v1/cards/:cardId/limits")
+      .setPath(cardPath)
+      .setUrlParams(CardQuery)
+      .addSuccess(CardLimits)
+      .annotate(OpenApi.Summary, "Get a card's limits")
+  )
+  .add(
+    write("put", "setLimit", "/v1/cards/:cardId/limits")
+      .setPath(cardPath)
+      .setPayload(SetLimitBody)
+      .addSuccess(CardLimits)
+      .annotate(OpenApi.Summary, "Set one of a card's limits")
+      .annotate(
+        OpenApi.Description,
+        `An amount or a count per cycle; answers every limit as it now is.${idempotencyNote}`
+      )
+  )
+  .add(
+    write("post", "validateCvv", "/v1/cards/:cardId/cvv/validate")
+      .setPath(cardPath)
+      .setPayload(ValidateCvvBody)
+      .addSuccess(CvvValid)
+      .annotate(OpenApi.Summary, "Check a card's CVV")
+      .annotate(OpenApi.Description, `An incorrect CVV is a 422 \`IncorrectCvv\`.${idempotencyNote}`)
   )
   .middleware(ApiKeyAuth) {}
 
@@ -136,6 +348,7 @@ const withoutHttpApiDecodeError = <Spec extends object>(spec: Spec): Spec => {
 export class DemoApi extends HttpApi.make("cardkit-demo")
   .add(HealthGroup)
   .add(CardsGroup)
+  .add(LifecycleGroup)
   .add(AccountsGroup)
   // Answered by the server's last resort rather than by a handler; declared so the document lists it.
   .addError(InternalError)
@@ -143,6 +356,7 @@ export class DemoApi extends HttpApi.make("cardkit-demo")
   .annotate(OpenApi.Version, "0.1.0")
   .annotate(
     OpenApi.Description,
-    "Reveal a card's CVV through the issuer's ledger and validate a payment account through Visa PAV."
+    "Reveal a card's CVV and run a card's lifecycle (issue, activate, lock, unlock, report lost, replace, close," +
+      " PIN, limits) through the issuer's ledger, and validate a payment account through Visa PAV."
   )
   .annotate(OpenApi.Transform, withoutHttpApiDecodeError) {}

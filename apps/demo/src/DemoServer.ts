@@ -18,6 +18,7 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import {
   type AccountValidation,
+  type CardLifecycle,
   type CardSecrets,
   describeError,
   InvalidRequest,
@@ -39,6 +40,7 @@ import { assignRequestId, withRequestIdsInLogs } from "./internal/requestId.js"
 import { ApiKeyAuthLive, ApiKeys } from "./ApiKeys.js"
 import { DemoApi } from "./DemoApi.js"
 import { HandlersLive } from "./Handlers.js"
+import { IdempotencyStore } from "./Idempotency.js"
 import { PagesLive } from "./Pages.js"
 import { ProviderInfo, ProviderLayer } from "./Provider.js"
 
@@ -74,7 +76,10 @@ const refused = <E extends BadRequest | NotFound | Unauthorized | UnsupportedMed
  */
 const requestErrors = (app: HttpApp.Default): HttpApp.Default<unknown> =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request): HttpApp.Default<unknown> => {
-    if (request.method === "POST" && !JsonBody.isJsonContentType(request.headers["content-type"])) {
+    if (
+      (request.method === "POST" || request.method === "PUT") &&
+      !JsonBody.isJsonContentType(request.headers["content-type"])
+    ) {
       return refused(wrongContentType)
     }
     if (Number(request.headers["content-length"] ?? 0) > maxBodyBytes) return refused(badBody)
@@ -130,7 +135,12 @@ const lastResort = <R>(app: HttpApp.Default<unknown, R>): HttpApp.Default<unknow
     )
   })
 
-const ApiLive = HttpApiBuilder.api(DemoApi).pipe(Layer.provide(HandlersLive), Layer.provide(ApiKeyAuthLive))
+// The idempotency store is the in-memory one: answers of idempotent writes live as long as the process.
+const ApiLive = HttpApiBuilder.api(DemoApi).pipe(
+  Layer.provide(HandlersLive),
+  Layer.provide(ApiKeyAuthLive),
+  Layer.provide(IdempotencyStore.layer())
+)
 
 const servingContext = Context.pick(
   HttpServer.HttpServer,
@@ -205,7 +215,7 @@ export const DemoServerConfig: Config.Config<DemoServerOptions> = Config.all({
 })
 
 /** What the demo app needs beside its address: its API keys and a provider's services. */
-export type DemoServerRequirements = ApiKeys | CardSecrets | AccountValidation | ProviderInfo
+export type DemoServerRequirements = ApiKeys | CardSecrets | AccountValidation | CardLifecycle | ProviderInfo
 
 /** The running demo app: where it listens. */
 export class DemoServer extends Context.Tag("@cardkit/demo/DemoServer")<

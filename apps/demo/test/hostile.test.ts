@@ -32,12 +32,76 @@ interface Route {
   readonly document: Record<string, unknown>
   /** The member the route's schema reads first: where a refused body would otherwise be blamed. */
   readonly first: string
+  readonly method?: "POST" | "PUT"
+  /** The status the document is answered with; 200 unless said. */
+  readonly ok?: number
+  /**
+   * A write whose answer depends on the card's status (lock, close, …): walked only by the cases the
+   * server refuses before the provider, so the shared card keeps its status.
+   */
+  readonly stateful?: boolean
 }
+
+const ledgerCardPath = `/v1/cards/${ledgerCard.cardId}`
 
 const routes: ReadonlyArray<Route> = [
   { name: "the CVV route", path: cvvPath(ledgerCard.cardId), document: ledgerBody, first: "customerId" },
-  { name: "the account route", path: "/v1/account-validations", document: visaCard, first: "pan" }
+  { name: "the account route", path: "/v1/account-validations", document: visaCard, first: "pan" },
+  {
+    name: "the issue route",
+    path: "/v1/cards",
+    document: { ...ledgerBody, type: "virtual" },
+    first: "customerId",
+    ok: 201
+  },
+  {
+    name: "the CVV check route",
+    path: `${ledgerCardPath}/cvv/validate`,
+    document: { ...ledgerBody, cvv: "679" },
+    first: "customerId"
+  },
+  {
+    name: "the set-limit route",
+    path: `${ledgerCardPath}/limits`,
+    method: "PUT",
+    document: { ...ledgerBody, kind: "amount", cycle: "day", value: "100.00" },
+    first: "customerId"
+  },
+  ...["lock", "unlock", "report-lost", "close"].map(
+    (action): Route => ({
+      name: `the ${action} route`,
+      path: `${ledgerCardPath}/${action}`,
+      document: ledgerBody,
+      first: "customerId",
+      stateful: true
+    })
+  ),
+  {
+    name: "the activate route",
+    path: `${ledgerCardPath}/activate`,
+    document: { ...ledgerBody, cvv: "679" },
+    first: "customerId",
+    stateful: true
+  },
+  {
+    name: "the replace route",
+    path: `${ledgerCardPath}/replace`,
+    document: { ...ledgerBody, reason: "damaged" },
+    first: "customerId",
+    stateful: true
+  },
+  {
+    name: "the PIN route",
+    path: `${ledgerCardPath}/pin`,
+    method: "PUT",
+    document: { ...ledgerBody, pin: "4821" },
+    first: "customerId",
+    stateful: true
+  }
 ]
+
+/** The routes whose document the provider answers the same however often it is sent. */
+const repeatable = routes.filter((route) => route.stateful !== true)
 
 /** `route.document` as JSON text with `member` (JSON text, `"name":value`) added last. */
 const withMember = (route: Route, member: string) => `${JSON.stringify(route.document).slice(0, -1)},${member}}`
@@ -51,8 +115,16 @@ const withBytes = (route: Route, bytes: ReadonlyArray<number>) => {
 const nested = (levels: number, open: string, close: string, inner = "1") =>
   `${open.repeat(levels)}${inner}${close.repeat(levels)}`
 
-const send = (route: Route, body: string | Uint8Array, headers?: Record<string, string>) =>
-  Effect.flatMap(DemoServer, ({ url }) => post(`${url}${route.path}`, body, headers))
+const send = (route: Route, body: string | Uint8Array, headers: Record<string, string> = { "x-api-key": apiKey }) =>
+  Effect.flatMap(DemoServer, ({ url }) =>
+    route.method === "PUT"
+      ? request(`${url}${route.path}`, {
+          method: "PUT",
+          headers: { "content-type": "application/json", ...headers },
+          body
+        })
+      : post(`${url}${route.path}`, body, headers)
+  )
 
 /** A 400 naming `field`, with a message that starts with it and repeats none of the body. */
 const expectInvalid = (answer: Answer, field: string, reason?: string) => {
@@ -149,7 +221,7 @@ layer(TestServer, { excludeTestServices: true })("hostile input", (it) => {
           Effect.gen(function* () {
             const { url } = yield* DemoServer
             const answer = yield* request(`${url}${route.path}`, {
-              method: "POST",
+              method: route.method ?? "POST",
               // A Blob without a type: fetch sends no content type of its own.
               headers: { "x-api-key": apiKey, ...contentType },
               body: new Blob([JSON.stringify(route.document)])
@@ -160,14 +232,14 @@ layer(TestServer, { excludeTestServices: true })("hostile input", (it) => {
       }
     }
 
-    for (const route of routes) {
+    for (const route of repeatable) {
       it.effect(`application/json with charset=utf-8 is read (${route.name})`, () =>
         Effect.map(
           send(route, JSON.stringify(route.document), {
             "x-api-key": apiKey,
             "content-type": "Application/JSON; charset=UTF-8"
           }),
-          (answer) => expect(answer.status).toBe(200)
+          (answer) => expect(answer.status).toBe(route.ok ?? 200)
         )
       )
     }
@@ -258,12 +330,14 @@ layer(TestServer, { excludeTestServices: true })("hostile input", (it) => {
         )
       )
 
-      it.effect(`members named after the prototype beside the document are ignored (${route.name})`, () =>
-        Effect.map(
-          send(route, withMember(route, '"__proto__":{"admin":true},"constructor":1,"toString":"x","valueOf":[]')),
-          (answer) => expect(answer.status).toBe(200)
+      if (route.stateful !== true) {
+        it.effect(`members named after the prototype beside the document are ignored (${route.name})`, () =>
+          Effect.map(
+            send(route, withMember(route, '"__proto__":{"admin":true},"constructor":1,"toString":"x","valueOf":[]')),
+            (answer) => expect(answer.status).toBe(route.ok ?? 200)
+          )
         )
-      )
+      }
 
       for (const headers of [
         { "x-api-key": "__proto__" },
@@ -276,15 +350,18 @@ layer(TestServer, { excludeTestServices: true })("hostile input", (it) => {
           )
         )
       }
-
+    }
+    for (const route of repeatable) {
       it.effect(`prototype names in the query string change nothing (${route.name})`, () =>
         Effect.gen(function* () {
-          const { url } = yield* DemoServer
-          const answer = yield* post(
-            `${url}${route.path}?__proto__=1&__proto__=2&constructor=3&toString=4`,
-            route.document
+          const answer = yield* Effect.flatMap(DemoServer, ({ url }) =>
+            request(`${url}${route.path}?__proto__=1&__proto__=2&constructor=3&toString=4`, {
+              method: route.method ?? "POST",
+              headers: { "content-type": "application/json", "x-api-key": apiKey },
+              body: JSON.stringify(route.document)
+            })
           )
-          expect(answer.status).toBe(200)
+          expect(answer.status).toBe(route.ok ?? 200)
         })
       )
     }
@@ -297,6 +374,53 @@ layer(TestServer, { excludeTestServices: true })("hostile input", (it) => {
           expectError(yield* post(`${url}${path}`, ledgerBody), 404, "NotFound")
         })
       )
+    }
+  })
+
+  describe("hostile query strings on the GET routes: only the named members are read", () => {
+    const account = `customerId=${ledgerCard.customerId}&accountNumber=${ledgerCard.accountNumber}`
+    const getRoutes: ReadonlyArray<{ readonly name: string; readonly path: string; readonly query: string }> = [
+      { name: "the card route", path: ledgerCardPath, query: account },
+      { name: "the limits route", path: `${ledgerCardPath}/limits`, query: account },
+      {
+        name: "the card list route",
+        path: `/v1/customers/${ledgerCard.customerId}/cards`,
+        query: `accountNumber=${ledgerCard.accountNumber}`
+      }
+    ]
+    const get = (path: string) =>
+      Effect.flatMap(DemoServer, ({ url }) => request(`${url}${path}`, { headers: { "x-api-key": apiKey } }))
+    for (const route of getRoutes) {
+      const first = route.query.slice(0, route.query.indexOf("="))
+      const answered: ReadonlyArray<readonly [string, string]> = [
+        ["__proto__ beside the members", `__proto__=1&${route.query}`],
+        ["__proto__ given twice and as an object", `__proto__=1&__proto__=2&__proto__[admin]=true&${route.query}`],
+        ["prototype names beside the members", `constructor=1&toString=2&valueOf=3&hasOwnProperty=4&${route.query}`],
+        ["an unknown member", `${route.query}&admin=true`]
+      ]
+      for (const [name, query] of answered) {
+        it.effect(`${name} changes nothing (${route.name})`, () =>
+          Effect.map(get(`${route.path}?${query}`), (answer) => expect(answer.status).toBe(200))
+        )
+      }
+      const refused: ReadonlyArray<readonly [string, string]> = [
+        ["no query", ""],
+        ["the members hidden under __proto__", route.query.replace(/(\w+)=/g, "__proto__[$1]=")],
+        ["the member given twice", `${route.query}&${route.query}`],
+        ["the member as an object", route.query.replace(`${first}=`, `${first}[a]=`)],
+        ["a full-width value", route.query.replace(/=\d/, "=\uff11")],
+        ["a NUL in the value", route.query.replace("=", "=%00")]
+      ]
+      it.effect(`a prototype name as the value is answered, not a 500 (${route.name})`, () =>
+        Effect.map(get(`${route.path}?${route.query.replace(/=\d+/, "=constructor")}`), (answer) =>
+          expect(answer.status).toBeLessThan(500)
+        )
+      )
+      for (const [name, query] of refused) {
+        it.effect(`${name} is a 400 naming ${first} (${route.name})`, () =>
+          Effect.map(get(`${route.path}?${query}`), (answer) => expectInvalid(answer, first))
+        )
+      }
     }
   })
 

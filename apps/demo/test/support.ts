@@ -1,6 +1,7 @@
 import {
   AccountValidation,
   type AccountValidationRequest,
+  CardLifecycle,
   CardSecrets,
   type CardSecretsError,
   type GetCvvRequest,
@@ -64,6 +65,7 @@ const TestProvider = providerLayer(
         Redacted.value(request.pan) === dyingPan ? Effect.die(new TypeError(defectMessage)) : accounts.validate(request)
       return Context.make(CardSecrets, { getCvv }).pipe(
         Context.add(AccountValidation, { validate }),
+        Context.add(CardLifecycle, yield* CardLifecycle),
         Context.add(FakeIssuer, yield* FakeIssuer)
       )
     })
