@@ -68,9 +68,9 @@ const refused = <E extends BadRequest | NotFound | Unauthorized | UnsupportedMed
 /**
  * Requests the router or HttpApi refuse before a handler runs, in the API's own error shape: schema
  * failures become a 400 naming the field (never repeating the value), a body that is not strict JSON
- * (`JsonBody.parse`) or too big a 400 with the reason, an unknown path a JSON 404. Every POST route
- * reads a JSON body, so a POST that does not send one as `application/json` is a 415 before anything
- * else. A declared oversized body is refused before it is read; one that grows past the limit while
+ * (`JsonBody.parse`) or too big a 400 with the reason, an unknown path a JSON 404. Every POST and PUT
+ * route reads a JSON body, so a POST or PUT that does not send one as `application/json` is a 415
+ * before anything else. A declared oversized body is refused before it is read; one that grows past the limit while
  * streaming costs the client its connection. Bodies are read by `bufferBody`, the cheaper way. Each
  * refusal, a 401 included, is logged at Info.
  */

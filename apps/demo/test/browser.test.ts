@@ -50,52 +50,70 @@ const offline = (context: BrowserContext, origin: string) =>
   })
 
 layer(TestServer, { excludeTestServices: true })("the demo in Chromium", (it) => {
-  it.scoped("the page reveals 679 and approves Visa's example card; /docs renders both operations, all offline", () =>
-    Effect.gen(function* () {
-      const { url } = yield* DemoServer
-      const context = yield* browser
-      const foreign = yield* offline(context, url)
-      const page = yield* Effect.promise(() => context.newPage())
-      const pageErrors: Array<string> = []
-      page.on("pageerror", (error) => pageErrors.push(error.message))
+  it.scoped(
+    "the page reveals 679, approves Visa's example card, locks and unlocks a card; /docs renders both operations, all offline",
+    () =>
+      Effect.gen(function* () {
+        const { url } = yield* DemoServer
+        const context = yield* browser
+        const foreign = yield* offline(context, url)
+        const page = yield* Effect.promise(() => context.newPage())
+        const pageErrors: Array<string> = []
+        page.on("pageerror", (error) => pageErrors.push(error.message))
 
-      yield* Effect.promise(async () => {
-        await page.goto(`${url}/`)
-        const historyBefore = await page.evaluate("history.length")
-        await page.fill("#api-key", apiKey)
+        yield* Effect.promise(async () => {
+          await page.goto(`${url}/`)
+          const historyBefore = await page.evaluate("history.length")
+          await page.fill("#api-key", apiKey)
 
-        await page.click("#reveal-form button[type=submit]")
-        await page.locator("#cvv-value").waitFor()
-        expect(await page.textContent("#cvv-value")).toBe("679")
+          await page.click("#reveal-form button[type=submit]")
+          await page.locator("#cvv-value").waitFor()
+          expect(await page.textContent("#cvv-value")).toBe("679")
 
-        await page.click("#validate-form button[type=submit]")
-        await page.locator("#verdict").waitFor()
-        expect(await page.textContent("#verdict")).toBe("Approved")
-        expect(await page.textContent("#validation-result")).toContain("00")
+          await page.click("#validate-form button[type=submit]")
+          await page.locator("#verdict").waitFor()
+          expect(await page.textContent("#verdict")).toBe("Approved")
+          expect(await page.textContent("#validation-result")).toContain("00")
 
-        await page.screenshot({ path: Path.join(outputDir, "demo-page.png"), fullPage: true })
+          // The card panel: its status, locked and unlocked from the page.
+          await page.click("#card-load")
+          await page.locator("#card-status").waitFor()
+          expect(await page.textContent("#card-status")).toBe("active")
+          await page.click("#card-lock")
+          await page.locator("#card-status", { hasText: "frozen" }).waitFor()
+          await page.click("#card-load")
+          await page.locator("#card-status", { hasText: "frozen" }).waitFor()
+          await page.screenshot({ path: Path.join(outputDir, "demo-card-locked.png"), fullPage: true })
+          await page.click("#card-lock")
+          await page.locator("#card-result .error", { hasText: "StatusActionNotAllowed" }).waitFor()
+          await page.click("#card-unlock")
+          await page.locator("#card-status", { hasText: "active" }).waitFor()
+          expect(await page.textContent("#card-status")).toBe("active")
 
-        // The CVV lives only in the page: not in its URL or history, not in any storage.
-        expect(page.url()).toBe(`${url}/`)
-        expect(await page.evaluate("history.length")).toBe(historyBefore)
-        expect(await page.evaluate("localStorage.length + sessionStorage.length")).toBe(0)
-        expect(await context.cookies()).toEqual([])
-        await page.click("#reveal-result button")
-        expect(await page.locator("#cvv-value").count()).toBe(0)
+          await page.screenshot({ path: Path.join(outputDir, "demo-page.png"), fullPage: true })
+
+          // The CVV lives only in the page: not in its URL or history, not in any storage.
+          expect(page.url()).toBe(`${url}/`)
+          expect(await page.evaluate("history.length")).toBe(historyBefore)
+          expect(await page.evaluate("localStorage.length + sessionStorage.length")).toBe(0)
+          expect(await context.cookies()).toEqual([])
+          await page.click("#reveal-result button")
+          expect(await page.locator("#cvv-value").count()).toBe(0)
+        })
+
+        yield* Effect.promise(async () => {
+          await page.goto(`${url}/docs`)
+          const reveal = page.getByText("Reveal a card's CVV").first()
+          const validate = page.getByText("Validate a payment account").first()
+          await reveal.waitFor({ state: "visible", timeout: 20_000 })
+          await validate.waitFor({ state: "visible", timeout: 20_000 })
+          expect(await page.getByText("/v1/cards/{cardId}/cvv").count()).toBeGreaterThan(0)
+          await page.getByText("Lock a card").first().waitFor({ state: "visible", timeout: 20_000 })
+          await page.screenshot({ path: Path.join(outputDir, "demo-docs.png") })
+        })
+
+        expect(foreign).toEqual([])
+        expect(pageErrors).toEqual([])
       })
-
-      yield* Effect.promise(async () => {
-        await page.goto(`${url}/docs`)
-        const reveal = page.getByText("Reveal a card's CVV").first()
-        const validate = page.getByText("Validate a payment account").first()
-        await reveal.waitFor({ state: "visible", timeout: 20_000 })
-        await validate.waitFor({ state: "visible", timeout: 20_000 })
-        expect(await page.getByText("/v1/cards/{cardId}/cvv").count()).toBeGreaterThan(0)
-        await page.screenshot({ path: Path.join(outputDir, "demo-docs.png") })
-      })
-
-      expect(foreign).toEqual([])
-      expect(pageErrors).toEqual([])
-    })
   )
 })

@@ -1,5 +1,5 @@
 /*
- * The demo's page: two forms that call the API with fetch. No framework and nothing from another
+ * The demo's page: two forms and a card panel that call the API with fetch. No framework and nothing from another
  * origin. The CVV is fetched only when asked for, kept only in the DOM (never in the URL, history or
  * storage) and cleared with "Hide".
  */
@@ -30,7 +30,8 @@ export const indexPage = `<!doctype html>
 </head>
 <body>
 <h1>cardkit demo</h1>
-<p>Reveal a card's CVV and validate a payment account through the cardkit API (<a href="/docs">API reference</a>,
+<p>Reveal a card's CVV, see a card's status and lock, unlock or report it lost, and validate a payment account
+through the cardkit API (<a href="/docs">API reference</a>,
 <a href="/openapi.json">OpenAPI</a>). The fields hold the source documents' example cards.</p>
 
 <section>
@@ -47,6 +48,20 @@ export const indexPage = `<!doctype html>
     <button type="submit">Reveal CVV</button>
   </form>
   <div class="result" id="reveal-result" aria-live="polite"></div>
+</section>
+
+<section>
+  <h2>Card</h2>
+  <form id="card-form">
+    <label>Card id <input name="cardId" required value="025951734ff74c13a14137e02834fa00" autocomplete="off"></label>
+    <label>Customer id <input name="customerId" required value="100000000006001" autocomplete="off"></label>
+    <label>Account number <input name="accountNumber" required value="400320588344662" autocomplete="off"></label>
+    <button type="submit" id="card-load">Show status</button>
+    <button type="button" class="secondary" id="card-lock" data-action="lock">Lock</button>
+    <button type="button" class="secondary" id="card-unlock" data-action="unlock">Unlock</button>
+    <button type="button" class="secondary" id="card-report-lost" data-action="report-lost">Report lost</button>
+  </form>
+  <div class="result" id="card-result" aria-live="polite"></div>
 </section>
 
 <section>
@@ -67,18 +82,26 @@ export const indexPage = `<!doctype html>
 "use strict"
 const apiKey = document.getElementById("api-key")
 
-async function post(path, body) {
-  const response = await fetch(path, {
-    method: "POST",
-    cache: "no-store",
-    headers: { "content-type": "application/json", "x-api-key": apiKey.value.trim() },
-    body: JSON.stringify(body)
-  })
+async function call(path, init) {
+  const response = await fetch(path, init)
   const json = await response.json().catch(() => null)
   if (!response.ok) {
     throw new Error(json && json.error ? json.error.code + ": " + json.error.message : "HTTP " + response.status)
   }
   return json
+}
+
+function post(path, body, headers) {
+  return call(path, {
+    method: "POST",
+    cache: "no-store",
+    headers: { "content-type": "application/json", "x-api-key": apiKey.value.trim(), ...headers },
+    body: JSON.stringify(body)
+  })
+}
+
+function get(path) {
+  return call(path, { cache: "no-store", headers: { "x-api-key": apiKey.value.trim() } })
 }
 
 function fields(form) {
@@ -105,6 +128,34 @@ revealForm.addEventListener("submit", async (event) => {
       el("p", {}, "Card " + answer.cardId + " · reference " + answer.reference))
   } catch (error) { failure(revealResult, error) }
 })
+
+const cardForm = document.getElementById("card-form")
+const cardResult = document.getElementById("card-result")
+function showCard(card) {
+  const rows = [["status", card.status], ["provider's status", card.rawStatus], ["type", card.type],
+    ["card number", "•••• " + card.last4], ["expiry", card.expiry]]
+  show(cardResult, el("dl", {}, ...rows.flatMap(([name, value]) =>
+    [el("dt", {}, name), el("dd", name === "status" ? { id: "card-status" } : {}, String(value))])))
+}
+function cardPath() {
+  const { cardId, customerId, accountNumber } = fields(cardForm)
+  return { path: "/v1/cards/" + encodeURIComponent(cardId), account: { customerId, accountNumber } }
+}
+cardForm.addEventListener("submit", async (event) => {
+  event.preventDefault()
+  const { path, account } = cardPath()
+  show(cardResult, "…")
+  try { showCard(await get(path + "?" + new URLSearchParams(account))) } catch (error) { failure(cardResult, error) }
+})
+for (const button of cardForm.querySelectorAll("button[data-action]")) {
+  button.addEventListener("click", async () => {
+    const { path, account } = cardPath()
+    show(cardResult, "…")
+    // One key per click: a retried request (the network failed) would not lock twice.
+    try { showCard(await post(path + "/" + button.dataset.action, account, { "idempotency-key": crypto.randomUUID() })) }
+    catch (error) { failure(cardResult, error) }
+  })
+}
 
 const validateForm = document.getElementById("validate-form")
 const validationResult = document.getElementById("validation-result")
