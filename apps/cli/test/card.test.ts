@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process"
-import { describe, expect, it } from "vitest"
-import { bin, cardkit, ledgerCard, type Ran } from "./support.js"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { bin, cardkit, ledgerCard, type Ran, type Running, start } from "./support.js"
 
 /*
  * `cardkit card …` on the in-memory fake. Each process is a fresh fake issuer seeded with the
@@ -13,9 +13,12 @@ const account = ["--customer-id", "100000000006001", "--account-number", "400320
 const documentCard = `card ${cardId}: active, virtual, ****6621, expires 2029-11`
 
 /** `cardkit …args` with `input` on its standard input (a pipe, not a terminal). */
-const withInput = (args: ReadonlyArray<string>, input: string): Promise<Ran> =>
+const withInput = (args: ReadonlyArray<string>, input: string, extra: Record<string, string> = {}): Promise<Ran> =>
   new Promise((resolve, reject) => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("CARDKIT_")))
+    const env = {
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("CARDKIT_"))),
+      ...extra
+    }
     const child = execFile(process.execPath, [bin, ...args], { env, timeout: 20_000 }, (error, stdout, stderr) => {
       if (error !== null && typeof error.code !== "number") return reject(error)
       resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr })
@@ -239,5 +242,108 @@ describe("secrets never come from a flag's value", () => {
     const { code, stderr } = await withInput(["validate", "--expiry", "2040-10"], "")
     expect(code).toBe(2)
     expect(stderr).toMatch(/^cardkit: --pan: is required: pass --pan - /)
+  })
+})
+
+describe("cardkit card --provider live against cardkit fake serve", () => {
+  // One server for the whole lifecycle: the wire fake keeps its cards between commands.
+  let server: Running
+  let env: Record<string, string>
+  beforeAll(async () => {
+    server = start(["fake", "serve", "--port", "0", "--json"])
+    const [line] = await server.waitFor(/^\{.*\}$/m)
+    env = (JSON.parse(line) as { env: Record<string, string> }).env
+  })
+  afterAll(() => server.stop())
+
+  const live = (args: ReadonlyArray<string>) => cardkit([...args, "--provider", "live"], env)
+  const liveWithInput = (args: ReadonlyArray<string>, input: string) =>
+    withInput([...args, "--provider", "live"], input, env)
+
+  it("show, lock, show, unlock: the status goes through the ledger transport and stays", async () => {
+    expect(await live(["card", "show", ...ledgerCard])).toEqual({ code: 0, stdout: `${documentCard}\n`, stderr: "" })
+    const frozen = `card ${cardId}: frozen, virtual, ****6621, expires 2029-11\n`
+    expect((await live(["card", "lock", ...ledgerCard])).stdout).toBe(frozen)
+    expect((await live(["card", "show", ...ledgerCard])).stdout).toBe(frozen)
+    const locked = await live(["card", "lock", ...ledgerCard])
+    expect({ code: locked.code, stderr: locked.stderr }).toEqual({
+      code: 1,
+      stderr: `cardkit: card ${cardId} in status TEMPRORY_BLOCKED_BY_CLIENT does not allow LOCK\n`
+    })
+    expect((await live(["card", "unlock", ...ledgerCard])).stdout).toBe(`${documentCard}\n`)
+  })
+
+  it("set-limit then limits", async () => {
+    const set = await live([
+      "card",
+      "set-limit",
+      ...ledgerCard,
+      "--kind",
+      "amount",
+      "--cycle",
+      "day",
+      "--value",
+      "250.00"
+    ])
+    expect(set).toEqual({ code: 0, stdout: `card ${cardId}: amount per day: 250.00 (remaining 250.00)\n`, stderr: "" })
+    const limits = await live(["card", "limits", ...ledgerCard, "--json"])
+    expect(JSON.parse(limits.stdout)).toEqual([{ kind: "amount", cycle: "day", value: "250.00", remaining: "250.00" }])
+  })
+
+  it("validate-cvv: correct, and incorrect as exit 1", async () => {
+    expect((await liveWithInput(["card", "validate-cvv", ...ledgerCard, "--cvv", "-"], "679\n")).code).toBe(0)
+    expect(await liveWithInput(["card", "validate-cvv", ...ledgerCard, "--cvv", "-"], "111\n")).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `cardkit: the CVV given for card ${cardId} is incorrect\n`
+    })
+  })
+
+  it("a physical card: issued inactive, its PIN set, reported lost, replaced; list shows all three", async () => {
+    const issued = await live(["card", "issue", ...account, "--type", "physical", "--json"])
+    expect(issued.code).toBe(0)
+    const physical = JSON.parse(issued.stdout) as { cardId: string; last4: string }
+    expect(physical).toMatchObject({ type: "physical", status: "inactive", rawStatus: "CARD_IS_NOT_ACTIVATED" })
+    const card = ["--card-id", physical.cardId, ...account]
+    expect(await liveWithInput(["card", "change-pin", ...card, "--pin", "-"], "482913\n")).toEqual({
+      code: 0,
+      stdout: `card ${physical.cardId}: PIN changed\n`,
+      stderr: ""
+    })
+    const lost = await live(["card", "report-lost", ...card])
+    expect(lost.stdout).toMatch(new RegExp(`^card ${physical.cardId}: lost stolen, physical, \\*{4}${physical.last4}`))
+    const replaced = await live(["card", "replace", ...card, "--reason", "lost_stolen", "--json"])
+    expect(replaced.code).toBe(0)
+    const { replaced: old, replacement } = JSON.parse(replaced.stdout)
+    expect(old).toMatchObject({ cardId: physical.cardId, status: "not_in_use" })
+    expect(replacement).toMatchObject({ type: "physical", status: "inactive" })
+    expect(replacement.cardId).not.toBe(physical.cardId)
+    const list = await live(["card", "list", ...account])
+    expect(list.stdout.trim().split("\n")).toHaveLength(3)
+    expect(list.stdout).toContain(`card ${replacement.cardId}: inactive, physical`)
+  })
+
+  it("activate signed by the service is the refused transition (ACTIVATE is the cardholder's row)", async () => {
+    const issued = JSON.parse((await live(["card", "issue", ...account, "--type", "physical", "--json"])).stdout)
+    const activated = await liveWithInput(
+      ["card", "activate", "--card-id", issued.cardId, ...account, "--cvv", "-"],
+      "123\n"
+    )
+    expect(activated).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `cardkit: card ${issued.cardId} in status CARD_IS_NOT_ACTIVATED does not allow ACTIVATE\n`
+    })
+  })
+
+  it("close closes the virtual card for good", async () => {
+    const closed = await live(["card", "close", ...ledgerCard])
+    expect(closed.stdout).toBe(`card ${cardId}: closed, virtual, ****6621, expires 2029-11\n`)
+    const again = await live(["card", "lock", ...ledgerCard])
+    expect(again).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `cardkit: card ${cardId} in status CLOSED does not allow LOCK\n`
+    })
   })
 })
