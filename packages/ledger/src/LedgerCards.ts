@@ -60,14 +60,11 @@ const cycles: Record<LimitCycle, CycleType> = {
   year: "YEAR",
   lifetime: "LIFE_TIME"
 }
-const kindOf: Record<LimitType, LimitKind> = { VOLUME: "amount", COUNT: "count" }
-const cycleOf: Record<CycleType, LimitCycle> = {
-  PER_TRANSACTION: "per_transaction",
-  DAY: "day",
-  MONTH: "month",
-  YEAR: "year",
-  LIFE_TIME: "lifetime"
-}
+/** The same tables read the other way: the ledger's spellings to the domain's. */
+const inverse = <K extends string, V extends string>(table: Record<K, V>) =>
+  Object.fromEntries(Object.entries(table).map(([key, value]) => [value, key])) as Record<V, K>
+const kindOf = inverse(kinds)
+const cycleOf = inverse(cycles)
 
 /** The ledger's `type` (`VOLUME`, `COUNT`) of a limit kind. */
 export const toLimitType = (kind: LimitKind): LimitType => kinds[kind]
