@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process"
+import { execFile, execFileSync, spawn } from "node:child_process"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bin, cardkit, ledgerCard, type Ran, type Running, start } from "./support.js"
 
@@ -170,7 +170,41 @@ describe("cardkit card on the fake", () => {
   })
 })
 
+/** Whether util-linux `script` is here to give a command a terminal (a pseudo-terminal). */
+const hasScript = (() => {
+  try {
+    execFileSync("script", ["--version"], { stdio: "ignore" })
+    return true
+  } catch {
+    return false
+  }
+})()
+
+/** `cardkit …args` on a terminal: `answer` is typed (then Enter) once `prompt` shows; all it printed. */
+const onTerminal = (args: ReadonlyArray<string>, prompt: string, answer: string) =>
+  new Promise<{ code: number | null; output: string }>((resolve) => {
+    const command = [process.execPath, bin, ...args].map((word) => `'${word}'`).join(" ")
+    const child = spawn("script", ["-qec", command, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] })
+    let output = ""
+    let typed = false
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      output += chunk
+      if (!typed && output.includes(prompt)) {
+        typed = true
+        child.stdin.write(`${answer}\r`)
+      }
+    })
+    child.on("exit", (code) => resolve({ code, output }))
+  })
+
 describe("secrets never come from a flag's value", () => {
+  it.skipIf(!hasScript)("left out on a terminal, the CVV is asked for and not echoed", async () => {
+    const { code, output } = await onTerminal(["card", "validate-cvv", ...ledgerCard], "CVV printed on the card", "679")
+    expect(code).toBe(0)
+    expect(output).toContain(`card ${cardId}: the CVV is correct`)
+    expect(output).not.toContain("679")
+  })
+
   it("validate-cvv --cvv - reads the CVV from standard input", async () => {
     const ran = await withInput(["card", "validate-cvv", ...ledgerCard, "--cvv", "-"], "679\n")
     expect(ran).toEqual({ code: 0, stdout: `card ${cardId}: the CVV is correct\n`, stderr: "" })
@@ -226,6 +260,23 @@ describe("secrets never come from a flag's value", () => {
       code: 1,
       stderr: `cardkit: card ${cardId} in status ACTIVATED does not allow ACTIVATE\n`
     })
+  })
+
+  it("at --log-level debug neither the PIN nor the CVV read from standard input shows anywhere", async () => {
+    const debug = ["--log-level", "debug"]
+    for (const [args, secret] of [
+      [["card", "validate-cvv", ...ledgerCard, "--cvv", "-"], "679"],
+      [["card", "validate-cvv", ...ledgerCard, "--cvv", "-"], "318"],
+      [["card", "activate", ...ledgerCard, "--cvv", "-"], "679"],
+      [["card", "change-pin", ...ledgerCard, "--pin", "-"], "482913"],
+      [["card", "change-pin", ...ledgerCard, "--pin", "-", "--json"], "48291x"]
+    ] as const) {
+      const { stdout, stderr } = await withInput([...debug, ...args], `${secret}\n`)
+      expect(stderr, `${args.join(" ")}: Debug lines`).toMatch(/ DEBUG /)
+      // Log timestamps and fiber ids could hold the digits by chance; nothing else may.
+      const quiet = (stdout + stderr).replace(/\[\d\d:\d\d:\d\d\.\d{3}\]/g, "[time]").replace(/#\d+/g, "#fiber")
+      expect(quiet, args.join(" ")).not.toContain(secret)
+    }
   })
 
   it("validate --pan - --cvv2 - reads both from standard input, one line each", async () => {
