@@ -2,10 +2,13 @@ import { createHash } from "node:crypto"
 import { CardLifecycle, type CardRef } from "@cardkit/domain"
 import { FakeProvider } from "@cardkit/fake"
 import { describe, expect, layer } from "@effect/vitest"
+import { hostileBody, hostileKey, prototypeNames } from "@cardkit/fake/arbitraries"
+import fc from "fast-check"
 import { Deferred, Effect, Layer, Redacted } from "effect"
 import { referenceOf } from "../src/Idempotency.js"
 import { ApiKeys, DemoServer, providerLayer } from "../src/index.js"
 import {
+  type Answer,
   apiKey,
   CaptureLogs,
   capturedLogs,
@@ -212,6 +215,117 @@ layer(TestServer, { excludeTestServices: true })("the card lifecycle routes, on 
       expect(Object.keys(paths["/v1/cards/{cardId}/limits"]).sort()).toEqual(["get", "put"])
       expect(JSON.stringify(paths["/v1/cards/{cardId}/lock"])).toContain("idempotency-key")
       expect(JSON.stringify(paths["/v1/cards/{cardId}"].get.parameters)).toContain("customerId")
+    })
+  )
+})
+
+layer(TestServer, { excludeTestServices: true })("fuzz of the lifecycle routes", (it) => {
+  // Every property runs with the suite's one seed (vitest.setup.ts); FUZZ_SEED replays another.
+  const runs = { numRuns: Number(process.env.FUZZ_RUNS ?? 300) }
+  const cardPath = `/v1/cards/${ledgerCard.cardId}`
+  // Routes whose document the fake answers the same however often it is sent.
+  const writes = [
+    ["POST", "/v1/cards", { ...account, type: "virtual" }],
+    ["POST", `${cardPath}/cvv/validate`, { ...account, cvv: "679" }],
+    ["PUT", `${cardPath}/limits`, { ...account, kind: "count", cycle: "lifetime", value: "9" }]
+  ] as const
+  const send = (url: string, method: "POST" | "PUT", path: string, body: string | Uint8Array, key?: string) =>
+    request(`${url}${path}`, {
+      method,
+      headers: {
+        "content-type": "application/json",
+        ...auth,
+        ...(key === undefined ? {} : { "idempotency-key": key })
+      },
+      body
+    })
+  const answered = (answer: Answer) => {
+    expect(answer.status).toBeLessThan(500)
+    if (answer.status >= 400) {
+      expectError(answer, answer.status, answer.json?.error?.code)
+      secretsAbsent(answer.text, "679")
+    }
+  }
+
+  it.effect("any value in any field of a write is answered below 500, the CVV never echoed", () =>
+    Effect.gen(function* () {
+      const { url } = yield* DemoServer
+      const keys = ["customerId", "accountNumber", "type", "cvv", "kind", "cycle", "value", "reference", "channel"]
+      yield* Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(
+            fc.constantFrom(...writes),
+            fc.constantFrom(...keys, ...prototypeNames),
+            fc.jsonValue(),
+            async ([method, path, valid], key, value) => {
+              const answer = await Effect.runPromise(
+                send(url, method, path, JSON.stringify({ ...valid, [key]: value }))
+              )
+              answered(answer)
+              if (answer.status === 400) {
+                expect(answer.json.error.field === "body" || answer.json.error.field.startsWith(key)).toBe(true)
+              }
+            }
+          ),
+          runs
+        )
+      )
+    })
+  )
+
+  it.effect("hostile bodies and hostile idempotency keys on the writes are never a 5xx", () =>
+    Effect.gen(function* () {
+      const { url } = yield* DemoServer
+      const bodies = writes.map(([method, path, document]) =>
+        hostileBody(document, { maxBytes: 16_384 }).map((body) => [method, path, body] as const)
+      )
+      const keys = fc.option(fc.oneof(fc.constantFrom(...prototypeNames), fc.stringMatching(/^[\x21-\x7e]{1,300}$/)), {
+        nil: undefined
+      })
+      yield* Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(fc.oneof(...bodies), keys, async ([method, path, body], key) => {
+            answered(await Effect.runPromise(send(url, method, path, body, key)))
+          }),
+          runs
+        )
+      )
+    })
+  )
+
+  it.effect("any query string on the GET routes is a 200 or a 4xx naming a field, never a 5xx", () =>
+    Effect.gen(function* () {
+      const { url } = yield* DemoServer
+      const paths = [cardPath, `${cardPath}/limits`, `/v1/customers/${account.customerId}/cards`]
+      const name = fc.oneof(
+        fc.constantFrom("customerId", "accountNumber", ...prototypeNames),
+        hostileKey,
+        fc.constantFrom("__proto__[customerId]", "customerId[]", "accountNumber[a][b]", "constructor[prototype]")
+      )
+      const value = fc.oneof(
+        fc.constantFrom(account.customerId, account.accountNumber, ...prototypeNames),
+        fc.string({ maxLength: 40 })
+      )
+      const query = fc
+        .array(fc.tuple(name, value), { maxLength: 6 })
+        .map((pairs) =>
+          [`customerId=${account.customerId}&accountNumber=${account.accountNumber}`]
+            .concat(pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`))
+            .join("&")
+        )
+      yield* Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(fc.constantFrom(...paths), fc.boolean(), query, async (path, keepValid, text) => {
+            const answer = await Effect.runPromise(
+              get(`${url}${path}?${keepValid ? text : text.split("&").slice(1).join("&")}`)
+            )
+            expect(answer.status).toBeLessThan(500)
+            if (answer.status === 400) expect(["customerId", "accountNumber"]).toContain(answer.json.error.field)
+            if (answer.status >= 400) expectError(answer, answer.status, answer.json?.error?.code)
+          }),
+          runs
+        )
+      )
     })
   )
 })
