@@ -624,6 +624,13 @@ export const cardLifecycleConformance = <E>(name: string, provider: Layer.Layer<
           card.cardId,
           "REISSUE"
         )
+        const noPin = yield* Effect.flip(
+          cards.changePin(new ChangePinRequest({ ...card, pin: Redacted.make("2468") as Pin }))
+        )
+        expect(noPin._tag).toBe("InvalidRequest")
+        const cvv = yield* cvvOf(card.cardId)
+        refusal(yield* Effect.flip(cards.activate(new ActivateCardRequest({ ...card, cvv }))), card.cardId, "ACTIVATE")
+        yield* cards.validateCvv(new ValidateCvvRequest({ ...card, cvv }))
         expect((yield* cards.listCards(account)).map((listed) => listed.cardId)).toEqual([card.cardId])
 
         yield* cards.lock(card)
