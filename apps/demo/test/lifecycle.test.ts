@@ -4,7 +4,7 @@ import { FakeProvider } from "@cardkit/fake"
 import { describe, expect, layer } from "@effect/vitest"
 import { hostileBody, hostileKey, prototypeNames } from "@cardkit/fake/arbitraries"
 import fc from "fast-check"
-import { Deferred, Effect, Layer, Redacted } from "effect"
+import { Deferred, Effect, Layer, Redacted, TestClock } from "effect"
 import { referenceOf } from "../src/Idempotency.js"
 import { ApiKeys, DemoServer, providerLayer } from "../src/index.js"
 import {
@@ -492,4 +492,24 @@ layer(CountingServer, { excludeTestServices: true })("idempotent writes over HTT
       })
     )
   })
+})
+
+layer(CountingServer)("idempotent writes over HTTP, on the TestClock", (it) => {
+  it.effect("an answer is replayed for 24 hours, then the key runs the write again", () =>
+    Effect.gen(function* () {
+      const { url } = yield* DemoServer
+      const card = yield* issue(url)
+      const before = calls.count
+      expect((yield* lockWith(card, "expiry-1")).status).toBe(200)
+      yield* TestClock.adjust("23 hours")
+      const replayed = yield* lockWith(card, "expiry-1")
+      expect(replayed.status).toBe(200)
+      expect(replayed.headers.get("idempotent-replayed")).toBe("true")
+      expect(calls.count - before).toBe(1)
+      yield* TestClock.adjust("1 hour")
+      // Expired: the write runs again, and the card is already locked.
+      expectError(yield* lockWith(card, "expiry-1"), 409, "StatusActionNotAllowed")
+      expect(calls.count - before).toBe(2)
+    })
+  )
 })
