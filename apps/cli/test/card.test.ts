@@ -26,6 +26,20 @@ const withInput = (args: ReadonlyArray<string>, input: string, extra: Record<str
     child.stdin!.end(input)
   })
 
+describe("cardkit card --help", () => {
+  it("lists every card command, and each one's --help its options", async () => {
+    const commands = ["show", "list", "issue", "activate", "lock", "unlock", "report-lost", "replace", "close"]
+    const more = ["limits", "set-limit", "change-pin", "validate-cvv"]
+    const { code, stdout } = await cardkit(["--help"])
+    expect(code).toBe(0)
+    for (const command of [...commands, ...more]) expect(stdout).toMatch(new RegExp(`- card ${command}\\b`))
+    const help = await cardkit(["card", "change-pin", "--help"])
+    expect(help.stdout).toContain("--pin")
+    expect(help.stdout).toContain("--ledger-url")
+    expect(help.stdout).toContain("--provider fake | live")
+  })
+})
+
 describe("cardkit card on the fake", () => {
   it("show prints the card on one line, masked", async () => {
     const ran = await cardkit(["card", "show", ...ledgerCard])
