@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import { Array as Arr, Config, ConfigError, Console, Context, Effect, Either, Layer, Option, Redacted } from "effect"
 import { Unauthorized } from "./ApiErrors.js"
-import { ApiKeyAuth } from "./DemoApi.js"
+import { ApiKeyAuth, type Caller } from "./DemoApi.js"
 
 export interface ApiKeysOptions {
   /**
@@ -67,6 +67,16 @@ export class ApiKeys extends Context.Tag("@cardkit/demo/ApiKeys")<
   ): Layer.Layer<ApiKeys, ConfigError.ConfigError> => Layer.effect(ApiKeys, Effect.flatMap(config, ApiKeys.make))
 }
 
+const callerOf = (candidate: Redacted.Redacted<string>): Caller["Type"] => {
+  let id: string | undefined
+  return {
+    get id() {
+      id ??= digest(Redacted.value(candidate)).toString("hex")
+      return id
+    }
+  }
+}
+
 const refused = new Unauthorized({
   error: { code: "Unauthorized", message: "send a valid API key as x-api-key or Authorization: Bearer" }
 })
@@ -75,10 +85,9 @@ export const ApiKeyAuthLive = Layer.effect(
   ApiKeyAuth,
   Effect.map(ApiKeys, (keys) => {
     // The caller is known by its key's digest, so nothing downstream (the idempotency store) holds a key.
+    // Hashed only when asked for (an idempotent write): the CVV route does not pay for a second digest.
     const check = (candidate: Redacted.Redacted<string>) =>
-      keys.matches(candidate)
-        ? Effect.succeed({ id: digest(Redacted.value(candidate)).toString("hex") })
-        : Effect.fail(refused)
+      keys.matches(candidate) ? Effect.succeed(callerOf(candidate)) : Effect.fail(refused)
     return { apiKey: check, bearer: check }
   })
 )
