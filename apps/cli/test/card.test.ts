@@ -1,4 +1,7 @@
 import { execFile, execFileSync, spawn } from "node:child_process"
+import { mkdtemp, readFile, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bin, cardkit, ledgerCard, type Ran, type Running, start } from "./support.js"
 
@@ -195,9 +198,11 @@ const hasScript = (() => {
 })()
 
 /** `cardkit …args` on a terminal: `answer` is typed (then Enter) once `prompt` shows; all it printed. */
-const onTerminal = (args: ReadonlyArray<string>, prompt: string, answer: string) =>
+const onTerminal = (args: ReadonlyArray<string>, prompt: string, answer: string, stdoutFile?: string) =>
   new Promise<{ code: number | null; output: string }>((resolve) => {
-    const command = [process.execPath, bin, ...args].map((word) => `'${word}'`).join(" ")
+    const command =
+      [process.execPath, bin, ...args].map((word) => `'${word}'`).join(" ") +
+      (stdoutFile === undefined ? "" : ` > '${stdoutFile}'`)
     const child = spawn("script", ["-qec", command, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] })
     let output = ""
     let typed = false
@@ -212,6 +217,23 @@ const onTerminal = (args: ReadonlyArray<string>, prompt: string, answer: string)
   })
 
 describe("secrets never come from a flag's value", () => {
+  it.skipIf(!hasScript)(
+    "the prompt is drawn on stderr: with stdout redirected, --json is the answer alone",
+    async () => {
+      const directory = await mkdtemp(join(tmpdir(), "cardkit-card-test-"))
+      try {
+        const file = join(directory, "out.json")
+        const args = ["card", "validate-cvv", ...ledgerCard, "--json"]
+        const { code, output } = await onTerminal(args, "CVV printed on the card", "679", file)
+        expect(code).toBe(0)
+        expect(output).toContain("CVV printed on the card")
+        expect(JSON.parse(await readFile(file, "utf8"))).toEqual({ cardId, valid: true })
+      } finally {
+        await rm(directory, { recursive: true, force: true })
+      }
+    }
+  )
+
   it.skipIf(!hasScript)("left out on a terminal, the CVV is asked for and not echoed", async () => {
     const { code, output } = await onTerminal(["card", "validate-cvv", ...ledgerCard], "CVV printed on the card", "679")
     expect(code).toBe(0)

@@ -1,5 +1,5 @@
 import * as Prompt from "@effect/cli/Prompt"
-import type * as Terminal from "@effect/platform/Terminal"
+import * as Terminal from "@effect/platform/Terminal"
 import { InvalidRequest } from "@cardkit/domain"
 import { Effect, Option, Redacted } from "effect"
 
@@ -40,6 +40,19 @@ const fromStdin = (field: string, flag: string): Effect.Effect<Redacted.Redacted
     }
   )
 
+/** The prompt drawn on stderr, as a password prompt is: stdout stays the answer (`--json | jq` works). */
+const onStderr = <A, E>(prompt: Effect.Effect<A, E, Terminal.Terminal>) =>
+  Effect.flatMap(Terminal.Terminal, (terminal) =>
+    Effect.provideService(prompt, Terminal.Terminal, {
+      ...terminal,
+      columns: Effect.sync(() => process.stderr.columns ?? 0),
+      display: (text) =>
+        Effect.async<void>((resume) => {
+          process.stderr.write(text, () => resume(Effect.void))
+        })
+    })
+  )
+
 export interface SecretFlag {
   /** The request field it fills (`pin`), which `Failure.ts` names by its flag. */
   readonly field: string
@@ -73,7 +86,8 @@ export const readSecret = (
       )
     }
     return Prompt.hidden({ message: secret.prompt }).pipe(
-      Effect.mapError(() => new InvalidRequest({ field, reason: "was not given (the prompt was cancelled)" }))
+      Effect.mapError(() => new InvalidRequest({ field, reason: "was not given (the prompt was cancelled)" })),
+      onStderr
     )
   }
   if (value.value === "-") return fromStdin(field, flag)
