@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto"
 import { CardLifecycle, type CardRef } from "@cardkit/domain"
-import { FakeProvider } from "@cardkit/fake"
+import { FakeIssuer, FakeProvider } from "@cardkit/fake"
 import { describe, expect, layer } from "@effect/vitest"
 import { hostileBody, hostileKey, prototypeNames } from "@cardkit/fake/arbitraries"
 import fc from "fast-check"
@@ -159,6 +159,31 @@ layer(TestServer, { excludeTestServices: true })("the card lifecycle routes, on 
       expect([409, 422]).toContain(wrong.status)
       secretsAbsent(wrong.text, "987")
       secretsAbsent(logsOf(requestIdOf(wrong)).join("\n"), "987")
+    })
+  )
+
+  it.effect("activate a physical card with the CVV printed on it; then it locks", () =>
+    Effect.gen(function* () {
+      const { url } = yield* DemoServer
+      const issued = yield* post(`${url}/v1/cards`, { ...account, type: "physical" })
+      const card = `${url}/v1/cards/${issued.json.cardId}`
+      const cvv = Redacted.value(
+        (yield* Effect.flatMap(FakeIssuer, (issuer) => issuer.getCard(issued.json.cardId))).cvv
+      )
+      expectError(yield* post(`${card}/lock`, account), 409, "StatusActionNotAllowed")
+      const active = yield* post(`${card}/activate`, { ...account, cvv }, { ...auth, "idempotency-key": "activate-1" })
+      expect(active.status).toBe(200)
+      expect(active.json).toEqual({ ...issued.json, status: "active", rawStatus: "ACTIVATED" })
+      const replayed = yield* post(
+        `${card}/activate`,
+        { ...account, cvv },
+        { ...auth, "idempotency-key": "activate-1" }
+      )
+      expect(replayed.json).toEqual(active.json)
+      expect((yield* post(`${card}/lock`, account)).json.status).toBe("frozen")
+      const lines = [...logsOf(requestIdOf(active)), ...logsOf(requestIdOf(replayed))].join("\n")
+      expect(lines).toContain("activate-card")
+      secretsAbsent(`${active.text}${replayed.text}${lines}`, `"${cvv}"`, `=${cvv}`)
     })
   )
 
