@@ -423,6 +423,27 @@ describe("cardkit card --provider live against cardkit fake serve", () => {
     })
   })
 
+  it("at --log-level debug the PIN and CVV sent through the transport show nowhere, the server's output included", async () => {
+    const issued = JSON.parse((await live(["card", "issue", ...account, "--type", "physical", "--json"])).stdout)
+    const card = ["--card-id", issued.cardId, ...account]
+    const quiet = (text: string) => text.replace(/\[\d\d:\d\d:\d\d\.\d{3}\]/g, "[time]").replace(/#\d+/g, "#fiber")
+    for (const [args, secret] of [
+      [["card", "change-pin", ...card, "--pin", "-"], "739146"],
+      [["card", "validate-cvv", ...ledgerCard, "--cvv", "-"], "679"],
+      [["card", "validate-cvv", ...ledgerCard, "--cvv", "-"], "318"]
+    ] as const) {
+      const { stdout, stderr } = await liveWithInput(["--log-level", "debug", ...args], `${secret}\n`)
+      expect(stderr, `${args.join(" ")}: Debug lines`).toMatch(/ DEBUG /)
+      expect(quiet(stdout + stderr), args.join(" ")).not.toContain(secret)
+      // The server printed random credentials and paths, which could hold the digits by chance.
+      const serverOutput = Object.values(env).reduce(
+        (text, value) => text.replaceAll(value, "<random>"),
+        server.output() + server.errorOutput()
+      )
+      expect(quiet(serverOutput), `server after ${args.join(" ")}`).not.toContain(secret)
+    }
+  })
+
   it("close closes the virtual card for good", async () => {
     const closed = await live(["card", "close", ...ledgerCard])
     expect(closed.stdout).toBe(`card ${cardId}: closed, virtual, ****6621, expires 2029-11\n`)
