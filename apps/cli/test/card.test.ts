@@ -29,6 +29,17 @@ const withInput = (args: ReadonlyArray<string>, input: string, extra: Record<str
     child.stdin!.end(input)
   })
 
+/**
+ * Output with what could hold a secret's digits by chance masked: log times, fiber numbers, ports
+ * and long random tokens (card ids, references, request ids). A secret is never one of those.
+ */
+const withoutChance = (text: string) =>
+  text
+    .replace(/\[\d\d:\d\d:\d\d\.\d{3}\]/g, "[time]")
+    .replace(/#\d+/g, "#fiber")
+    .replace(/:\d{2,5}\b/g, ":port")
+    .replace(/[\w-]{16,}/g, "<token>")
+
 describe("cardkit card --help", () => {
   it("lists every card command, and each one's --help its options", async () => {
     const commands = ["show", "list", "issue", "activate", "lock", "unlock", "report-lost", "replace", "close"]
@@ -296,9 +307,7 @@ describe("secrets never come from a flag's value", () => {
     ] as const) {
       const { stdout, stderr } = await withInput([...debug, ...args], `${secret}\n`)
       expect(stderr, `${args.join(" ")}: Debug lines`).toMatch(/ DEBUG /)
-      // Log timestamps and fiber ids could hold the digits by chance; nothing else may.
-      const quiet = (stdout + stderr).replace(/\[\d\d:\d\d:\d\d\.\d{3}\]/g, "[time]").replace(/#\d+/g, "#fiber")
-      expect(quiet, args.join(" ")).not.toContain(secret)
+      expect(withoutChance(stdout + stderr), args.join(" ")).not.toContain(secret)
     }
   })
 
@@ -413,14 +422,6 @@ describe("cardkit card --provider live against cardkit fake serve", () => {
   it("at --log-level debug the PIN and CVV sent through the transport show nowhere, the server's output included", async () => {
     const issued = JSON.parse((await live(["card", "issue", ...account, "--type", "physical", "--json"])).stdout)
     const card = ["--card-id", issued.cardId, ...account]
-    // Times, fiber numbers, ports and long random tokens (card ids, references, request ids) could
-    // hold the digits by chance; a secret is never one of those.
-    const quiet = (text: string) =>
-      text
-        .replace(/\[\d\d:\d\d:\d\d\.\d{3}\]/g, "[time]")
-        .replace(/#\d+/g, "#fiber")
-        .replace(/:\d{2,5}\b/g, ":port")
-        .replace(/[\w-]{16,}/g, "<token>")
     for (const [args, secret] of [
       [["card", "change-pin", ...card, "--pin", "-"], "739146"],
       [["card", "validate-cvv", ...ledgerCard, "--cvv", "-"], "679"],
@@ -428,13 +429,13 @@ describe("cardkit card --provider live against cardkit fake serve", () => {
     ] as const) {
       const { stdout, stderr } = await liveWithInput(["--log-level", "debug", ...args], `${secret}\n`)
       expect(stderr, `${args.join(" ")}: Debug lines`).toMatch(/ DEBUG /)
-      expect(quiet(stdout + stderr), args.join(" ")).not.toContain(secret)
+      expect(withoutChance(stdout + stderr), args.join(" ")).not.toContain(secret)
       // The server printed random credentials and paths, which could hold the digits by chance.
       const serverOutput = Object.values(env).reduce(
         (text, value) => text.replaceAll(value, "<random>"),
         server.output() + server.errorOutput()
       )
-      expect(quiet(serverOutput), `server after ${args.join(" ")}`).not.toContain(secret)
+      expect(withoutChance(serverOutput), `server after ${args.join(" ")}`).not.toContain(secret)
     }
   })
 
