@@ -1,4 +1,4 @@
-import { CardLifecycle, type CardRef, type CustomerAccount, ReplacedCard } from "@cardkit/domain"
+import { CardLifecycle, type CardRef, type CustomerAccount, InvalidRequest, ReplacedCard } from "@cardkit/domain"
 import type { HttpClient } from "@effect/platform"
 import { Clock, type Config, type ConfigError, Context, Effect, Layer } from "effect"
 import { toCard, toCycleType, toLimits, toLimitType } from "./LedgerCards.js"
@@ -203,8 +203,35 @@ const make = (options: LedgerCardLifecycleOptions = {}): Effect.Effect<CardLifec
           (result) => toLimits(result.card.limits)
         )
     })
-    return lifecycle
+    // Every method's errors in the caller's terms: a field the ledger names by its wire path is named
+    // as the request names it.
+    return Object.fromEntries(
+      Object.entries(lifecycle).map(([name, method]) => [
+        name,
+        (request: never) =>
+          Effect.mapError((method as (request: never) => Effect.Effect<unknown, unknown>)(request), inDomainTerms)
+      ])
+    ) as unknown as CardLifecycle["Type"]
   })
+
+/** Wire fields under `params.payload` by the names of the domain's requests. */
+const domainFields: ReadonlyMap<string, string> = new Map([
+  ["cardCvv", "cvv"],
+  ["newPIN", "pin"],
+  ["cardLimit.cardId", "cardId"],
+  ["cardLimit.type", "kind"],
+  ["cardLimit.cycleType", "cycle"],
+  ["cardLimit.value", "value"],
+  ["card.expiryYear", "expiry"],
+  ["card.expiryMonth", "expiry"],
+  ["card.cardType", "type"]
+])
+
+const inDomainTerms = (error: unknown) => {
+  if (!(error instanceof InvalidRequest) || !error.field.startsWith("params.payload.")) return error
+  const field = error.field.slice("params.payload.".length)
+  return new InvalidRequest({ field: domainFields.get(field) ?? field, reason: error.reason })
+}
 
 /** A virtual card's expiry as ADD_CARD takes it: `2031-07` is year `2031`, month `07`. */
 const expiryOf = (expiry: string) => ({ expiryYear: expiry.slice(0, 4), expiryMonth: expiry.slice(5, 7) })

@@ -3,6 +3,7 @@ import {
   ActivateCardRequest,
   CardLifecycle,
   CardRef,
+  ChangePinRequest,
   CustomerAccount,
   cardFlagNames,
   IssueCardRequest,
@@ -11,7 +12,7 @@ import {
   SetLimitRequest
 } from "@cardkit/domain"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Layer, Redacted, Schema } from "effect"
 import { LedgerCardLifecycle } from "../src/index.js"
 import { cannedLedger, httpClient, json, options, type Recorded, signingKeys } from "./support.js"
 
@@ -263,6 +264,22 @@ describe("LedgerCardLifecycle", () => {
         Effect.gen(function* () {
           const error = yield* Effect.flip((yield* CardLifecycle).lock(ref))
           expect(error).toMatchObject({ _tag: "StatusActionNotAllowed", cardId, action: "LOCK" })
+        })
+    )
+  )
+
+  it.effect("names a field the ledger refuses as the request names it, not by its wire path", () =>
+    withLedger(
+      (payload) =>
+        payload.transactionType === "GET_CARD_DETAILS"
+          ? { result: { cardDetails: wireCard("ACTIVATED") } }
+          : { error: { code: "1000", message: "params.payload.newPIN: a virtual card has no PIN" } },
+      () =>
+        Effect.gen(function* () {
+          const error = yield* Effect.flip(
+            (yield* CardLifecycle).changePin(new ChangePinRequest({ ...ref, pin: Redacted.make("4321") }))
+          )
+          expect(error).toMatchObject({ _tag: "InvalidRequest", field: "pin", reason: "a virtual card has no PIN" })
         })
     )
   )
