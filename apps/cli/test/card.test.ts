@@ -406,13 +406,20 @@ describe("cardkit card --provider live against cardkit fake serve", () => {
     expect(list.stdout).toContain(`card ${replacement.cardId}: inactive, physical`)
   })
 
-  it("activate signed by the service is the refused transition (ACTIVATE is the cardholder's row)", async () => {
+  it("activate is signed by the development cardholder device fake serve prints: it reaches the CVV check", async () => {
+    expect(env).toHaveProperty("CARDKIT_LEDGER_CARDHOLDER_KEY_ID")
     const issued = JSON.parse((await live(["card", "issue", ...account, "--type", "physical", "--json"])).stdout)
-    const activated = await liveWithInput(
-      ["card", "activate", "--card-id", issued.cardId, ...account, "--cvv", "-"],
-      "123\n"
-    )
-    expect(activated).toEqual({
+    const activate = ["card", "activate", "--card-id", issued.cardId, ...account, "--cvv", "-"]
+    // ACTIVATE is the cardholder's row of the status table: signed by the service it would be refused
+    // (StatusActionNotAllowed); signed by the device, a CVV other than the printed one is what fails.
+    expect(await liveWithInput(activate, "000\n")).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `cardkit: the CVV given for card ${issued.cardId} is incorrect\n`
+    })
+    const { CARDKIT_LEDGER_CARDHOLDER_KEY_ID: _, ...withoutDevice } = env
+    const asService = await withInput([...activate, "--provider", "live"], "000\n", withoutDevice)
+    expect(asService).toEqual({
       code: 1,
       stdout: "",
       stderr: `cardkit: card ${issued.cardId} in status CARD_IS_NOT_ACTIVATED does not allow ACTIVATE\n`

@@ -1,6 +1,6 @@
 import type { AccountValidation, CardLifecycle, CardSecrets } from "@cardkit/domain"
 import type { LedgerClient } from "@cardkit/ledger"
-import { type ConfigError, Layer } from "effect"
+import { type ConfigError, Effect, Layer, Option } from "effect"
 
 /**
  * The providers the demo and the CLI can run on, one entry each: adding a provider is adding an
@@ -49,8 +49,16 @@ const live: Loaders = {
     return LedgerCardSecrets.layerOverClient().pipe(Layer.provide(client))
   },
   cardLifecycle: async (ledgerClient) => {
-    const [{ LedgerCardLifecycle }, client] = await Promise.all([import("@cardkit/ledger"), ledgerClient()])
-    return LedgerCardLifecycle.layerOverClient().pipe(Layer.provide(client))
+    const [{ LedgerCardholderConfig, LedgerCardLifecycle }, client] = await Promise.all([
+      import("@cardkit/ledger"),
+      ledgerClient()
+    ])
+    // The cardholder's operations signed by the configured development device, when there is one.
+    return Layer.unwrapEffect(
+      Effect.map(LedgerCardholderConfig, (signer) =>
+        LedgerCardLifecycle.layerOverClient({ cardholderSigner: Option.getOrUndefined(signer) })
+      )
+    ).pipe(Layer.provide(client))
   },
   accountValidation: async () => {
     const [{ VisaAccountValidation, VisaHttpConfig }, { UndiciHttpClient }] = await Promise.all([

@@ -2,7 +2,13 @@ import { CardLifecycle, type CardRef, type CustomerAccount, InvalidRequest, Repl
 import type { HttpClient } from "@effect/platform"
 import { Clock, type Config, type ConfigError, Context, Effect, Layer } from "effect"
 import { toCard, toCycleType, toLimits, toLimitType } from "./LedgerCards.js"
-import { type CallInput, LedgerClient, type LedgerClientOptions, type LedgerError } from "./LedgerClient.js"
+import {
+  type CallInput,
+  LedgerClient,
+  type LedgerClientOptions,
+  type LedgerError,
+  type Signer
+} from "./LedgerClient.js"
 import { LedgerConfig } from "./LedgerConfig.js"
 import type { LedgerOperations, ResultOf } from "./LedgerOperations.js"
 import type { StatusAction, WireCardDetails } from "./LedgerWire.js"
@@ -30,6 +36,11 @@ export interface LedgerCardLifecycleOptions {
    * documented transition table refuses for ACTIVATE: that row is the cardholder's only.
    */
   readonly cardholder?: CardholderChannel | undefined
+  /**
+   * Without a channel, the key the cardholder's operations are signed with instead of the service's:
+   * one device the backend acts for (the development device `cardkit fake serve` registers).
+   */
+  readonly cardholderSigner?: Signer | undefined
 }
 
 /** A page of GET_CARD_LIST: the most the payload's schema allows. */
@@ -39,7 +50,7 @@ const make = (options: LedgerCardLifecycleOptions = {}): Effect.Effect<CardLifec
   Effect.gen(function* () {
     const ledger = yield* LedgerClient
 
-    /** The cardholder's operation, through their channel when there is one, else signed by the service. */
+    /** The cardholder's operation: through their channel, else signed by the cardholder's signer or the service. */
     const asCardholder = <K extends CardholderOperation>(
       customerId: string,
       name: K,
@@ -49,9 +60,10 @@ const make = (options: LedgerCardLifecycleOptions = {}): Effect.Effect<CardLifec
         ? // One signature for the five operations: TypeScript cannot index the client by a generic key.
           (
             ledger[name].call as unknown as (
-              input: CallInput<LedgerOperations[K]>
+              input: CallInput<LedgerOperations[K]>,
+              signer?: Signer
             ) => Effect.Effect<ResultOf<LedgerOperations[K]>, LedgerError>
-          )(input)
+          )(input, options.cardholderSigner)
         : options.cardholder.send(customerId, name, input)
 
     /** What every card request carries; the caller's reference goes on the one write it names. */

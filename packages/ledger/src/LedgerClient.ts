@@ -120,9 +120,25 @@ export type CallInput<O> = Omit<PayloadOf<O>, "transactionType" | "isEncrypt" | 
 /** The encrypted fields' names; none for a definition that does not name them. */
 type Encrypted<O> = string extends EncryptedOf<O> ? never : EncryptedOf<O>
 
+/**
+ * A key other than the service's that signs a call: a cardholder's device the backend acts for
+ * (a development device `cardkit fake serve` registers, or a kiosk's). A cardholder's own phone signs
+ * on the phone instead, and its payload is sent `presigned`.
+ */
+export interface Signer {
+  /** The `keyID` AddUserKey answered for the key. */
+  readonly keyId: string
+  /** PKCS#8 PEM of its P-256 key. */
+  readonly privateKey: Redacted.Redacted<string>
+  /** The API key AddUserKey answered with it. */
+  readonly apiKey: Redacted.Redacted<string>
+  /** The cardholder's credential, when it differs from the service's. */
+  readonly credential?: Redacted.Redacted<string> | undefined
+}
+
 export interface LedgerCall<I, R> {
-  /** Serialize the payload once, sign those bytes, send them. */
-  readonly call: (input: I) => Effect.Effect<R, LedgerError>
+  /** Serialize the payload once, sign those bytes (with the service's key, or `signer`'s), send them. */
+  readonly call: (input: I, signer?: Signer) => Effect.Effect<R, LedgerError>
   /** Forward a pre-signed payload verbatim, after checking it decodes to this operation. */
   readonly presigned: (presigned: PresignedPayload) => Effect.Effect<R, LedgerError>
 }
@@ -188,6 +204,19 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
       while: (error) => error._tag === "ProviderUnavailable"
     }
     const apiKey = Redacted.value(options.apiKey)
+    // A signer's key parsed once, not per call.
+    const signerKeys = new WeakMap<Signer, KeyObject>()
+    const keyOf = (signer: Signer): KeyObject | undefined => {
+      const known = signerKeys.get(signer)
+      if (known !== undefined) return known
+      try {
+        const key = loadPrivateKey(Redacted.value(signer.privateKey))
+        signerKeys.set(signer, key)
+        return key
+      } catch {
+        return undefined
+      }
+    }
 
     const wireError = ({ code, message: raw }: WireError, payload: Sent): LedgerError => {
       // The message goes into cardkit's errors, which are logged and shown: a ledger that echoes the
@@ -345,11 +374,18 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
       const decodeResult = Schema.decodeUnknownEither(definition.result)
       const bad = (reason: string) => new InvalidRequest({ field: "payload", reason })
       return {
-        call: (input) =>
+        call: (input, signer) =>
           Effect.suspend(() => {
-            if (signingKey === undefined) {
+            const key = signer === undefined ? signingKey : keyOf(signer)
+            if (key === undefined) {
               return Effect.fail(
-                new AuthenticationFailed({ provider, reason: "no signing key configured; use pre-signed calls" })
+                new AuthenticationFailed({
+                  provider,
+                  reason:
+                    signer === undefined
+                      ? "no signing key configured; use pre-signed calls"
+                      : "the signer's key is not a P-256 private key"
+                })
               )
             }
             const payload = toPayload(definition, input as Sent)
@@ -361,8 +397,14 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
               definition,
               bytes,
               payload.right,
-              signPayload(signingKey, bytes),
-              { keyId: options.keyId, apiKey, credential: options.credential },
+              signPayload(key, bytes),
+              signer === undefined
+                ? { keyId: options.keyId, apiKey, credential: options.credential }
+                : {
+                    keyId: signer.keyId,
+                    apiKey: Redacted.value(signer.apiKey),
+                    credential: signer.credential ?? options.credential
+                  },
               decodeResult
             )
           }),

@@ -1,7 +1,7 @@
 import { PemConfig, type UndiciHttpClient } from "@cardkit/http"
 import { Config, ConfigError, Either, Option, Redacted } from "effect"
 import { type CredentialStrategy, makeCredential } from "./Credential.js"
-import type { KeyIdPlacement, LedgerClientOptions } from "./LedgerClient.js"
+import type { KeyIdPlacement, LedgerClientOptions, Signer } from "./LedgerClient.js"
 import { loadPrivateKey, loadPublicKey } from "./Signing.js"
 
 /** A key that does not parse is a configuration error naming its variable, not a defect at first use. */
@@ -94,3 +94,33 @@ export const LedgerConfig: Config.Config<LedgerClientOptions> = Config.all({
 export const LedgerHttpConfig: Config.Config<UndiciHttpClient.LayerOptions> = Config.all({
   timeout: Config.duration("TIMEOUT").pipe(Config.withDefault("10 seconds"))
 }).pipe(Config.nested("LEDGER"), Config.nested("CARDKIT"))
+
+/**
+ * A development cardholder device, from `CARDKIT_LEDGER_CARDHOLDER_KEY_ID`, `_CARDHOLDER_PRIVATE_KEY` /
+ * `_FILE`, `_CARDHOLDER_API_KEY` and (optional) `_CARDHOLDER_CREDENTIAL`: the key
+ * `LedgerCardLifecycle` signs the cardholder's operations with when set (`cardkit fake serve` prints
+ * one). None when the key id is not set.
+ */
+export const LedgerCardholderConfig: Config.Config<Option.Option<Signer>> = Config.option(
+  Config.all({
+    keyId: Config.string("KEY_ID"),
+    privateKey: PemConfig.optional("PRIVATE_KEY"),
+    apiKey: Config.redacted("API_KEY"),
+    credential: Config.option(Config.redacted("CREDENTIAL"))
+  }).pipe(
+    Config.mapOrFail(({ apiKey, credential, keyId, privateKey }) => {
+      if (Option.isNone(privateKey)) {
+        return Either.left(ConfigError.MissingData(["PRIVATE_KEY"], "the cardholder device needs its private key"))
+      }
+      const keyError = checkKey("PRIVATE_KEY", privateKey, loadPrivateKey)
+      if (keyError !== undefined) return Either.left(keyError)
+      return Either.right<Signer>({
+        keyId,
+        privateKey: privateKey.value,
+        apiKey,
+        credential: Option.getOrUndefined(credential)
+      })
+    }),
+    Config.nested("CARDHOLDER")
+  )
+).pipe(Config.nested("LEDGER"), Config.nested("CARDKIT"))

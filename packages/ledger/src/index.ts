@@ -16,7 +16,8 @@ export {
   type LedgerError,
   type KeyIdPlacement,
   type OperationCall,
-  type PresignedPayload
+  type PresignedPayload,
+  type Signer
 } from "./LedgerClient.js"
 export * from "./LedgerConfig.js"
 export * from "./LedgerOperations.js"

@@ -12,8 +12,8 @@ import {
   SetLimitRequest
 } from "@cardkit/domain"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, Schema } from "effect"
-import { LedgerCardLifecycle } from "../src/index.js"
+import { ConfigProvider, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { LedgerCardholderConfig, LedgerCardLifecycle, verifyPayloadSignature } from "../src/index.js"
 import { cannedLedger, httpClient, json, options, type Recorded, signingKeys } from "./support.js"
 
 const keys = signingKeys()
@@ -252,6 +252,78 @@ describe("LedgerCardLifecycle", () => {
         expect(String(update.cardCvv).length).toBeGreaterThan(100)
       })
     )
+  )
+
+  it.effect("signs the cardholder's operations with the cardholder's signer, the service's own with its key", () =>
+    Effect.gen(function* () {
+      const device = generateKeyPairSync("ec", { namedCurve: "P-256" })
+      const signer = {
+        keyId: "device-7",
+        privateKey: Redacted.make(device.privateKey.export({ type: "pkcs8", format: "pem" }).toString()),
+        apiKey: Redacted.make("device-api-key")
+      }
+      const answers = cardIn("CARD_IS_NOT_ACTIVATED")
+      const ledger = yield* cannedLedger((request, response) => {
+        const { id, params } = JSON.parse(request.body)
+        const answer = answers(params.payload)
+        const reference = params.payload.reference
+        const api = { type: `${params.payload.transactionType}_ACK`, reference: `REF${reference}`, dateCreated: 1 }
+        json(
+          response,
+          JSON.stringify(
+            "error" in answer
+              ? { id, ...answer }
+              : { id, result: { ...answer.result, api: { ...api, originalReference: reference } } }
+          )
+        )
+      })
+      yield* Effect.flatMap(CardLifecycle, (lifecycle) =>
+        lifecycle.activate(new ActivateCardRequest({ ...ref, cvv: makeCvv("123") }))
+      ).pipe(
+        Effect.provide(
+          Layer.fresh(
+            LedgerCardLifecycle.layer({
+              ...options(ledger.url, keys.privatePem, { rsaPublicKey: rsaPublicPem }),
+              cardholderSigner: signer
+            })
+          ).pipe(Layer.provide(httpClient()))
+        )
+      )
+      const [details, update] = ledger.requests.map((request) => JSON.parse(request.body).params)
+      expect(details.api).toMatchObject({ keyId: "device-1", apiKey: "api-key-123" })
+      expect(update.api).toMatchObject({ keyId: "device-7", apiKey: "device-api-key" })
+      const bytes = ledger.requests[1]!.body.slice(
+        ledger.requests[1]!.body.indexOf('"payload":') + 10,
+        ledger.requests[1]!.body.indexOf(',"api":')
+      )
+      expect(verifyPayloadSignature(device.publicKey, bytes, update.api.signature)).toBe(true)
+    }).pipe(Effect.scoped)
+  )
+
+  it.effect("reads a development cardholder device from CARDKIT_LEDGER_CARDHOLDER_*, none when unset", () =>
+    Effect.gen(function* () {
+      const pem = generateKeyPairSync("ec", { namedCurve: "P-256" })
+        .privateKey.export({ type: "pkcs8", format: "pem" })
+        .toString()
+      const read = (entries: Array<[string, string]>) =>
+        Effect.withConfigProvider(LedgerCardholderConfig, ConfigProvider.fromMap(new Map(entries), { pathDelim: "_" }))
+      expect(Option.isNone(yield* read([]))).toBe(true)
+      const device = yield* read([
+        ["CARDKIT_LEDGER_CARDHOLDER_KEY_ID", "device-7"],
+        ["CARDKIT_LEDGER_CARDHOLDER_PRIVATE_KEY", pem],
+        ["CARDKIT_LEDGER_CARDHOLDER_API_KEY", "device-api-key"]
+      ])
+      expect(Option.map(device, (signer) => signer.keyId)).toEqual(Option.some("device-7"))
+      const broken = yield* Effect.flip(
+        read([
+          ["CARDKIT_LEDGER_CARDHOLDER_KEY_ID", "device-7"],
+          ["CARDKIT_LEDGER_CARDHOLDER_PRIVATE_KEY", "not a key"],
+          ["CARDKIT_LEDGER_CARDHOLDER_API_KEY", "device-api-key"]
+        ])
+      )
+      expect(String(broken)).toContain("PRIVATE_KEY is not a usable key")
+      expect(String(broken)).not.toContain("not a key")
+    })
   )
 
   it.effect("answers a refused status action as StatusActionNotAllowed", () =>

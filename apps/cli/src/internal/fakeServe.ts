@@ -4,7 +4,9 @@ import {
   FakeLedgerServer,
   FakeVisaServer,
   FakeWireServers,
+  ledgerDocumentCard,
   makeDevLedgerClient,
+  makeDeviceKeyPair,
   makeLedgerRsaKeys,
   WireServer,
   type WireServerTls
@@ -12,7 +14,7 @@ import {
 import { InvalidRequest } from "@cardkit/domain"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
-import { Console, Context, Effect, Layer, Option } from "effect"
+import { Console, Context, Effect, Layer, Option, Redacted } from "effect"
 import type { ServeArgs } from "../Cli.js"
 
 /** Visa's sandbox example acquirer: the fake ignores it, but the Visa transport requires one. */
@@ -70,12 +72,26 @@ export const serveFakes = (args: ServeArgs) =>
     if (ledgerClient !== undefined) {
       const keyFile = path.join(directory, "ledger-dev-key.pem")
       yield* fs.writeFileString(keyFile, ledgerClient.privateKeyPem, { mode: 0o600 })
+      // A device of the documents' customer, so the cardholder's operations (ACTIVATE among them,
+      // which the ledger allows the cardholder only) can be signed as theirs.
+      const deviceKeys = makeDeviceKeyPair()
+      const device = yield* (yield* FakeIssuer).addUserKey({
+        userName: `device-of-${ledgerDocumentCard.customerId}@customers.cardkit.test`,
+        publicKey: deviceKeys.publicKeyPem,
+        status: "ACTIVE",
+        customerId: ledgerDocumentCard.customerId!
+      })
+      const deviceFile = path.join(directory, "ledger-cardholder-device-key.pem")
+      yield* fs.writeFileString(deviceFile, deviceKeys.privateKeyPem, { mode: 0o600 })
       Object.assign(env, {
         CARDKIT_LEDGER_URL: url,
         CARDKIT_LEDGER_API_KEY: ledgerClient.apiKey,
         CARDKIT_LEDGER_KEY_ID: ledgerClient.keyId,
         CARDKIT_LEDGER_PRIVATE_KEY_FILE: keyFile,
-        CARDKIT_LEDGER_USERNAME: ledgerClient.username
+        CARDKIT_LEDGER_USERNAME: ledgerClient.username,
+        CARDKIT_LEDGER_CARDHOLDER_KEY_ID: device.keyId,
+        CARDKIT_LEDGER_CARDHOLDER_API_KEY: Redacted.value(device.apiKey),
+        CARDKIT_LEDGER_CARDHOLDER_PRIVATE_KEY_FILE: deviceFile
       })
     }
     env.CARDKIT_LEDGER_RSA_PUBLIC_KEY_FILE = rsaFile
