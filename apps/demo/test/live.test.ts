@@ -2,6 +2,7 @@ import {
   FakeIssuer,
   FakeProvider,
   FakeWireServers,
+  makeDeviceKeyPair,
   makeDevLedgerClient,
   makeLedgerRsaKeys,
   WireServer
@@ -28,9 +29,13 @@ const WireFakes = FakeWireServers.layer({
 })
 
 /** The environment a deployment would set, pointing both transports at the wire fakes. */
-const liveEnvironment = (url: string) =>
+const liveEnvironment = (url: string, device: { keyId: string; apiKey: string; privateKeyPem: string }) =>
   ConfigProvider.fromMap(
     new Map([
+      // The cardholder's operations (activation among them) signed by a device of the documents' customer.
+      ["CARDKIT_LEDGER_CARDHOLDER_KEY_ID", device.keyId],
+      ["CARDKIT_LEDGER_CARDHOLDER_API_KEY", device.apiKey],
+      ["CARDKIT_LEDGER_CARDHOLDER_PRIVATE_KEY", device.privateKeyPem],
       ["CARDKIT_PROVIDER", "live"],
       ["HOST", "127.0.0.1"],
       ["PORT", "0"],
@@ -52,7 +57,22 @@ const liveEnvironment = (url: string) =>
   )
 
 const LiveDemo = Layer.unwrapEffect(
-  Effect.map(WireServer, ({ url }) => DemoLive.pipe(Layer.provide(Layer.setConfigProvider(liveEnvironment(url)))))
+  Effect.gen(function* () {
+    const { url } = yield* WireServer
+    const keys = makeDeviceKeyPair()
+    const device = yield* (yield* FakeIssuer).addUserKey({
+      userName: "demo-device@customers.cardkit.test",
+      publicKey: keys.publicKeyPem,
+      status: "ACTIVE",
+      customerId: ledgerCard.customerId
+    })
+    const environment = liveEnvironment(url, {
+      keyId: device.keyId,
+      apiKey: Redacted.value(device.apiKey),
+      privateKeyPem: keys.privateKeyPem
+    })
+    return DemoLive.pipe(Layer.provide(Layer.setConfigProvider(environment)))
+  }).pipe(Effect.orDie)
 ).pipe(Layer.provideMerge(WireFakes), Layer.provideMerge(FakeIssuer.layer()), Layer.provide(CaptureLogs))
 
 /** The same demo over the in-memory fake, built inside a test: its URL and its issuer. */
@@ -190,6 +210,18 @@ layer(LiveDemo, { excludeTestServices: true })("CARDKIT_PROVIDER=live over the w
         const fromFake = yield* send(fake.url, "POST", "/v1/cards", { ...ledgerBody, type })
         expect(shape(fromLive)).toEqual(shape(fromFake))
         expect(fromLive.status).toBe(201)
+        // Activation is the cardholder's: signed by their device on the live side, it reaches the CVV
+        // check (or, for a virtual card, the status table) exactly as in memory.
+        const activate = (url: string, cardId: unknown) =>
+          Effect.map(send(url, "POST", `/v1/cards/${cardId}/activate`, { ...ledgerBody, cvv: "000" }), (answer) => ({
+            status: answer.status,
+            code: answer.json.error?.code
+          }))
+        const activatedLive = yield* activate(live.url, fromLive.json.cardId)
+        expect(activatedLive).toEqual(yield* activate(fake.url, fromFake.json.cardId))
+        expect(activatedLive).toEqual(
+          type === "physical" ? { status: 422, code: "IncorrectCvv" } : { status: 409, code: "StatusActionNotAllowed" }
+        )
       }
       for (const secret of [...cardData, /4821/]) expect(capturedLogs.join("\n")).not.toMatch(secret)
     })
