@@ -35,10 +35,8 @@ const settingOptions = (settings: ReadonlyArray<SettingFlag>) =>
     ) as Record<string, Options.Options<Option.Option<string>>>
   )
 
-const cvvOptions = {
-  provider,
-  json,
-  cardId: Options.text("card-id").pipe(describe("The issuer's id of the card")),
+/** The flags that address a customer's account, and the ledger settings for `--provider live`. */
+const accountFlags = {
   customerId: Options.text("customer-id").pipe(describe("The customer who holds the card")),
   accountNumber: Options.text("account-number").pipe(describe("The account the card is linked to")),
   product: optionalText("product", "Product name (default DEFAULT)"),
@@ -46,6 +44,13 @@ const cvvOptions = {
   channel: optionalText("channel", "PULSE or VISA_DPS (default VISA_DPS)"),
   reference: optionalText("reference", "Your unique reference for this request"),
   settings: settingOptions(ledgerSettings)
+}
+
+const cvvOptions = {
+  provider,
+  json,
+  cardId: Options.text("card-id").pipe(describe("The issuer's id of the card")),
+  ...accountFlags
 }
 export type CvvArgs = Command.Command.ParseConfig<typeof cvvOptions>
 
@@ -75,24 +80,11 @@ export type ValidateArgs = Command.Command.ParseConfig<typeof validateOptions>
  * does not load the domain; the domain's schemas still decode every value.
  */
 
-const accountFlags = {
-  customerId: Options.text("customer-id").pipe(describe("The customer who holds the card")),
-  accountNumber: Options.text("account-number").pipe(describe("The account the card is linked to")),
-  product: optionalText("product", "Product name (default DEFAULT)"),
-  program: optionalText("program", "Program name (default DEFAULT)"),
-  channel: optionalText("channel", "PULSE or VISA_DPS (default VISA_DPS)"),
-  reference: optionalText("reference", "Your unique reference for this request"),
-  settings: settingOptions(ledgerSettings)
-}
 const accountOptions = { provider, json, ...accountFlags }
 export type CardAccountArgs = Command.Command.ParseConfig<typeof accountOptions>
 
-const cardOptions = {
-  provider,
-  json,
-  cardId: Options.text("card-id").pipe(describe("The issuer's id of the card")),
-  ...accountFlags
-}
+/** A card command names one card as `cvv` does. */
+const cardOptions = cvvOptions
 export type CardArgs = Command.Command.ParseConfig<typeof cardOptions>
 
 /** A secret's flag: never its value on the command line, which the process list shows. */
