@@ -9,12 +9,12 @@ import {
   loadPrivateKey,
   loadPublicKey,
   type OperationName,
+  payloadOf,
   type ResultOf,
   signPayload
 } from "@cardkit/ledger"
-import { Effect, Redacted } from "effect"
+import { Effect, Either, Redacted } from "effect"
 import { FakeIssuer } from "./FakeIssuer.js"
-import { payloadOf } from "./internal/ledgerPayload.js"
 
 /** A cardholder's device as tests play it: it signs payloads with its own key, so they act as LEGALREP. */
 export interface CardholderDevice {
@@ -64,12 +64,16 @@ export const makeCardholderDevice = (
     apiKey,
     send: (client, name, input) => {
       const payload = JSON.stringify(
-        payloadOf(LedgerOperations[name], input, (field, plaintext) =>
-          rsa === undefined || !field.plaintext.test(plaintext)
-            ? plaintext
-            : publicEncrypt({ key: rsa, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(plaintext)).toString(
-                "base64"
-              )
+        Either.getOrThrow(
+          payloadOf(LedgerOperations[name], input, (field, plaintext) =>
+            Either.right(
+              rsa === undefined || !field.plaintext.test(plaintext)
+                ? plaintext
+                : publicEncrypt({ key: rsa, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(plaintext)).toString(
+                    "base64"
+                  )
+            )
+          )
         )
       )
       const call = client[name] as unknown as LedgerClient["Type"]["getCvv"]

@@ -7,13 +7,13 @@ import {
   type OperationCall,
   type OperationName,
   operationByType,
+  payloadOf,
   type PresignedPayload,
   type ResultOf
 } from "@cardkit/ledger"
 import { Config, type ConfigError, Context, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
 import { FakeIssuer } from "./FakeIssuer.js"
 import { withFault } from "./Faults.js"
-import { payloadOf } from "./internal/ledgerPayload.js"
 import type { Role } from "./internal/transitions.js"
 import {
   type CallContext,
@@ -72,10 +72,7 @@ const make = (options: FakeLedgerClientOptions = {}): Effect.Effect<LedgerClient
       return {
         call: (input) =>
           Effect.suspend(() =>
-            run(
-              payloadOf(definition, input, (_, plaintext) => plaintext),
-              asService
-            )
+            run(Either.getOrThrow(payloadOf(definition, input, (_, plaintext) => Either.right(plaintext))), asService)
           ),
         presigned: (presigned: PresignedPayload) =>
           Effect.suspend(() => {

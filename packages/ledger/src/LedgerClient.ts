@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto"
+import { randomUUID } from "node:crypto"
 import { constants, type KeyObject, publicEncrypt } from "node:crypto"
 import {
   AuthenticationFailed,
@@ -35,6 +35,7 @@ import {
   type Operation,
   type OperationName,
   type PayloadOf,
+  payloadOf,
   type ResultOf
 } from "./LedgerOperations.js"
 import { LedgerConfig } from "./LedgerConfig.js"
@@ -149,8 +150,6 @@ export type OperationCall<O> = LedgerCall<CallInput<O>, ResultOf<O>>
 type Operations = { readonly [K in OperationName]: OperationCall<LedgerOperations[K]> }
 
 type Sent = { readonly [field: string]: unknown }
-
-const newReference = () => `ck${randomBytes(8).toString("hex")}`
 
 /** However many retries are configured, no single backoff waits longer than this. */
 const maxRetryDelay = Duration.seconds(5)
@@ -339,9 +338,7 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
     }
 
     /** A caller's plaintext encrypted to the ledger's key (PKCS#1 v1.5, base64); a device's ciphertext as it is. */
-    const encrypt = (field: EncryptedField, value: Redacted.Redacted<string> | undefined) => {
-      if (value === undefined) return Either.right("")
-      const text = Redacted.value(value)
+    const encrypt = (field: EncryptedField, text: string): Either.Either<string, InvalidRequest> => {
       if (!field.plaintext.test(text)) return Either.right(text)
       if (rsaKey === undefined) {
         return Either.left(new InvalidRequest({ field: field.field, reason: "no ledger RSA public key is configured" }))
@@ -352,20 +349,12 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
     }
 
     /** The payload as sent: the operation's type, a fresh reference where it has one, secrets encrypted. */
-    const toPayload = (definition: Operation, input: Sent): Either.Either<Sent, InvalidRequest> => {
-      const payload: Record<string, unknown> = { ...input, transactionType: definition.transactionType }
-      if (definition.referenced && payload.reference === undefined) payload.reference = newReference()
-      for (const field of definition.encrypted) {
-        const encrypted = encrypt(field, input[field.field] as Redacted.Redacted<string> | undefined)
-        if (Either.isLeft(encrypted)) return Either.left(encrypted.left)
-        payload[field.field] = encrypted.right
-      }
-      if (definition.encrypted.length > 0) payload.isEncrypt = isEncrypt
-      if (documentedActions && typeof payload.statusAction === "string") {
-        payload.statusAction = documentedSpelling(payload.statusAction)
-      }
-      return Either.right(payload)
-    }
+    const toPayload = (definition: Operation, input: Sent): Either.Either<Sent, InvalidRequest> =>
+      Either.map(payloadOf(definition, input, encrypt, isEncrypt), (payload) =>
+        documentedActions && typeof payload.statusAction === "string"
+          ? { ...payload, statusAction: documentedSpelling(payload.statusAction) }
+          : payload
+      )
 
     /** The typed call of any operation, from its definition. */
     const operationCall = <O extends Operation>(definition: O): OperationCall<O> => {

@@ -1,4 +1,5 @@
-import { type Schema, SchemaAST } from "effect"
+import { randomBytes } from "node:crypto"
+import { Either, Redacted, type Schema, SchemaAST } from "effect"
 import * as Wire from "./LedgerWire.js"
 
 /*
@@ -97,3 +98,33 @@ export const operationByType: ReadonlyMap<string, readonly [OperationName, Opera
     ([name, definition]) => [definition.transactionType, [name, definition]] as const
   )
 )
+
+/**
+ * An operation's payload from what a caller gives its method (`CallInput`): the table's transaction
+ * type, a fresh reference where the payload has one and none was given, each encrypted member as
+ * `secret` writes its plaintext (`""` when absent), and `isEncrypt` beside them. The client and the
+ * fake's in-memory client and test devices build payloads with it alike.
+ */
+export const payloadOf = <E>(
+  definition: Operation,
+  input: object,
+  secret: (field: EncryptedField, plaintext: string) => Either.Either<string, E>,
+  isEncrypt: Wire.IsEncrypt = true
+): Either.Either<Record<string, unknown>, E> => {
+  const payload: Record<string, unknown> = { ...input, transactionType: definition.transactionType }
+  if (definition.referenced && payload.reference === undefined) {
+    payload.reference = `ck${randomBytes(8).toString("hex")}`
+  }
+  for (const field of definition.encrypted) {
+    const value = payload[field.field]
+    if (value === undefined) {
+      payload[field.field] = ""
+      continue
+    }
+    const written = secret(field, Redacted.isRedacted(value) ? String(Redacted.value(value)) : String(value))
+    if (Either.isLeft(written)) return Either.left(written.left)
+    payload[field.field] = written.right
+  }
+  if (definition.encrypted.length > 0) payload.isEncrypt = isEncrypt
+  return Either.right(payload)
+}
