@@ -24,6 +24,7 @@ import {
   ResponseEnvelope,
   StatusActionSpelling,
   statusActionOf,
+  type StatusAction,
   statusActionSpellings,
   type WireAck,
   type WireError
@@ -431,10 +432,8 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
   })
 
 /** The documented spelling of a status action (its last one: `REPORT MISSING CARD`). */
-const documentedSpelling = (action: string): string => {
-  const spellings = (statusActionSpellings as Record<string, ReadonlyArray<string>>)[action]
-  return spellings === undefined || !Object.hasOwn(statusActionSpellings, action) ? action : spellings.at(-1)!
-}
+const documentedSpelling = (action: string): string =>
+  Object.hasOwn(statusActionSpellings, action) ? statusActionSpellings[action as StatusAction].at(-1)! : action
 
 /**
  * The ledger's card API: a typed method per operation of `LedgerOperations` (each with `call` and
