@@ -16,6 +16,7 @@ import { HttpApiDecodeError } from "@effect/platform/HttpApiError"
 import { RequestError, RouteNotFound, type ServeError } from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { ListenConfig } from "@cardkit/http"
 import {
   type AccountValidation,
   type CardLifecycle,
@@ -26,7 +27,7 @@ import {
   RequestId,
   withoutRejectedValue
 } from "@cardkit/domain"
-import { Cause, Config, type ConfigError, Context, Effect, Layer, Option, Scope } from "effect"
+import { Cause, type Config, type ConfigError, Context, Effect, Layer, Option, Scope } from "effect"
 import {
   type BadRequest,
   badRequest,
@@ -202,17 +203,7 @@ export interface DemoServerOptions {
  * Where the demo listens, from `HOST` and `PORT` (127.0.0.1:3000 by default). Nest it under a prefix
  * of your own, or build a `Config` of your own, for `DemoServer.layerConfig`.
  */
-export const DemoServerConfig: Config.Config<DemoServerOptions> = Config.all({
-  host: Config.withDefault(Config.string("HOST"), "127.0.0.1"),
-  // Not Config.port: 0 (any free port) is a useful value here.
-  port: Config.withDefault(
-    Config.validate(Config.integer("PORT"), {
-      message: "must be a port number from 0 to 65535",
-      validation: (port) => port >= 0 && port <= 65535
-    }),
-    3000
-  )
-})
+export const DemoServerConfig: Config.Config<DemoServerOptions> = ListenConfig.address(3000)
 
 /** What the demo app needs beside its address: its API keys and a provider's services. */
 export type DemoServerRequirements = ApiKeys | CardSecrets | AccountValidation | CardLifecycle | ProviderInfo

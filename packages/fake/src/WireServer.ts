@@ -4,6 +4,7 @@ import type { HttpApp, HttpServerRequest } from "@effect/platform"
 import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { RouteNotFound, type ServeError } from "@effect/platform/HttpServerError"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { ListenConfig } from "@cardkit/http"
 import { Config, Context, Effect, Layer, type Scope } from "effect"
 import { serveWire } from "./internal/wireHttp.js"
 
@@ -102,16 +103,10 @@ export class WireServer extends Context.Tag("@cardkit/fake/WireServer")<
 }
 
 /** Where the wire fakes listen, from `CARDKIT_FAKE_HOST` (127.0.0.1) and `CARDKIT_FAKE_PORT` (0: any free port). */
-export const WireServerConfig: Config.Config<WireServerOptions> = Config.all({
-  host: Config.withDefault(Config.string("HOST"), "127.0.0.1"),
-  port: Config.withDefault(
-    Config.validate(Config.integer("PORT"), {
-      message: "must be a port number from 0 to 65535",
-      validation: (port) => port >= 0 && port <= 65535
-    }),
-    0
-  )
-}).pipe(Config.nested("FAKE"), Config.nested("CARDKIT"))
+export const WireServerConfig: Config.Config<WireServerOptions> = ListenConfig.address(0).pipe(
+  Config.nested("FAKE"),
+  Config.nested("CARDKIT")
+)
 
 /** `app` served as `WireServer.layer` serves it, its address provided as `tag` too. */
 export const serveAs = <Self, E, R, E2, R2>(

@@ -9,3 +9,5 @@ export * as TransportErrors from "./TransportErrors.js"
 export * from "./Retry.js"
 /** A PEM read from `NAME` or from the file `NAME_FILE`, refusing both: the transports' one rule. */
 export * as PemConfig from "./PemConfig.js"
+/** Where a server listens: `HOST` and `PORT`, 0 allowed for any free port. */
+export * as ListenConfig from "./ListenConfig.js"
