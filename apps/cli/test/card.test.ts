@@ -1,9 +1,9 @@
-import { execFile, spawn } from "node:child_process"
+import { spawn } from "node:child_process"
 import { mkdtemp, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { bin, cardkit, ledgerCard, type Ran, type Running, start } from "./support.js"
+import { bin, cardkit, ledgerCard, lines, type Running, start, visaPan, withInput } from "./support.js"
 
 /*
  * `cardkit card …` on the in-memory fake. Each process is a fresh fake issuer seeded with the
@@ -14,20 +14,6 @@ import { bin, cardkit, ledgerCard, type Ran, type Running, start } from "./suppo
 const cardId = "025951734ff74c13a14137e02834fa00"
 const account = ["--customer-id", "100000000006001", "--account-number", "400320588344662"]
 const documentCard = `card ${cardId}: active, virtual, ****6621, expires 2029-11`
-
-/** `cardkit …args` with `input` on its standard input (a pipe, not a terminal). */
-const withInput = (args: ReadonlyArray<string>, input: string, extra: Record<string, string> = {}): Promise<Ran> =>
-  new Promise((resolve, reject) => {
-    const env = {
-      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("CARDKIT_"))),
-      ...extra
-    }
-    const child = execFile(process.execPath, [bin, ...args], { env, timeout: 20_000 }, (error, stdout, stderr) => {
-      if (error !== null && typeof error.code !== "number") return reject(error)
-      resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr })
-    })
-    child.stdin!.end(input)
-  })
 
 /**
  * Output with what could hold a secret's digits by chance masked: log times, fiber numbers, ports
@@ -314,11 +300,44 @@ describe("secrets never come from a flag's value", () => {
   it("validate --pan - --cvv2 - reads both from standard input, one line each", async () => {
     const { code, stdout } = await withInput(
       ["validate", "--pan", "-", "--cvv2", "-", "--expiry", "2040-10"],
-      "4957030420210462\n022\n"
+      lines(visaPan, "022")
     )
     expect(code).toBe(0)
     expect(stdout).toMatch(/^495703\*{6}0462: approved, action code 00/)
     expect(stdout).toMatch(/CVV2\s+match/)
+  })
+
+  it("validate --pan typed after the flag is refused, exit 2 naming --pan, without repeating it", async () => {
+    const { code, stdout, stderr } = await cardkit(["validate", "--pan", "4111111111111111", "--expiry", "2040-10"])
+    expect({ code, stdout }).toEqual({ code: 2, stdout: "" })
+    expect(stderr).toMatch(
+      /^cardkit: --pan: is not taken from the command line, where the process list shows it: pass --pan - /
+    )
+    expect(stderr.split("\n")).toHaveLength(2)
+    expect(stderr).not.toContain("4111111111111111")
+    expect(stderr).not.toMatch(/\d/)
+    const json = await cardkit(["validate", "--pan", "4111111111111111", "--json"])
+    expect(json.code).toBe(2)
+    expect(JSON.parse(json.stderr)).toMatchObject({ error: { code: "InvalidRequest", field: "pan" } })
+    expect(json.stderr).not.toContain("4111111111111111")
+  })
+
+  it("validate --cvv2 typed after the flag is refused, exit 2 naming --cvv2, without repeating it", async () => {
+    const { code, stdout, stderr } = await withInput(
+      ["validate", "--pan", "-", "--expiry", "2040-10", "--cvv2", "123"],
+      lines(visaPan)
+    )
+    expect({ code, stdout }).toEqual({ code: 2, stdout: "" })
+    expect(stderr).toMatch(
+      /^cardkit: --cvv2: is not taken from the command line, where the process list shows it: pass --cvv2 - /
+    )
+    expect(stderr.split("\n")).toHaveLength(2)
+    expect(stderr).not.toContain("123")
+    expect(stderr).not.toContain(visaPan)
+    const json = await withInput(["validate", "--pan", "-", "--cvv2", "123", "--json"], lines(visaPan))
+    expect(json.code).toBe(2)
+    expect(JSON.parse(json.stderr)).toMatchObject({ error: { code: "InvalidRequest", field: "cvv2" } })
+    expect(json.stderr).not.toContain("123")
   })
 
   it("validate without --pan, standard input not a terminal, is exit 2 naming --pan -", async () => {

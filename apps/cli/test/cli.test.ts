@@ -5,7 +5,19 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { makeTestPki } from "@cardkit/fake/testing"
-import { cardkit, ledgerCard, type Running, start, unknownCard, visaAddress, visaCard, visaPan } from "./support.js"
+import {
+  cardkit,
+  ledgerCard,
+  lines,
+  type Running,
+  start,
+  unknownCard,
+  visaAddress,
+  visaCard,
+  visaInput,
+  visaPan,
+  withInput
+} from "./support.js"
 
 const running: Array<Running> = []
 afterEach(async () => {
@@ -36,7 +48,7 @@ describe("cardkit on the fake", () => {
   })
 
   it("validate says approved for Visa's example card, with each check, and masks the PAN", async () => {
-    const { code, stdout, stderr } = await cardkit(["validate", ...visaCard, ...visaAddress])
+    const { code, stdout, stderr } = await withInput(["validate", ...visaCard, ...visaAddress], visaInput)
     expect(code).toBe(0)
     expect(stdout).toMatch(/^495703\*{6}0462: approved, action code 00/)
     expect(stdout).toMatch(/CVV2\s+match/)
@@ -45,13 +57,13 @@ describe("cardkit on the fake", () => {
   })
 
   it("validate says declined 54 for the expired example and still exits 0", async () => {
-    const { code, stdout } = await cardkit(["validate", "--pan", visaPan, "--expiry", "2020-10"])
+    const { code, stdout } = await withInput(["validate", "--pan", "-", "--expiry", "2020-10"], lines(visaPan))
     expect(code).toBe(0)
     expect(stdout).toMatch(/declined, action code 54 \(expired card\)/)
   })
 
   it("validate --json prints the domain result", async () => {
-    const { code, stdout } = await cardkit(["validate", ...visaCard, "--json"])
+    const { code, stdout } = await withInput(["validate", ...visaCard, "--json"], visaInput)
     expect(code).toBe(0)
     expect(JSON.parse(stdout)).toMatchObject({
       approved: true,
@@ -66,7 +78,7 @@ describe("cardkit on the fake", () => {
 describe("exit codes and messages", () => {
   it("a PAN failing the Luhn check exits 2 with one line naming --pan, without the PAN", async () => {
     const bad = "4957030420210463"
-    const { code, stdout, stderr } = await cardkit(["validate", "--pan", bad])
+    const { code, stdout, stderr } = await withInput(["validate", "--pan", "-"], lines(bad))
     expect(code).toBe(2)
     expect(stdout).toBe("")
     expect(stderr).toBe("cardkit: --pan: fails the Luhn check\n")
@@ -74,19 +86,22 @@ describe("exit codes and messages", () => {
   })
 
   it("a bad nested field names its flag", async () => {
-    const { code, stderr } = await cardkit(["validate", "--pan", visaPan, "--street", "801 Metro Center Blv"])
+    const { code, stderr } = await withInput(
+      ["validate", "--pan", "-", "--street", "801 Metro Center Blv"],
+      lines(visaPan)
+    )
     expect(code).toBe(2)
     expect(stderr).toMatch(/^cardkit: --postal-code: /)
   })
 
   it("--json reports a bad input as JSON naming the field", async () => {
-    const { code, stderr } = await cardkit(["validate", "--pan", "12", "--json"])
+    const { code, stderr } = await withInput(["validate", "--pan", "-", "--json"], lines("12"))
     expect(code).toBe(2)
     expect(JSON.parse(stderr)).toMatchObject({ error: { code: "InvalidRequest", field: "pan" } })
   })
 
   it("a PAN given where no argument belongs is echoed masked", async () => {
-    const { code, stderr } = await cardkit(["validate", "--pan", visaPan, visaPan])
+    const { code, stderr } = await withInput(["validate", "--pan", "-", visaPan], lines(visaPan))
     expect(code).toBe(2)
     expect(stderr).toContain("495703******0462")
     expectNoFullPan(stderr, visaPan)
@@ -198,18 +213,22 @@ describe("fake serve and --provider live", () => {
 
   it("validate --provider live goes through the Visa transport: approved, and declined 54 when expired", async () => {
     const { env } = await serve()
-    const approved = await cardkit(["validate", ...visaCard, ...visaAddress, "--provider", "live"], env)
+    const approved = await withInput(["validate", ...visaCard, ...visaAddress, "--provider", "live"], visaInput, env)
     expect(approved.code).toBe(0)
     expect(approved.stdout).toMatch(/approved, action code 00/)
     expect(approved.stdout).toMatch(/CVV2\s+match/)
-    const expired = await cardkit(["validate", "--pan", visaPan, "--expiry", "2020-10", "--provider", "live"], env)
+    const expired = await withInput(
+      ["validate", "--pan", "-", "--expiry", "2020-10", "--provider", "live"],
+      lines(visaPan),
+      env
+    )
     expect(expired.code).toBe(0)
     expect(expired.stdout).toMatch(/declined, action code 54/)
   })
 
   it("refuses wrong Visa credentials with exit 1", async () => {
     const { env } = await serve()
-    const { code, stderr } = await cardkit(["validate", ...visaCard, "--provider", "live"], {
+    const { code, stderr } = await withInput(["validate", ...visaCard, "--provider", "live"], visaInput, {
       ...env,
       CARDKIT_VISA_PASSWORD: "wrong"
     })
@@ -287,10 +306,10 @@ describe("fake serve and --provider live", () => {
         CARDKIT_VISA_CLIENT_CERT_FILE: await file("client.pem", pki.clientCert),
         CARDKIT_VISA_CLIENT_KEY_FILE: await file("client.key", pki.clientKey)
       }
-      const approved = await cardkit(["validate", ...visaCard, "--provider", "live"], withCertificate)
+      const approved = await withInput(["validate", ...visaCard, "--provider", "live"], visaInput, withCertificate)
       expect(approved.code).toBe(0)
       expect(approved.stdout).toMatch(/approved, action code 00/)
-      const refused = await cardkit(["validate", ...visaCard, "--provider", "live"], trusting)
+      const refused = await withInput(["validate", ...visaCard, "--provider", "live"], visaInput, trusting)
       expect(refused.code).toBe(1)
       expect(refused.stderr).toMatch(/^cardkit: /)
     } finally {

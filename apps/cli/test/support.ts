@@ -22,9 +22,15 @@ export const unknownCard = [
   "--account-number",
   "400320588344662"
 ]
-/** Visa's example card, as `validate` flags, with the billing address its example verifies. */
+/**
+ * Visa's example card, as `validate` flags, with the billing address its example verifies. The PAN and
+ * the CVV2 are never flag values: `visaCard` reads both from standard input, which `visaInput` fills.
+ */
 export const visaPan = "4957030420210462"
-export const visaCard = ["--pan", visaPan, "--expiry", "2040-10", "--cvv2", "022"]
+export const visaCard = ["--pan", "-", "--expiry", "2040-10", "--cvv2", "-"]
+/** Standard input for `--pan -` and `--cvv2 -`: one line each, in that order (the order `validate` reads them). */
+export const lines = (...values: ReadonlyArray<string>) => values.map((value) => `${value}\n`).join("")
+export const visaInput = lines(visaPan, "022")
 export const visaAddress = ["--street", "801 Metro Center Blv", "--postal-code", "94404"]
 
 export interface Ran {
@@ -46,6 +52,25 @@ export const cardkit = (args: ReadonlyArray<string>, env?: Readonly<Record<strin
       if (error !== null && typeof error.code !== "number") return reject(error)
       resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr })
     })
+  })
+
+/** `cardkit …args` with `input` on its standard input (a pipe, not a terminal). */
+export const withInput = (
+  args: ReadonlyArray<string>,
+  input: string,
+  env?: Readonly<Record<string, string>>
+): Promise<Ran> =>
+  new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      [bin, ...args],
+      { env: cleanEnv(env), timeout: 20_000 },
+      (error, stdout, stderr) => {
+        if (error !== null && typeof error.code !== "number") return reject(error)
+        resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr })
+      }
+    )
+    child.stdin!.end(input)
   })
 
 export interface Running {

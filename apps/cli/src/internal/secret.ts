@@ -60,16 +60,11 @@ export interface SecretFlag {
   readonly flag: string
   /** What the prompt asks for: `New PIN`. */
   readonly prompt: string
-  /**
-   * Accept a value typed after the flag: only `validate`'s `--pan` and `--cvv2`, kept so that the
-   * documents' sandbox examples run as printed.
-   */
-  readonly inline?: boolean
 }
 
 /**
  * The secret `value` stands for: `-` reads standard input, absent asks on a terminal (and fails
- * off one), anything else is refused unless the flag allows inline values.
+ * off one), anything else is refused: a value typed after the flag is already in the process list.
  */
 export const readSecret = (
   secret: SecretFlag,
@@ -91,7 +86,6 @@ export const readSecret = (
     )
   }
   if (value.value === "-") return fromStdin(field, flag)
-  if (secret.inline === true) return Effect.succeed(Redacted.make(value.value))
   return Effect.fail(
     new InvalidRequest({
       field,

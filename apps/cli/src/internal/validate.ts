@@ -39,13 +39,11 @@ export const formatVerdict = (pan: Pan, result: AccountValidationResult): string
 /** `cardkit validate`: a readable verdict, or the `AccountValidationResult` with `--json`. A decline succeeds. */
 export const validateAccount = (args: ValidateArgs) =>
   Effect.gen(function* () {
-    // Typed after the flag is still accepted here (the documents' sandbox examples run as printed).
-    const pan = yield* readSecret({ field: "pan", flag: "--pan", prompt: "Card number", inline: true }, args.pan)
+    // Read in this order: with `--pan - --cvv2 -`, the PAN is standard input's first line, the CVV2 its next.
+    const pan = yield* readSecret({ field: "pan", flag: "--pan", prompt: "Card number" }, args.pan)
     const cvv2 = Option.isNone(args.cvv2)
       ? Option.none()
-      : Option.some(
-          Redacted.value(yield* readSecret({ field: "cvv2", flag: "--cvv2", prompt: "CVV2", inline: true }, args.cvv2))
-        )
+      : Option.some(Redacted.value(yield* readSecret({ field: "cvv2", flag: "--cvv2", prompt: "CVV2" }, args.cvv2)))
     const billingAddress = groupIfAny({ street: args.street, postalCode: args.postalCode })
     const cardholderName = groupIfAny({ first: args.firstName, middle: args.middleName, last: args.lastName })
     const request = yield* decodeInput(AccountValidationRequest)({
