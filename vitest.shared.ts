@@ -3,7 +3,9 @@ import { defineConfig } from "vitest/config"
 
 // Workspace packages resolve to their TypeScript sources under the "@cardkit/source" export
 // condition, so tests never need a prior build and always see the code under test.
-const conditions = ["@cardkit/source", "import", "module", "node", "default"]
+// Vitest hands these to the test processes' Node as `--conditions` too, so none may pick an ES build for
+// a `require` ("import" or "module" would: pg's `require` of pg-pool); Vite adds import/require itself.
+const conditions = ["@cardkit/source", "node", "default"]
 
 export default defineConfig({
   resolve: { conditions },

@@ -63,6 +63,8 @@ const providerErrors = new Set([
   "CardNotActive",
   "IncorrectCvv",
   "StatusActionNotAllowed",
+  "BudgetExceeded",
+  "StoreUnavailable",
   "AuthenticationFailed",
   "ProviderRejected",
   "ProviderUnavailable",

@@ -56,14 +56,29 @@ export class Unprocessable extends Schema.Class<Unprocessable>("Unprocessable")(
   })
 ) {}
 
+export class TooManyRequests extends Schema.Class<TooManyRequests>("TooManyRequests")(
+  {
+    error: Schema.Struct({
+      code: Schema.Literal("BudgetExceeded"),
+      message: Schema.String,
+      /** Whole seconds until the next reveal is allowed; the `Retry-After` header says the same. */
+      retryAfter: Schema.Int
+    })
+  },
+  HttpApiSchema.annotations({
+    status: 429,
+    description: "A reveal budget of the card or the customer is spent; retry after `Retry-After` seconds"
+  })
+) {}
+
 export class BadGateway extends Schema.Class<BadGateway>("BadGateway")(
   errorBody("ProviderRejected", "AuthenticationFailed", "ProtocolViolation"),
   HttpApiSchema.annotations({ status: 502, description: "The provider refused or broke its protocol" })
 ) {}
 
 export class ServiceUnavailable extends Schema.Class<ServiceUnavailable>("ServiceUnavailable")(
-  errorBody("ProviderUnavailable"),
-  HttpApiSchema.annotations({ status: 503, description: "The provider cannot be reached" })
+  errorBody("ProviderUnavailable", "StoreUnavailable"),
+  HttpApiSchema.annotations({ status: 503, description: "The provider or cardkit's store cannot be reached" })
 ) {}
 
 export class GatewayTimeout extends Schema.Class<GatewayTimeout>("GatewayTimeout")(
@@ -84,6 +99,7 @@ export type ApiError =
   | NotFound
   | Conflict
   | Unprocessable
+  | TooManyRequests
   | BadGateway
   | ServiceUnavailable
   | GatewayTimeout
@@ -94,6 +110,7 @@ export const statusOf = (error: ApiError): number => {
   if (error instanceof NotFound) return 404
   if (error instanceof Conflict) return 409
   if (error instanceof Unprocessable) return 422
+  if (error instanceof TooManyRequests) return 429
   if (error instanceof BadGateway) return 502
   if (error instanceof ServiceUnavailable) return 503
   return 504
@@ -119,8 +136,8 @@ export function fromDomainError(
 ): BadRequest | BadGateway | ServiceUnavailable | GatewayTimeout
 export function fromDomainError(
   error: CardSecretsError
-): BadRequest | NotFound | Conflict | BadGateway | ServiceUnavailable | GatewayTimeout
-export function fromDomainError(error: CardLifecycleError): ApiError
+): BadRequest | NotFound | Conflict | TooManyRequests | BadGateway | ServiceUnavailable | GatewayTimeout
+export function fromDomainError(error: CardLifecycleError): Exclude<ApiError, TooManyRequests>
 export function fromDomainError(error: CardSecretsError | CardLifecycleError | AccountValidationError): ApiError {
   switch (error._tag) {
     case "InvalidRequest":
@@ -136,7 +153,12 @@ export function fromDomainError(error: CardSecretsError | CardLifecycleError | A
     case "ProviderRejected":
     case "ProtocolViolation":
       return new BadGateway({ error: { code: error._tag, message: error.message } })
+    case "BudgetExceeded":
+      return new TooManyRequests({
+        error: { code: error._tag, message: error.message, retryAfter: Math.ceil(error.retryAfterMillis / 1000) }
+      })
     case "ProviderUnavailable":
+    case "StoreUnavailable":
       return new ServiceUnavailable({ error: { code: error._tag, message: error.message } })
     case "ProviderTimeout":
       return new GatewayTimeout({ error: { code: error._tag, message: error.message } })

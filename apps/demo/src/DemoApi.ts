@@ -37,6 +37,7 @@ import {
   InternalError,
   NotFound,
   ServiceUnavailable,
+  TooManyRequests,
   Unauthorized,
   Unprocessable,
   UnsupportedMediaType
@@ -93,6 +94,7 @@ export class CardsGroup extends HttpApiGroup.make("cards")
       .addError(NotFound)
       .addError(UnsupportedMediaType)
       .addError(Conflict)
+      .addError(TooManyRequests)
       .addError(BadGateway)
       .addError(ServiceUnavailable)
       .addError(GatewayTimeout)

@@ -8,7 +8,8 @@ import type {
   IncorrectCvv,
   InvalidRequest,
   ProviderError,
-  StatusActionNotAllowed
+  StatusActionNotAllowed,
+  StoreUnavailable
 } from "./Errors.js"
 import { accountFields, CardId } from "./Ids.js"
 
@@ -140,6 +141,7 @@ export type CardLifecycleError =
   | CardNotActive
   | IncorrectCvv
   | StatusActionNotAllowed
+  | StoreUnavailable
   | ProviderError
 
 /**

@@ -104,6 +104,34 @@ export class ProtocolViolation extends Schema.TaggedError<ProtocolViolation>()("
   }
 }
 
+/**
+ * A reveal budget is spent: `scope` says whose (the card's or the customer's), `limit` reveals per
+ * `window`; the next one is allowed after `retryAfterMillis`.
+ */
+export class BudgetExceeded extends Schema.TaggedError<BudgetExceeded>()("BudgetExceeded", {
+  scope: Schema.Literal("card", "customer"),
+  limit: Schema.Number,
+  /** The sliding window, as configured (`1 hour`). */
+  window: Schema.String,
+  retryAfterMillis: Schema.Number
+}) {
+  override get message() {
+    return `the ${this.scope}'s reveal budget of ${this.limit} per ${this.window} is spent: retry in ${Math.ceil(this.retryAfterMillis / 1000)} s`
+  }
+}
+
+/**
+ * The store cardkit keeps its records in (audit trail, budgets, idempotency keys, signable payloads)
+ * could not be used; an audited operation fails closed with it rather than answer unrecorded.
+ */
+export class StoreUnavailable extends Schema.TaggedError<StoreUnavailable>()("StoreUnavailable", {
+  reason: Schema.String
+}) {
+  override get message() {
+    return `the store is unavailable: ${this.reason}`
+  }
+}
+
 /** What any provider call can fail with, whatever the operation. */
 export type ProviderError =
   | AuthenticationFailed
@@ -116,6 +144,8 @@ export const CardSecretsError = Schema.Union(
   InvalidRequest,
   CardNotFound,
   CardNotActive,
+  BudgetExceeded,
+  StoreUnavailable,
   AuthenticationFailed,
   ProviderRejected,
   ProviderUnavailable,

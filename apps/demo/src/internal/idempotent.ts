@@ -31,44 +31,47 @@ const respond = (answer: StoredAnswer, headers: Record<string, string> = {}) =>
  * interruption releases the key, so a retry runs the write again (with the same reference, which the
  * ledger can recognise).
  */
-export const idempotent = <A, I, R>(
+export const idempotent = <A, I, E extends ApiError, R>(
   store: IdempotencyStore["Type"],
   write: Write<A, I>,
-  run: (reference: Reference | undefined) => Effect.Effect<A, ApiError, R>
-): Effect.Effect<A | HttpServerResponse.HttpServerResponse, ApiError | Unprocessable, R> => {
+  run: (reference: Reference | undefined) => Effect.Effect<A, E, R>
+): Effect.Effect<A | HttpServerResponse.HttpServerResponse, E | Unprocessable, R> => {
   const { idempotencyKey } = write
   if (idempotencyKey === undefined) return run(undefined)
   {
     const who = claimant(write.caller, idempotencyKey, write.route, write.request)
-    return Effect.flatMap(store.claim(who), (claim) => {
-      switch (claim._tag) {
-        case "Mismatch":
-          return Effect.fail(idempotencyKeyReused)
-        case "Replay":
-          return Effect.succeed(respond(claim.answer, replayed))
-        case "Claimed":
-          return run(referenceOf(write.caller, idempotencyKey)).pipe(
-            Effect.exit,
-            Effect.flatMap((exit) => {
-              if (Exit.isSuccess(exit)) {
-                const answer: StoredAnswer = {
-                  status: write.status,
-                  body: write.success === undefined ? undefined : Schema.encodeSync(write.success)(exit.value)
+    return Effect.flatMap(
+      store.claim(who),
+      (claim): Effect.Effect<A | HttpServerResponse.HttpServerResponse, E | Unprocessable, R> => {
+        switch (claim._tag) {
+          case "Mismatch":
+            return Effect.fail(idempotencyKeyReused)
+          case "Replay":
+            return Effect.succeed(respond(claim.answer, replayed))
+          case "Claimed":
+            return run(referenceOf(write.caller, idempotencyKey)).pipe(
+              Effect.exit,
+              Effect.flatMap((exit) => {
+                if (Exit.isSuccess(exit)) {
+                  const answer: StoredAnswer = {
+                    status: write.status,
+                    body: write.success === undefined ? undefined : Schema.encodeSync(write.success)(exit.value)
+                  }
+                  return Effect.as(store.complete(who, answer), respond(answer))
                 }
-                return Effect.as(store.complete(who, answer), respond(answer))
-              }
-              const failure = Cause.failureOption(exit.cause)
-              if (failure._tag === "Some" && statusOf(failure.value) < 500) {
-                const answer: StoredAnswer = { status: statusOf(failure.value), body: { ...failure.value } }
-                return Effect.zipRight(store.complete(who, answer), Effect.fail(failure.value))
-              }
-              return Effect.failCause(exit.cause)
-            }),
-            // Whatever did not complete (a 5xx, a defect, an interruption) lets a retry run; after
-            // `complete` this does nothing.
-            Effect.ensuring(store.release(who))
-          )
+                const failure = Cause.failureOption(exit.cause)
+                if (failure._tag === "Some" && statusOf(failure.value) < 500) {
+                  const answer: StoredAnswer = { status: statusOf(failure.value), body: { ...failure.value } }
+                  return Effect.zipRight(store.complete(who, answer), Effect.fail(failure.value))
+                }
+                return Effect.failCause(exit.cause)
+              }),
+              // Whatever did not complete (a 5xx, a defect, an interruption) lets a retry run; after
+              // `complete` this does nothing.
+              Effect.ensuring(store.release(who))
+            )
+        }
       }
-    })
+    )
   }
 }

@@ -1,0 +1,2 @@
+export * from "./Store.js"
+export * from "./StoreConfig.js"
