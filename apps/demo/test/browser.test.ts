@@ -10,7 +10,7 @@ import { apiKey, TestServer } from "./support.js"
 
 const outputDir = fileURLToPath(new URL("../test-results/", import.meta.url))
 
-/** Debian's Chromium (scripts/ensure-chromium.sh installs it), headless, with a profile of its own. */
+/** Debian's Chromium (scripts/ensure-debian-packages.sh installs it), headless, with a profile of its own. */
 const browser = Effect.acquireRelease(
   Effect.promise(async () => {
     const profile = await mkdtemp(Path.join(tmpdir(), "cardkit-demo-chromium-"))
