@@ -22,6 +22,8 @@ export interface CardholderDevice {
   readonly keyId: string
   /** The API key AddUserKey answered. */
   readonly apiKey: Redacted.Redacted<string>
+  /** The device's signature (base64 DER ECDSA-SHA256) over exactly `payload`'s bytes, as a backend hands them over. */
+  readonly sign: (payload: string) => string
   /**
    * `name`'s payload for `input` as the device builds it (its CVV or PIN encrypted to the ledger's
    * RSA key when one was given), signed by the device and sent through `client[name].presigned`.
@@ -62,6 +64,7 @@ export const makeCardholderDevice = (
   return {
     keyId: registration.keyId,
     apiKey,
+    sign: (payload) => signPayload(signingKey, payload),
     send: (client, name, input) => {
       const payload = JSON.stringify(
         Either.getOrThrow(

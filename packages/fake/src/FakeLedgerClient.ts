@@ -7,6 +7,7 @@ import {
   type OperationCall,
   type OperationName,
   operationByType,
+  payloadBytes,
   payloadOf,
   type PresignedPayload,
   type ResultOf
@@ -69,10 +70,15 @@ const make = (options: FakeLedgerClientOptions = {}): Effect.Effect<LedgerClient
           )
         )
       }
+      const bytesOf = payloadBytes(definition)
+      /** The payload as `call` sends it: nothing crosses a wire, so a caller's plaintext stays as it is. */
+      const payloadFor = (input: object) =>
+        Either.getOrThrow(payloadOf(definition, input, (_, plaintext) => Either.right(plaintext)))
       return {
-        call: (input) =>
+        call: (input) => Effect.suspend(() => run(payloadFor(input), asService)),
+        payload: (input) =>
           Effect.suspend(() =>
-            run(Either.getOrThrow(payloadOf(definition, input, (_, plaintext) => Either.right(plaintext))), asService)
+            Either.match(bytesOf(payloadFor(input)), { onLeft: Effect.fail, onRight: Effect.succeed })
           ),
         presigned: (presigned: PresignedPayload) =>
           Effect.suspend(() => {

@@ -3,6 +3,8 @@ import {
   AccountValidation,
   AccountValidationRequest,
   ActivateCardRequest,
+  Card,
+  type CardCvv,
   CardExpiry,
   CardholderName,
   BillingAddress,
@@ -12,13 +14,24 @@ import {
   ChangePinRequest,
   CustomerAccount,
   type Cvv,
+  DeviceSignature,
+  DeviceSignedOperations,
+  DeviceSignedResult,
   GetCvvRequest,
   IssueCardRequest,
   type LimitCycle,
   type LimitKind,
   type Pin,
   ReplaceCardRequest,
+  ReplacedCard,
   SetLimitRequest,
+  SignableActivate,
+  SignableChangePin,
+  SignablePayload,
+  type SignableRequest,
+  SignableReplace,
+  SignableRevealCvv,
+  SignableValidateCvv,
   ValidateCvvRequest,
   makeCvv,
   makePan,
@@ -29,7 +42,12 @@ import {
 import { LedgerClient } from "@cardkit/ledger"
 import { expect, layer } from "@effect/vitest"
 import { Effect, Either, type Layer, Redacted, Schema } from "effect"
-import { registerCardholderDevice } from "./CardholderDevice.js"
+import {
+  type CardholderDevice,
+  makeCardholderDevice,
+  makeDeviceKeyPair,
+  registerCardholderDevice
+} from "./CardholderDevice.js"
 import { FakeIssuer } from "./FakeIssuer.js"
 import { ledgerDocumentCard } from "./internal/documents.js"
 
@@ -755,6 +773,270 @@ export const cardLifecycleConformance = <E>(name: string, provider: Layer.Layer<
         }
         expect(yield* cards.listCards(mine)).toEqual([])
         expect((yield* cards.getCard(refTo(theirs, issued.cardId))).status).toBe("inactive")
+      })
+    )
+  })
+
+/** What the device-signed suite needs beyond its layer. */
+export interface DeviceSignedConformanceOptions<R> {
+  /**
+   * A new device of the customer's — a fresh P-256 key registered as AddUserKey does it — to sign
+   * with. Through the issuer by default; over the wire, a test registers it through `/jsonrpc`.
+   */
+  readonly registerDevice?: ((customerId: string) => Effect.Effect<CardholderDevice, never, R>) | undefined
+}
+
+const signed = (device: CardholderDevice, payload: SignablePayload) =>
+  new DeviceSignature({ signature: device.sign(Redacted.value(payload.payload)), keyId: device.keyId })
+
+/** A revealed CVV without its ack (whose reference and time are the call's own). */
+const revealed = (cvv: CardCvv) => ({
+  cardId: cvv.cardId,
+  cvv: Redacted.value(cvv.cvv),
+  flags: cvv.flags,
+  postedDate: cvv.postedDate,
+  updatedDate: cvv.updatedDate,
+  ack: cvv.ack.type
+})
+
+/**
+ * Register the DeviceSignedOperations conformance suite against `layer`: each of the five
+ * operations prepared, signed by the cardholder's own device and performed answers what the plain
+ * port method answers; a signature by another key, under an unregistered key id or over other bytes
+ * is refused with `AuthenticationFailed`, and a device of another customer with that or `CardNotFound`. The plain ports in the
+ * same layer (over the same issuer) give the results to compare with. cardkit runs it against
+ * `FakeProvider` and against `LedgerDeviceSignedOperations` over the wire fake.
+ */
+export const deviceSignedConformance = <E, R = never>(
+  name: string,
+  provider: Layer.Layer<DeviceSignedOperations | CardLifecycle | CardSecrets | FakeIssuer | R, E>,
+  options: DeviceSignedConformanceOptions<R> = {}
+) =>
+  layer(provider, { excludeTestServices: true })(`DeviceSignedOperations conformance: ${name}`, (it) => {
+    const registerDevice =
+      options.registerDevice ?? ((customerId: string) => Effect.orDie(registerCardholderDevice(customerId)))
+
+    /** Prepared, signed by `device` and performed, as a backend and the cardholder's device do it. */
+    const bySigned = <Q extends SignableRequest>(device: CardholderDevice, request: Q) =>
+      Effect.gen(function* () {
+        const operations = yield* DeviceSignedOperations
+        const payload = yield* operations.prepare(request)
+        return yield* operations.perform(payload, signed(device, payload))
+      })
+
+    it.effect("reveals the CVV of a card issued through the lifecycle, as CardSecrets reveals it", () =>
+      Effect.gen(function* () {
+        const cards = yield* CardLifecycle
+        const operations = yield* DeviceSignedOperations
+        const account = lifecycleAccount()
+        const device = yield* registerDevice(account.customerId)
+        const issued = yield* cards.issueCard(new IssueCardRequest({ ...account, type: "virtual" }))
+        const request = new GetCvvRequest({ ...refTo(account, issued.cardId) })
+
+        const payload = yield* operations.prepare(new SignableRevealCvv({ request }))
+        expect(payload).toMatchObject({ operation: "revealCvv", cardId: issued.cardId, customerId: account.customerId })
+        // As a route hands it to the device and a store gives it back: through the schema.
+        const stored = Schema.decodeUnknownSync(SignablePayload)(
+          JSON.parse(JSON.stringify(Schema.encodeSync(SignablePayload)(payload)))
+        )
+        const cvv = yield* operations.perform(stored as typeof payload, signed(device, stored))
+        expect(revealed(cvv)).toEqual(revealed(yield* (yield* CardSecrets).getCvv(request)))
+        expect(Redacted.value(cvv.cvv)).toBe(Redacted.value(yield* cvvOf(issued.cardId)))
+        const encoded = Schema.encodeSync(DeviceSignedResult.revealCvv)(cvv)
+        expect(encoded.cvv).toBe(Redacted.value(cvv.cvv))
+        expect(String(payload)).not.toContain(Redacted.value(cvv.cvv))
+      })
+    )
+
+    it.effect("checks the CVV, sets the PIN and activates a physical card, as the lifecycle does", () =>
+      Effect.gen(function* () {
+        const cards = yield* CardLifecycle
+        const issuer = yield* FakeIssuer
+        const account = lifecycleAccount()
+        const device = yield* registerDevice(account.customerId)
+        const issued = yield* cards.issueCard(new IssueCardRequest({ ...account, type: "physical" }))
+        const card = refTo(account, issued.cardId)
+        const cvv = yield* cvvOf(card.cardId)
+
+        const wrong = yield* Effect.flip(
+          bySigned(
+            device,
+            new SignableValidateCvv({ request: new ValidateCvvRequest({ ...card, cvv: otherCvv(cvv) }) })
+          )
+        )
+        expect(wrong).toMatchObject({ _tag: "IncorrectCvv", cardId: card.cardId })
+        expect(wrong.message).not.toContain(Redacted.value(cvv))
+        expect(
+          yield* bySigned(device, new SignableValidateCvv({ request: new ValidateCvvRequest({ ...card, cvv }) }))
+        ).toBeUndefined()
+
+        const pin = Redacted.make("8642") as Pin
+        const pinPayload = yield* (yield* DeviceSignedOperations).prepare(
+          new SignableChangePin({ request: new ChangePinRequest({ ...card, pin }) })
+        )
+        expect(String(pinPayload)).not.toContain("8642")
+        expect(yield* (yield* DeviceSignedOperations).perform(pinPayload, signed(device, pinPayload))).toBeUndefined()
+        expect(yield* issuer.pinMatches(card.cardId, "8642")).toBe(true)
+
+        const badActivation = yield* Effect.flip(
+          bySigned(device, new SignableActivate({ request: new ActivateCardRequest({ ...card, cvv: otherCvv(cvv) }) }))
+        )
+        expect(badActivation).toMatchObject({ _tag: "IncorrectCvv", cardId: card.cardId })
+        const active = yield* bySigned(
+          device,
+          new SignableActivate({ request: new ActivateCardRequest({ ...card, cvv }) })
+        )
+        expect(active).toEqual({ ...issued, status: "active", rawStatus: "ACTIVATED" })
+        expect(yield* cards.getCard(card)).toEqual(active)
+        expect(Schema.encodeSync(DeviceSignedResult.activate)(active)).toEqual(Schema.encodeSync(Card)(active))
+
+        // The plain method on a twin card answers the same.
+        const twin = yield* cards.issueCard(new IssueCardRequest({ ...account, type: "physical" }))
+        const plain = yield* cards.activate(
+          new ActivateCardRequest({ ...refTo(account, twin.cardId), cvv: yield* cvvOf(twin.cardId) })
+        )
+        expect({ ...plain, cardId: "", last4: "", expiry: "" }).toEqual({
+          ...active,
+          cardId: "",
+          last4: "",
+          expiry: ""
+        })
+      })
+    )
+
+    it.effect("replaces a damaged card on its PAN and a lost one on a new PAN, as the lifecycle does", () =>
+      Effect.gen(function* () {
+        const cards = yield* CardLifecycle
+        const account = lifecycleAccount()
+        const device = yield* registerDevice(account.customerId)
+        const activated = (cardId: string) =>
+          Effect.flatMap(cvvOf(cardId), (cvv) =>
+            cards.activate(new ActivateCardRequest({ ...refTo(account, cardId), cvv }))
+          )
+
+        const first = yield* cards.issueCard(new IssueCardRequest({ ...account, type: "physical" }))
+        yield* activated(first.cardId)
+        const reissued = yield* bySigned(
+          device,
+          new SignableReplace({
+            request: new ReplaceCardRequest({ ...refTo(account, first.cardId), reason: "damaged" })
+          })
+        )
+        expect(reissued.replaced).toEqual(yield* cards.getCard(refTo(account, first.cardId)))
+        expect(reissued.replaced).toMatchObject({ cardId: first.cardId, status: "not_in_use" })
+        expect(reissued.replacement).toEqual(yield* cards.getCard(refTo(account, reissued.replacement.cardId)))
+        expect(reissued.replacement).toMatchObject({ status: "inactive", last4: first.last4 })
+
+        const second = yield* activated(reissued.replacement.cardId)
+        const renewed = yield* bySigned(
+          device,
+          new SignableReplace({
+            request: new ReplaceCardRequest({ ...refTo(account, second.cardId), reason: "lost_stolen" })
+          })
+        )
+        expect(renewed.replaced).toMatchObject({ cardId: second.cardId, status: "not_in_use" })
+        expect(renewed.replacement).toEqual(yield* cards.getCard(refTo(account, renewed.replacement.cardId)))
+        expect(renewed.replacement.last4).toBe(yield* lastFourOf(renewed.replacement.cardId))
+
+        // The plain method on a twin card answers the same shape.
+        const twin = yield* cards.issueCard(new IssueCardRequest({ ...account, type: "physical" }))
+        yield* activated(twin.cardId)
+        const plain = yield* cards.replace(
+          new ReplaceCardRequest({ ...refTo(account, twin.cardId), reason: "lost_stolen" })
+        )
+        expect(plain.replaced.status).toBe(renewed.replaced.status)
+        expect(plain.replacement.status).toBe(renewed.replacement.status)
+        expect(Schema.encodeSync(DeviceSignedResult.replace)(renewed)).toEqual(Schema.encodeSync(ReplacedCard)(renewed))
+      })
+    )
+
+    it.effect("refuses a signature by another key, under an unregistered key id or over other bytes", () =>
+      Effect.gen(function* () {
+        const cards = yield* CardLifecycle
+        const operations = yield* DeviceSignedOperations
+        const account = lifecycleAccount()
+        const device = yield* registerDevice(account.customerId)
+        const stranger = makeCardholderDevice({
+          keyId: device.keyId,
+          apiKey: device.apiKey,
+          privateKeyPem: makeDeviceKeyPair().privateKeyPem
+        })
+        const issued = yield* cards.issueCard(new IssueCardRequest({ ...account, type: "virtual" }))
+        const payload = yield* operations.prepare(
+          new SignableRevealCvv({ request: new GetCvvRequest({ ...refTo(account, issued.cardId) }) })
+        )
+        const bytes = Redacted.value(payload.payload)
+        const altered = new SignablePayload({
+          ...payload,
+          payload: Redacted.make(bytes.replace(/"reference":"([^"]*)"/, '"reference":"$1x"'))
+        })
+        expect(Redacted.value(altered.payload)).not.toBe(bytes)
+        const cvv = Redacted.value(yield* cvvOf(issued.cardId))
+        for (const attempt of [
+          operations.perform(payload, signed(stranger, payload)),
+          operations.perform(
+            payload,
+            new DeviceSignature({ ...signed(device, payload), keyId: "key-never-registered" })
+          ),
+          operations.perform(altered as typeof payload, signed(device, payload))
+        ]) {
+          const refused = yield* Effect.flip(attempt)
+          expect(refused._tag).toBe("AuthenticationFailed")
+          expect(refused.message).not.toContain(cvv)
+        }
+        // The genuine signature still performs it.
+        expect(Redacted.value((yield* operations.perform(payload, signed(device, payload))).cvv)).toBe(cvv)
+      })
+    )
+
+    it.effect("refuses a device of one customer a payload for another customer's card", () =>
+      Effect.gen(function* () {
+        const cards = yield* CardLifecycle
+        const mine = lifecycleAccount()
+        const theirs = lifecycleAccount()
+        const device = yield* registerDevice(mine.customerId)
+        const virtual = yield* cards.issueCard(new IssueCardRequest({ ...theirs, type: "virtual" }))
+        const physical = yield* cards.issueCard(new IssueCardRequest({ ...theirs, type: "physical" }))
+        const card = refTo(theirs, physical.cardId)
+        const cvv = yield* cvvOf(physical.cardId)
+        const attempts: ReadonlyArray<SignableRequest> = [
+          new SignableRevealCvv({ request: new GetCvvRequest({ ...refTo(theirs, virtual.cardId) }) }),
+          new SignableValidateCvv({ request: new ValidateCvvRequest({ ...card, cvv }) }),
+          new SignableChangePin({ request: new ChangePinRequest({ ...card, pin: Redacted.make("1357") as Pin }) }),
+          new SignableActivate({ request: new ActivateCardRequest({ ...card, cvv }) }),
+          new SignableReplace({ request: new ReplaceCardRequest({ ...card, reason: "damaged" }) })
+        ]
+        for (const request of attempts) {
+          // Refused as the provider refuses a stranger: its signature, or a card it cannot see (the
+          // ledger's VALIDATE_CVV names no customer to check the device against).
+          const refused = yield* Effect.flip(bySigned(device, request))
+          expect(["AuthenticationFailed", "CardNotFound"]).toContain(refused._tag)
+        }
+        expect((yield* cards.getCard(card)).status).toBe("inactive")
+        expect(yield* Effect.flatMap(FakeIssuer, (issuer) => issuer.pinMatches(card.cardId, "1357"))).toBe(false)
+      })
+    )
+
+    it.effect("refuses a payload whose bytes are not the operation's for the card it names", () =>
+      Effect.gen(function* () {
+        const cards = yield* CardLifecycle
+        const operations = yield* DeviceSignedOperations
+        const account = lifecycleAccount()
+        const device = yield* registerDevice(account.customerId)
+        const issued = yield* cards.issueCard(new IssueCardRequest({ ...account, type: "virtual" }))
+        const other = yield* cards.issueCard(new IssueCardRequest({ ...account, type: "virtual" }))
+        const payload = yield* operations.prepare(
+          new SignableRevealCvv({ request: new GetCvvRequest({ ...refTo(account, issued.cardId) }) })
+        )
+        for (const mislabelled of [
+          new SignablePayload({ ...payload, operation: "activate" }),
+          new SignablePayload({ ...payload, cardId: other.cardId })
+        ]) {
+          expect(yield* Effect.flip(operations.perform(mislabelled, signed(device, mislabelled)))).toMatchObject({
+            _tag: "InvalidRequest",
+            field: "payload"
+          })
+        }
       })
     )
   })

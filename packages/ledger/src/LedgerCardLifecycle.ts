@@ -1,7 +1,17 @@
-import { CardLifecycle, type CardRef, type CustomerAccount, InvalidRequest, ReplacedCard } from "@cardkit/domain"
+import {
+  type ActivateCardRequest,
+  CardLifecycle,
+  type CardRef,
+  type ChangePinRequest,
+  type Channel,
+  InvalidRequest,
+  type ReplaceCardRequest,
+  type ReplaceReason,
+  type ValidateCvvRequest
+} from "@cardkit/domain"
 import type { HttpClient } from "@effect/platform"
 import { Clock, type Config, type ConfigError, Context, Effect, Layer } from "effect"
-import { toCard, toCycleType, toLimits, toLimitType } from "./LedgerCards.js"
+import { toCard, toCycleType, toLimits, toLimitType, toReplacedCard } from "./LedgerCards.js"
 import {
   type CallInput,
   LedgerClient,
@@ -46,54 +56,136 @@ export interface LedgerCardLifecycleOptions {
 /** A page of GET_CARD_LIST: the most the payload's schema allows. */
 const pageSize = 100
 
+/** What every card request carries: the customer's account, its product, program and channel. */
+interface Where {
+  readonly customerId: string
+  readonly accountNumber: string
+  readonly product: string
+  readonly program: string
+  readonly channel: Channel
+  readonly reference?: string | undefined
+}
+
+/** One card of an account, as a request or a payload names it. */
+export type CardAt = Where & { readonly cardId: string }
+
+/** The cardholder's one step of a sequence: their operation, however it is signed and sent. */
+export type CardholderStep<K extends CardholderOperation> = Effect.Effect<ResultOf<LedgerOperations[K]>, LedgerError>
+
+/**
+ * The lifecycle's sequences around the cardholder's step, written once: `LedgerCardLifecycle` runs
+ * them with the step sent through its channel, `LedgerDeviceSignedOperations` with the bytes the
+ * cardholder's device signed. `input` is the cardholder step's payload for a request.
+ */
+export const cardholderFlows = (ledger: LedgerClient["Type"]) => {
+  const account = (request: Where) => ({
+    product: request.product,
+    program: request.program,
+    channel: request.channel,
+    customerId: request.customerId,
+    accountNumber: request.accountNumber
+  })
+  /** The caller's reference goes on the one write it names. */
+  const referenced = (request: Where) => (request.reference === undefined ? {} : { reference: request.reference })
+
+  /** GET_CARD_DETAILS, service-signed: the card as it is, and the ownership check every call starts with. */
+  const details = (ref: CardAt): Effect.Effect<WireCardDetails, LedgerError> =>
+    Effect.map(ledger.getCardDetails.call({ ...account(ref), cardId: ref.cardId }), (result) => result.cardDetails)
+
+  /** The card after a status change: UPDATE_STATUS answers its status, not its mask or expiry. */
+  const withStatus = (card: WireCardDetails, cardStatus: string) => toCard({ ...card, cardStatus })
+
+  const serviceStatus = (ref: CardAt, action: StatusAction, reference: boolean) =>
+    Effect.map(
+      ledger.updateStatus.call({
+        ...(reference ? referenced(ref) : {}),
+        ...account(ref),
+        cardId: ref.cardId,
+        statusAction: action
+      }),
+      (result) => result.card.cardStatus
+    )
+
+  return {
+    account,
+    referenced,
+    details,
+    withStatus,
+    serviceStatus,
+    activate: {
+      input: (request: ActivateCardRequest): CallInput<LedgerOperations["updateStatus"]> => ({
+        ...referenced(request),
+        ...account(request),
+        cardId: request.cardId,
+        statusAction: "ACTIVATE",
+        cardCvv: request.cvv
+      }),
+      run: (ref: CardAt, step: CardholderStep<"updateStatus">) =>
+        Effect.flatMap(details(ref), (card) =>
+          Effect.flatMap(step, (result) => withStatus(card, result.card.cardStatus))
+        )
+    },
+    changePin: {
+      input: (request: ChangePinRequest): CallInput<LedgerOperations["pinChange"]> => ({
+        ...referenced(request),
+        ...account(request),
+        cardId: request.cardId,
+        newPIN: request.pin
+      }),
+      run: (ref: CardAt, step: CardholderStep<"pinChange">) => Effect.flatMap(details(ref), () => Effect.asVoid(step))
+    },
+    validateCvv: {
+      input: (request: ValidateCvvRequest): CallInput<LedgerOperations["validateCvv"]> => ({
+        product: request.product,
+        channel: request.channel,
+        program: request.program,
+        cardId: request.cardId,
+        cardCvv: request.cvv
+      }),
+      // VALIDATE_CVV names no customer or account: GET_CARD_DETAILS checks the card is theirs first.
+      run: (ref: CardAt, step: CardholderStep<"validateCvv">) => Effect.flatMap(details(ref), () => Effect.asVoid(step))
+    },
+    replace: {
+      input: (request: ReplaceCardRequest): CallInput<LedgerOperations["replaceCard"]> => ({
+        ...referenced(request),
+        ...account(request),
+        cardId: request.cardId,
+        statusAction: request.reason === "lost_stolen" ? "REPLACE_CARD" : "REISSUE"
+      }),
+      run: (ref: CardAt, reason: ReplaceReason, step: CardholderStep<"replaceCard">) =>
+        Effect.gen(function* () {
+          const card = yield* details(ref)
+          // A new PAN is for a card reported lost: the service reports it first, as the production client does.
+          if (reason === "lost_stolen" && card.cardStatus !== "LOST_STOLEN") {
+            yield* serviceStatus(ref, "REPORT_LOST_STOLEN", false)
+          }
+          return yield* toReplacedCard(yield* step)
+        })
+    }
+  }
+}
+
 const make = (options: LedgerCardLifecycleOptions = {}): Effect.Effect<CardLifecycle["Type"], never, LedgerClient> =>
   Effect.gen(function* () {
     const ledger = yield* LedgerClient
+    const flows = cardholderFlows(ledger)
+    const { account, referenced, details, withStatus, serviceStatus } = flows
 
     /** The cardholder's operation: through their channel, else signed by the cardholder's signer or the service. */
     const asCardholder = <K extends CardholderOperation>(
       customerId: string,
       name: K,
       input: CallInput<LedgerOperations[K]>
-    ): Effect.Effect<ResultOf<LedgerOperations[K]>, LedgerError> =>
+    ): CardholderStep<K> =>
       options.cardholder === undefined
         ? // One signature for the five operations: TypeScript cannot index the client by a generic key.
           (
             ledger[name].call as unknown as (
               input: CallInput<LedgerOperations[K]>,
               signer?: Signer
-            ) => Effect.Effect<ResultOf<LedgerOperations[K]>, LedgerError>
+            ) => CardholderStep<K>
           )(input, options.cardholderSigner)
         : options.cardholder.send(customerId, name, input)
-
-    /** What every card request carries; the caller's reference goes on the one write it names. */
-    const account = (request: CustomerAccount) => ({
-      product: request.product,
-      program: request.program,
-      channel: request.channel,
-      customerId: request.customerId,
-      accountNumber: request.accountNumber
-    })
-    const referenced = (request: CustomerAccount) =>
-      request.reference === undefined ? {} : { reference: request.reference }
-
-    /** GET_CARD_DETAILS, service-signed: the card as it is, and the ownership check every call starts with. */
-    const details = (ref: CardRef): Effect.Effect<WireCardDetails, LedgerError> =>
-      Effect.map(ledger.getCardDetails.call({ ...account(ref), cardId: ref.cardId }), (result) => result.cardDetails)
-
-    /** The card after a status change: UPDATE_STATUS answers its status, not its mask or expiry. */
-    const withStatus = (card: WireCardDetails, cardStatus: string) => toCard({ ...card, cardStatus })
-
-    const serviceStatus = (ref: CardRef, action: StatusAction, reference: boolean) =>
-      Effect.map(
-        ledger.updateStatus.call({
-          ...(reference ? referenced(ref) : {}),
-          ...account(ref),
-          cardId: ref.cardId,
-          statusAction: action
-        }),
-        (result) => result.card.cardStatus
-      )
 
     const status = (action: StatusAction) => (ref: CardRef) =>
       Effect.flatMap(details(ref), (card) =>
@@ -130,39 +222,16 @@ const make = (options: LedgerCardLifecycleOptions = {}): Effect.Effect<CardLifec
           return yield* toCard(added.card)
         }),
       activate: (request) =>
-        Effect.flatMap(details(request), (card) =>
-          Effect.flatMap(
-            asCardholder(request.customerId, "updateStatus", {
-              ...referenced(request),
-              ...account(request),
-              cardId: request.cardId,
-              statusAction: "ACTIVATE",
-              cardCvv: request.cvv
-            }),
-            (result) => withStatus(card, result.card.cardStatus)
-          )
-        ),
+        flows.activate.run(request, asCardholder(request.customerId, "updateStatus", flows.activate.input(request))),
       lock: status("LOCK"),
       unlock: status("UNLOCK"),
       reportLostStolen: status("REPORT_LOST_STOLEN"),
       replace: (request) =>
-        Effect.gen(function* () {
-          const card = yield* details(request)
-          // A new PAN is for a card reported lost: the service reports it first, as the production client does.
-          if (request.reason === "lost_stolen" && card.cardStatus !== "LOST_STOLEN") {
-            yield* serviceStatus(request, "REPORT_LOST_STOLEN", false)
-          }
-          const replaced = yield* asCardholder(request.customerId, "replaceCard", {
-            ...referenced(request),
-            ...account(request),
-            cardId: request.cardId,
-            statusAction: request.reason === "lost_stolen" ? "REPLACE_CARD" : "REISSUE"
-          })
-          return new ReplacedCard({
-            replaced: yield* toCard(replaced.card),
-            replacement: yield* toCard(replaced.newCard)
-          })
-        }),
+        flows.replace.run(
+          request,
+          request.reason,
+          asCardholder(request.customerId, "replaceCard", flows.replace.input(request))
+        ),
       close: (ref) =>
         Effect.gen(function* () {
           const card = yield* details(ref)
@@ -172,28 +241,11 @@ const make = (options: LedgerCardLifecycleOptions = {}): Effect.Effect<CardLifec
           return yield* withStatus(card, yield* serviceStatus(ref, "CLOSE", true))
         }),
       changePin: (request) =>
-        Effect.flatMap(details(request), () =>
-          Effect.asVoid(
-            asCardholder(request.customerId, "pinChange", {
-              ...referenced(request),
-              ...account(request),
-              cardId: request.cardId,
-              newPIN: request.pin
-            })
-          )
-        ),
+        flows.changePin.run(request, asCardholder(request.customerId, "pinChange", flows.changePin.input(request))),
       validateCvv: (request) =>
-        // VALIDATE_CVV names no customer or account: GET_CARD_DETAILS checks the card is theirs first.
-        Effect.flatMap(details(request), () =>
-          Effect.asVoid(
-            asCardholder(request.customerId, "validateCvv", {
-              product: request.product,
-              channel: request.channel,
-              program: request.program,
-              cardId: request.cardId,
-              cardCvv: request.cvv
-            })
-          )
+        flows.validateCvv.run(
+          request,
+          asCardholder(request.customerId, "validateCvv", flows.validateCvv.input(request))
         ),
       getLimits: (ref) =>
         Effect.flatMap(
@@ -239,10 +291,11 @@ const domainFields: ReadonlyMap<string, string> = new Map([
   ["card.cardType", "type"]
 ])
 
-const inDomainTerms = (error: unknown) => {
+/** A failure in the caller's terms: a field the ledger names by its wire path is named as the request names it. */
+export const inDomainTerms = <E>(error: E): E => {
   if (!(error instanceof InvalidRequest) || !error.field.startsWith("params.payload.")) return error
   const field = error.field.slice("params.payload.".length)
-  return new InvalidRequest({ field: domainFields.get(field) ?? field, reason: error.reason })
+  return new InvalidRequest({ field: domainFields.get(field) ?? field, reason: error.reason }) as E
 }
 
 /** A virtual card's expiry as ADD_CARD takes it: `2031-07` is year `2031`, month `07`. */

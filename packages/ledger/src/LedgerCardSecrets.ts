@@ -1,62 +1,30 @@
-import { CardCvv, CardSecrets, makeCvv, ProtocolViolation, ProviderRejected } from "@cardkit/domain"
-import type { CardSecretsError } from "@cardkit/domain"
+import { CardSecrets, type GetCvvRequest } from "@cardkit/domain"
 import type { HttpClient } from "@effect/platform"
-import { type Config, type ConfigError, Context, DateTime, Effect, Layer, Option } from "effect"
-import { LedgerClient, type LedgerClientOptions } from "./LedgerClient.js"
+import { type Config, type ConfigError, Context, Effect, Layer } from "effect"
+import { revealErrors, toCardCvv } from "./LedgerCards.js"
+import { type CallInput, LedgerClient, type LedgerClientOptions } from "./LedgerClient.js"
 import { LedgerConfig } from "./LedgerConfig.js"
-import { LedgerErrorCodes } from "./LedgerWire.js"
+import type { LedgerOperations } from "./LedgerOperations.js"
 
-const violation = (reason: string) => new ProtocolViolation({ provider: "ledger", reason })
-
-const oddity = (code: string, message: string) => new ProviderRejected({ provider: "ledger", code, message })
-
-const date = (text: string, field: string) =>
-  Option.match(DateTime.make(text), {
-    onNone: () => Effect.fail(violation(`${field} is not a date`)),
-    onSome: (value) => Effect.succeed(value)
-  })
-
-const make: Effect.Effect<CardSecrets["Type"], never, LedgerClient> = Effect.gen(function* () {
-  const ledger = yield* LedgerClient
-  return CardSecrets.of({
-    getCvv: (request) =>
-      Effect.gen(function* () {
-        const { card, api } = yield* ledger.getCvv.call({
-          ...(request.reference === undefined ? {} : { reference: request.reference }),
-          product: request.product,
-          program: request.program,
-          channel: request.channel,
-          customerId: request.customerId,
-          accountNumber: request.accountNumber,
-          cardId: request.cardId
-        })
-        if (card.cardId !== request.cardId) return yield* violation("the answer is for another card")
-        if (!/^\d{3,4}$/.test(card.cvv)) return yield* violation("the CVV is not 3 or 4 digits")
-        const { cvv, postedDate, updatedDate, cardId: _, ...flags } = card
-        // Every field was decoded by the wire schema or checked above.
-        return CardCvv.fromDecoded({
-          cardId: request.cardId,
-          cvv: makeCvv(cvv),
-          flags,
-          postedDate: yield* date(postedDate, "postedDate"),
-          updatedDate: yield* date(updatedDate, "updatedDate"),
-          ack: {
-            type: api.type,
-            reference: api.reference,
-            originalReference: api.originalReference ?? "",
-            dateCreated: api.dateCreated
-          }
-        })
-      }).pipe(
-        // GET_CVV checks no CVV and changes no status: such answers are the ledger's oddities.
-        Effect.catchTags({
-          IncorrectCvv: () => Effect.fail(oddity(LedgerErrorCodes.incorrectCvv, "incorrect CVV answered to GET_CVV")),
-          StatusActionNotAllowed: () =>
-            Effect.fail(oddity(LedgerErrorCodes.statusActionNotAllowed, "status action refused to GET_CVV"))
-        })
-      ) satisfies Effect.Effect<CardCvv, CardSecretsError>
-  })
+/** GET_CVV's payload for a reveal: the request's card and account, and its reference if it has one. */
+export const revealInput = (request: GetCvvRequest): CallInput<LedgerOperations["getCvv"]> => ({
+  ...(request.reference === undefined ? {} : { reference: request.reference }),
+  product: request.product,
+  program: request.program,
+  channel: request.channel,
+  customerId: request.customerId,
+  accountNumber: request.accountNumber,
+  cardId: request.cardId
 })
+
+const make: Effect.Effect<CardSecrets["Type"], never, LedgerClient> = Effect.map(LedgerClient, (ledger) =>
+  CardSecrets.of({
+    getCvv: (request) =>
+      revealErrors(
+        Effect.flatMap(ledger.getCvv.call(revealInput(request)), (result) => toCardCvv(request.cardId, result))
+      )
+  })
+)
 
 /**
  * The domain's `CardSecrets` over the ledger: GET_CVV, service-signed, with the ack checked. Its

@@ -1,7 +1,26 @@
-import { Card, CardLimit, type LimitCycle, type LimitKind, ProtocolViolation } from "@cardkit/domain"
-import { Effect, ParseResult, Schema } from "effect"
+import {
+  Card,
+  CardCvv,
+  type CardSecretsError,
+  CardLimit,
+  type LimitCycle,
+  type LimitKind,
+  makeCvv,
+  ProtocolViolation,
+  ProviderRejected,
+  ReplacedCard
+} from "@cardkit/domain"
+import { DateTime, Effect, Option, ParseResult, Schema } from "effect"
+import type { LedgerError } from "./LedgerClient.js"
 import { toCardStatus } from "./LedgerStatus.js"
-import type { CycleType, LimitType, WireCardType, WireLimit } from "./LedgerWire.js"
+import {
+  type CycleType,
+  type GetCvvResult,
+  LedgerErrorCodes,
+  type LimitType,
+  type WireCardType,
+  type WireLimit
+} from "./LedgerWire.js"
 
 /*
  * The ledger's cards and limits in the domain's provider-neutral terms, written once: the ledger
@@ -90,3 +109,59 @@ export const toLimit = (wire: WireLimit): Effect.Effect<CardLimit, ProtocolViola
 
 export const toLimits = (wire: ReadonlyArray<WireLimit>): Effect.Effect<ReadonlyArray<CardLimit>, ProtocolViolation> =>
   Effect.forEach(wire, toLimit)
+
+/** Both cards of a REPLACE_CARD answer: the card replaced and its replacement. */
+export const toReplacedCard = (wire: {
+  readonly card: WireCardView
+  readonly newCard: WireCardView
+}): Effect.Effect<ReplacedCard, ProtocolViolation> =>
+  Effect.map(
+    Effect.all([toCard(wire.card), toCard(wire.newCard)]),
+    ([replaced, replacement]) => new ReplacedCard({ replaced, replacement })
+  )
+
+const violation = (reason: string) => new ProtocolViolation({ provider: "ledger", reason })
+
+const date = (text: string, field: string) =>
+  Option.match(DateTime.make(text), {
+    onNone: () => Effect.fail(violation(`${field} is not a date`)),
+    onSome: (value) => Effect.succeed(value)
+  })
+
+/**
+ * The revealed CVV of a GET_CVV answer to a request for `cardId`: the answer must be for that card
+ * and its CVV 3 or 4 digits.
+ */
+export const toCardCvv = (cardId: string, { card, api }: GetCvvResult): Effect.Effect<CardCvv, ProtocolViolation> =>
+  Effect.gen(function* () {
+    if (card.cardId !== cardId) return yield* violation("the answer is for another card")
+    if (!/^\d{3,4}$/.test(card.cvv)) return yield* violation("the CVV is not 3 or 4 digits")
+    const { cvv, postedDate, updatedDate, cardId: _, ...flags } = card
+    // Every field was decoded by the wire schema or checked above.
+    return CardCvv.fromDecoded({
+      cardId: card.cardId as CardCvv["cardId"],
+      cvv: makeCvv(cvv),
+      flags,
+      postedDate: yield* date(postedDate, "postedDate"),
+      updatedDate: yield* date(updatedDate, "updatedDate"),
+      ack: {
+        type: api.type,
+        reference: api.reference,
+        originalReference: api.originalReference ?? "",
+        dateCreated: api.dateCreated
+      }
+    })
+  })
+
+const oddity = (code: string, message: string) => new ProviderRejected({ provider: "ledger", code, message })
+
+/**
+ * A GET_CVV failure in `CardSecrets`' terms: GET_CVV checks no CVV and changes no status, so such
+ * answers are the ledger's oddities.
+ */
+export const revealErrors = <A>(reveal: Effect.Effect<A, LedgerError>): Effect.Effect<A, CardSecretsError> =>
+  Effect.catchTags(reveal, {
+    IncorrectCvv: () => Effect.fail(oddity(LedgerErrorCodes.incorrectCvv, "incorrect CVV answered to GET_CVV")),
+    StatusActionNotAllowed: () =>
+      Effect.fail(oddity(LedgerErrorCodes.statusActionNotAllowed, "status action refused to GET_CVV"))
+  })

@@ -11,8 +11,7 @@ import {
   ProviderRejected,
   ProviderTimeout,
   ProviderUnavailable,
-  StatusActionNotAllowed,
-  invalidRequestFromParseError
+  StatusActionNotAllowed
 } from "@cardkit/domain"
 import { type RetryOptions, retry, TransportErrors } from "@cardkit/http"
 import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
@@ -36,6 +35,7 @@ import {
   type Operation,
   type OperationName,
   type PayloadOf,
+  payloadBytes,
   payloadOf,
   type ResultOf
 } from "./LedgerOperations.js"
@@ -141,6 +141,11 @@ export interface Signer {
 export interface LedgerCall<I, R> {
   /** Serialize the payload once, sign those bytes (with the service's key, or `signer`'s), send them. */
   readonly call: (input: I, signer?: Signer) => Effect.Effect<R, LedgerError>
+  /**
+   * The bytes `call` would sign for `input` — a fresh reference where it has one and none is given,
+   * the CVV or PIN encrypted to the ledger's key — for a device to sign and `presigned` to send.
+   */
+  readonly payload: (input: I) => Effect.Effect<string, InvalidRequest>
   /** Forward a pre-signed payload verbatim, after checking it decodes to this operation. */
   readonly presigned: (presigned: PresignedPayload) => Effect.Effect<R, LedgerError>
 }
@@ -359,11 +364,25 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
 
     /** The typed call of any operation, from its definition. */
     const operationCall = <O extends Operation>(definition: O): OperationCall<O> => {
-      const encodePayload = Schema.encodeEither(definition.payload)
       const decodePayload = Schema.decodeUnknownEither(definition.payload)
       const decodeResult = Schema.decodeUnknownEither(definition.result)
       const bad = (reason: string) => new InvalidRequest({ field: "payload", reason })
+      const bytesOf = payloadBytes(definition)
+      /** The payload as sent and its exact bytes, which are what gets signed. */
+      const serialize = (
+        input: Sent
+      ): Either.Either<{ readonly payload: Sent; readonly bytes: string }, InvalidRequest> =>
+        Either.flatMap(toPayload(definition, input), (payload) =>
+          Either.map(bytesOf(payload), (bytes) => ({ payload, bytes }))
+        )
       return {
+        payload: (input) =>
+          Effect.suspend(() =>
+            Either.match(serialize(input as Sent), {
+              onLeft: Effect.fail,
+              onRight: ({ bytes }) => Effect.succeed(bytes)
+            })
+          ),
         call: (input, signer) =>
           Effect.suspend(() => {
             const key = signer === undefined ? signingKey : keyOf(signer)
@@ -378,15 +397,13 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
                 })
               )
             }
-            const payload = toPayload(definition, input as Sent)
-            if (Either.isLeft(payload)) return Effect.fail(payload.left)
-            const encoded = encodePayload(payload.right)
-            if (Either.isLeft(encoded)) return Effect.fail(invalidRequestFromParseError(encoded.left))
-            const bytes = JSON.stringify(encoded.right)
+            const serialized = serialize(input as Sent)
+            if (Either.isLeft(serialized)) return Effect.fail(serialized.left)
+            const { payload, bytes } = serialized.right
             return send(
               definition,
               bytes,
-              payload.right,
+              payload,
               signPayload(key, bytes),
               signer === undefined
                 ? { keyId: options.keyId, apiKey, credential: options.credential }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto"
-import { Either, Redacted, type Schema, SchemaAST } from "effect"
+import { type InvalidRequest, invalidRequestFromParseError } from "@cardkit/domain"
+import { Either, Redacted, Schema, SchemaAST } from "effect"
 import * as Wire from "./LedgerWire.js"
 
 /*
@@ -127,4 +128,20 @@ export const payloadOf = <E>(
   }
   if (definition.encrypted.length > 0) payload.isEncrypt = isEncrypt
   return Either.right(payload)
+}
+
+/**
+ * The bytes of an operation's payload as `payloadOf` built it: encoded by the operation's schema
+ * (its members in the schema's order) and serialized once. Those bytes are what is signed and sent,
+ * by the client and by the fake's in-memory client alike.
+ */
+export const payloadBytes = (
+  definition: Operation
+): ((payload: Record<string, unknown>) => Either.Either<string, InvalidRequest>) => {
+  const encode = Schema.encodeEither(definition.payload)
+  return (payload) =>
+    Either.match(encode(payload), {
+      onLeft: (error) => Either.left(invalidRequestFromParseError(error)),
+      onRight: (encoded) => Either.right(JSON.stringify(encoded))
+    })
 }

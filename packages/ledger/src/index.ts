@@ -20,6 +20,11 @@ export {
   type Signer
 } from "./LedgerClient.js"
 export * from "./LedgerConfig.js"
+export {
+  type DeviceCredentials,
+  LedgerDeviceSignedOperations,
+  type LedgerDeviceSignedOptions
+} from "./LedgerDeviceSignedOperations.js"
 export * from "./LedgerOperations.js"
 export * from "./LedgerWire.js"
 export * from "./Signing.js"

@@ -1,9 +1,18 @@
-import { constants, generateKeyPairSync, privateDecrypt } from "node:crypto"
-import { readdirSync, readFileSync } from "node:fs"
+import { generateKeyPairSync } from "node:crypto"
+import { readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { LedgerClient, LedgerOperations, operationByType } from "../src/index.js"
-import { cannedLedger, httpClient, json, options, type Recorded, signingKeys } from "./support.js"
+import {
+  cannedLedger,
+  decryptWith,
+  fixtureAnswer as answer,
+  httpClient,
+  operationFixtures as fixtures,
+  options,
+  payloadBytes,
+  signingKeys
+} from "./support.js"
 
 /*
  * One fixture per operation (fixtures/operations/*.json): the payload the reference implies, byte for
@@ -11,53 +20,10 @@ import { cannedLedger, httpClient, json, options, type Recorded, signingKeys } f
  * those bytes for the corresponding input, and decode that result.
  */
 
-interface Fixture {
-  readonly payload: Record<string, unknown>
-  readonly result: Record<string, unknown>
-  /** The plaintext of each encrypted field, which the fixture's payload shows as `<encrypted>`. */
-  readonly secrets?: Record<string, string>
-}
-
-const directory = new URL("../fixtures/operations/", import.meta.url)
-const fixtures = readdirSync(directory).map(
-  (file) => [file, JSON.parse(readFileSync(new URL(file, directory), "utf8")) as Fixture] as const
-)
-
 const keys = signingKeys()
 const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 })
 const rsaPublicPem = rsa.publicKey.export({ type: "spki", format: "pem" }).toString()
-
-/** PKCS#1 v1.5 unpadded by hand: Node refuses PKCS#1 v1.5 private decryption since the Marvin fix. */
-const decrypt = (base64: string): string => {
-  const block = privateDecrypt(
-    { key: rsa.privateKey, padding: constants.RSA_NO_PADDING },
-    Buffer.from(base64, "base64")
-  )
-  return block.subarray(block.indexOf(0x00, 2) + 1).toString("utf8")
-}
-
-/** The raw `params.payload` bytes inside an envelope, exactly as sent. */
-const payloadBytes = (body: string) => body.slice(body.indexOf('"payload":') + 10, body.indexOf(',"api":'))
-
-const answer = (fixture: Fixture) => (request: Recorded, response: Parameters<typeof json>[0]) => {
-  const { id, params } = JSON.parse(request.body)
-  const reference: string | undefined = params.payload.reference
-  json(
-    response,
-    JSON.stringify({
-      id,
-      result: {
-        ...fixture.result,
-        api: {
-          type: `${params.payload.transactionType}_ACK`,
-          reference: `REF${reference ?? ""}`,
-          dateCreated: 1732086388,
-          ...(reference === undefined ? {} : { originalReference: reference })
-        }
-      }
-    })
-  )
-}
+const decrypt = decryptWith(rsa.privateKey)
 
 describe("every operation of the table", () => {
   it("has a fixture, and every fixture an operation", () => {

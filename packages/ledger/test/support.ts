@@ -1,5 +1,5 @@
-import { generateKeyPairSync } from "node:crypto"
-import { readFileSync } from "node:fs"
+import { constants, generateKeyPairSync, type KeyObject, privateDecrypt } from "node:crypto"
+import { readdirSync, readFileSync } from "node:fs"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { UndiciHttpClient } from "@cardkit/http"
@@ -91,3 +91,48 @@ export const options = (url: string, privatePem: string, extra: Partial<LedgerCl
 /** The HTTP client the transport is given in production, with a test's bound on each answer. */
 export const httpClient = (options: UndiciHttpClient.LayerOptions = { timeout: "2 seconds" }) =>
   UndiciHttpClient.layer(options)
+
+/** One fixture per operation (fixtures/operations/*.json). */
+export interface Fixture {
+  readonly payload: Record<string, unknown>
+  readonly result: Record<string, unknown>
+  /** The plaintext of each encrypted field, which the fixture's payload shows as `<encrypted>`. */
+  readonly secrets?: Record<string, string>
+}
+
+const operationsDirectory = new URL("../fixtures/operations/", import.meta.url)
+export const operationFixtures = readdirSync(operationsDirectory).map(
+  (file) => [file, JSON.parse(readFileSync(new URL(file, operationsDirectory), "utf8")) as Fixture] as const
+)
+
+/** PKCS#1 v1.5 unpadded by hand: Node refuses PKCS#1 v1.5 private decryption since the Marvin fix. */
+export const decryptWith =
+  (privateKey: KeyObject) =>
+  (base64: string): string => {
+    const block = privateDecrypt({ key: privateKey, padding: constants.RSA_NO_PADDING }, Buffer.from(base64, "base64"))
+    return block.subarray(block.indexOf(0x00, 2) + 1).toString("utf8")
+  }
+
+/** The raw `params.payload` bytes inside an envelope, exactly as sent. */
+export const payloadBytes = (body: string) => body.slice(body.indexOf('"payload":') + 10, body.indexOf(',"api":'))
+
+/** A fixture's result answered under the request's id, with the ack its payload calls for. */
+export const fixtureAnswer = (fixture: Fixture) => (request: Recorded, response: Parameters<typeof json>[0]) => {
+  const { id, params } = JSON.parse(request.body)
+  const reference: string | undefined = params.payload.reference
+  json(
+    response,
+    JSON.stringify({
+      id,
+      result: {
+        ...fixture.result,
+        api: {
+          type: `${params.payload.transactionType}_ACK`,
+          reference: `REF${reference ?? ""}`,
+          dateCreated: 1732086388,
+          ...(reference === undefined ? {} : { originalReference: reference })
+        }
+      }
+    })
+  )
+}
