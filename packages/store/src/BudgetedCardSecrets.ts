@@ -1,0 +1,26 @@
+import { CardSecrets } from "@cardkit/domain"
+import { Effect, Exit, Layer } from "effect"
+import { RevealBudget } from "./RevealBudget.js"
+
+/*
+ * The `CardSecrets` in context behind the reveal budgets: a reveal is reserved before the provider
+ * is called and given back unless it succeeded, so a refused, failed or interrupted reveal spends
+ * nothing. A reveal the budget refuses never reaches the provider.
+ */
+
+/** The budgeted `CardSecrets` over the one in context. */
+export const make: Effect.Effect<CardSecrets["Type"], never, CardSecrets | RevealBudget> = Effect.gen(function* () {
+  const secrets = yield* CardSecrets
+  const budget = yield* RevealBudget
+  return CardSecrets.of({
+    getCvv: (request) =>
+      Effect.acquireUseRelease(
+        budget.reserve({ cardId: request.cardId, customerId: request.customerId }),
+        () => secrets.getCvv(request),
+        (reservation, exit) => (Exit.isSuccess(exit) ? Effect.void : budget.release(reservation))
+      )
+  })
+})
+
+/** Replaces the `CardSecrets` in context with its budgeted self. */
+export const layer: Layer.Layer<CardSecrets, never, CardSecrets | RevealBudget> = Layer.effect(CardSecrets, make)
