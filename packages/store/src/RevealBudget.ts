@@ -1,4 +1,4 @@
-import { BudgetExceeded, type CardId, type CustomerId, type StoreUnavailable } from "@cardkit/domain"
+import { BudgetExceeded, type StoreUnavailable } from "@cardkit/domain"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Array as Arr, Clock, Config, ConfigError, Context, Duration, Effect, Either, Layer, Option } from "effect"
 import { orUnavailable } from "./Store.js"
@@ -22,9 +22,10 @@ export interface Reservation {
   readonly events: ReadonlyArray<number>
 }
 
+/** Whose budgets a reveal spends. */
 export interface RevealBudgetKey {
-  readonly cardId: CardId | string
-  readonly customerId: CustomerId | string
+  readonly cardId: string
+  readonly customerId: string
 }
 
 /**
@@ -96,7 +97,7 @@ export const formatWindow = (window: Duration.Duration): string => {
 
 interface Scope {
   readonly scope: BudgetExceeded["scope"]
-  /** The `reveal_events.scope` value: ids are letters, digits, `_` and `-`, so no two scopes share one. */
+  /** The `reveal_events.scope` value, `card:<cardId>` or `customer:<customerId>`. */
   readonly key: string
   readonly limit: number
   readonly windowMillis: number
@@ -169,6 +170,12 @@ const make = (options: RevealBudgetOptions): Effect.Effect<RevealBudget["Type"],
 
     const attempt = (scopes: ReadonlyArray<Scope>) =>
       Effect.gen(function* () {
+        // Only READ COMMITTED gives each statement after the locks a snapshot taken after them: a server
+        // defaulting to REPEATABLE READ would count from before the previous holder committed.
+        yield* sql.onDialectOrElse({
+          pg: () => Effect.asVoid(sql`set transaction isolation level read committed`),
+          orElse: () => Effect.void
+        })
         yield* Effect.forEach(scopes, lock, { discard: true })
         const now = yield* Clock.currentTimeMillis
         const refusals = Arr.getSomes(yield* Effect.forEach(scopes, (scope) => spent(scope, now)))
