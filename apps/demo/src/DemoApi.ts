@@ -78,6 +78,16 @@ export class ApiKeyAuth extends HttpApiMiddleware.Tag<ApiKeyAuth>()("ApiKeyAuth"
   }
 }) {}
 
+/** The admin routes (`/v1/audit`) need one of the admin keys (`CARDKIT_DEMO_ADMIN_API_KEYS`), sent the same ways. */
+export class AdminKeyAuth extends HttpApiMiddleware.Tag<AdminKeyAuth>()("AdminKeyAuth", {
+  failure: Unauthorized,
+  provides: Caller,
+  security: {
+    apiKey: HttpApiSecurity.apiKey({ key: "x-api-key", in: "header" }),
+    bearer: HttpApiSecurity.bearer
+  }
+}) {}
+
 export class HealthGroup extends HttpApiGroup.make("health").add(
   HttpApiEndpoint.get("health", "/health")
     .addSuccess(Health)
