@@ -3,3 +3,8 @@ export * from "./StoreConfig.js"
 export * from "./RevealBudget.js"
 /** The `CardSecrets` in context behind the reveal budgets (`layer` decorates it). */
 export * as BudgetedCardSecrets from "./BudgetedCardSecrets.js"
+export * from "./Actor.js"
+export * from "./Audited.js"
+export * from "./AuditedCardLifecycle.js"
+export * from "./AuditedCardSecrets.js"
+export * from "./AuditTrail.js"
