@@ -17,6 +17,7 @@ import { RequestError, RouteNotFound, type ServeError } from "@effect/platform/H
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { ListenConfig } from "@cardkit/http"
+import { IdempotencyStore } from "@cardkit/store"
 import {
   type AccountValidation,
   type CardLifecycle,
@@ -41,7 +42,6 @@ import { assignRequestId, withRequestIdsInLogs } from "./internal/requestId.js"
 import { ApiKeyAuthLive, ApiKeys } from "./ApiKeys.js"
 import { DemoApi } from "./DemoApi.js"
 import { HandlersLive } from "./Handlers.js"
-import { IdempotencyStore } from "./Idempotency.js"
 import { PagesLive } from "./Pages.js"
 import { ProviderInfo, ProviderLayer } from "./Provider.js"
 

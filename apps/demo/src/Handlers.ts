@@ -17,6 +17,7 @@ import {
   SetLimitRequest,
   ValidateCvvRequest
 } from "@cardkit/domain"
+import { IdempotencyStore } from "@cardkit/store"
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect, Layer, Schema } from "effect"
 import { fromDomainError } from "./ApiErrors.js"
@@ -33,7 +34,6 @@ import {
   SetLimitBody,
   ValidateCvvBody
 } from "./DemoApi.js"
-import { IdempotencyStore } from "./Idempotency.js"
 import { idempotent } from "./internal/idempotent.js"
 import { revealedAnswer, revealRequest } from "./internal/reveal.js"
 import { ProviderInfo } from "./Provider.js"

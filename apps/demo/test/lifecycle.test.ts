@@ -5,7 +5,7 @@ import { describe, expect, layer } from "@effect/vitest"
 import { hostileBody, hostileKey, prototypeNames } from "@cardkit/fake/arbitraries"
 import fc from "fast-check"
 import { Deferred, Effect, Layer, Redacted, TestClock } from "effect"
-import { referenceOf } from "../src/Idempotency.js"
+import { referenceOf } from "@cardkit/store"
 import { ApiKeys, DemoServer, providerLayer } from "../src/index.js"
 import {
   type Answer,

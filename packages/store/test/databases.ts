@@ -2,6 +2,7 @@ import { afterAll, beforeAll } from "@effect/vitest"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { StoreUnavailable } from "@cardkit/domain"
 import { Effect, Layer } from "effect"
+import type { Context, Redacted, Scope } from "effect"
 import { Store } from "../src/Store.js"
 import { startPostgres, type TestPostgres } from "../src/testing.js"
 
@@ -36,3 +37,16 @@ export const databases: ReadonlyArray<readonly [name: string, layer: () => Store
       )
   ]
 ]
+
+/** A fresh database on the suites' PostgreSQL server, its URL usable twice: two replicas on one database. */
+export const postgresDatabase: Effect.Effect<Redacted.Redacted<string>> = Effect.promise(async () => {
+  const pg = await (server ?? Promise.reject(new Error("the PostgreSQL server was not started")))
+  return pg.createDatabase(`t${process.pid}_${++count}`)
+})
+
+/** A store on `url`, with `services` over its `SqlClient`, built in the test's scope: one replica. */
+export const replicaOn = <A, E>(
+  url: Redacted.Redacted<string>,
+  services: Layer.Layer<A, E, SqlClient.SqlClient>
+): Effect.Effect<Context.Context<A>, E | StoreUnavailable, Scope.Scope> =>
+  Layer.build(services.pipe(Layer.provide(Store.layer({ database: { _tag: "Postgres", url } }))))

@@ -22,9 +22,11 @@ export const migrations = Migrator.fromRecord({
     const id = yield* serialId
     // A value every replica shares: the key of the idempotency store's keyed hashes.
     yield* sql`create table cardkit_settings (name text primary key, value text not null)`
+    // A key pending (`status` null) since `claimed_at` by the claim `claim_id`, or answered until `expires_at`.
     yield* sql`create table idempotency_keys (
       scope text primary key,
       fingerprint text not null,
+      claim_id text not null,
       status integer,
       body text,
       claimed_at bigint not null,
@@ -56,6 +58,7 @@ export const migrations = Migrator.fromRecord({
       created_at bigint not null,
       consumed_at bigint
     )`
+    yield* sql`create index signable_payloads_created on signable_payloads (created_at)`
   })
 })
 
