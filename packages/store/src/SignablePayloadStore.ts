@@ -2,6 +2,7 @@ import type { StoreUnavailable } from "@cardkit/domain"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { randomUUID } from "node:crypto"
 import { Clock, Config, Context, Duration, Effect, Layer, Schema } from "effect"
+import { readCommitted } from "./internal/readCommitted.js"
 import { orUnavailable } from "./Store.js"
 
 /*
@@ -124,7 +125,8 @@ const make = (
 
     /** Marks the payload used if it is the caller's, unused and fresh; its bytes, read and cleared. */
     const take = (caller: string, payloadId: string, now: number) =>
-      sql.withTransaction(
+      readCommitted(
+        sql,
         Effect.gen(function* () {
           // One statement decides: of two concurrent consumes (on any replicas) one updates the row,
           // the other finds `consumed_at` set.

@@ -10,6 +10,7 @@ import {
   type IdempotencyStoreOptions
 } from "./IdempotencyStore.js"
 import { keyedClaimant } from "./internal/keyedHash.js"
+import { readCommitted } from "./internal/readCommitted.js"
 import { orUnavailable } from "./Store.js"
 
 export interface SqlIdempotencyStoreOptions extends IdempotencyStoreOptions {
@@ -93,34 +94,37 @@ const make = (
 
     /** One look at the key's row: a claim, or `undefined` to look again (after a sleep if `wait`). */
     const attempt = ({ fingerprint, scope }: Claimant, claimId: string) =>
-      Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
-        const inserted = yield* sql`insert into idempotency_keys (scope, fingerprint, claim_id, claimed_at)
+      readCommitted(
+        sql,
+        Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          const inserted = yield* sql`insert into idempotency_keys (scope, fingerprint, claim_id, claimed_at)
           values (${scope}, ${fingerprint}, ${claimId}, ${now}) on conflict do nothing returning scope`
-        if (inserted.length > 0) return claimed
-        const [row] = yield* sql<Row>`select fingerprint, claim_id, status, body, claimed_at, expires_at
+          if (inserted.length > 0) return claimed
+          const [row] = yield* sql<Row>`select fingerprint, claim_id, status, body, claimed_at, expires_at
           from idempotency_keys where scope = ${scope}`
-        if (row === undefined) return "again" as const // released meanwhile
-        const answered = row.status !== null
-        const stale = answered ? Number(row.expires_at) <= now : Number(row.claimed_at) <= now - lease
-        if (stale) {
-          // An expired answer, or a claim whose replica died: take the row over, unless another request
-          // did first (its claim id changed) or, for a claim, its answer came in meanwhile.
-          const taken = yield* sql`update idempotency_keys
+          if (row === undefined) return "again" as const // released meanwhile
+          const answered = row.status !== null
+          const stale = answered ? Number(row.expires_at) <= now : Number(row.claimed_at) <= now - lease
+          if (stale) {
+            // An expired answer, or a claim whose replica died: take the row over, unless another request
+            // did first (its claim id changed) or, for a claim, its answer came in meanwhile.
+            const taken = yield* sql`update idempotency_keys
             set fingerprint = ${fingerprint}, claim_id = ${claimId}, claimed_at = ${now},
               status = null, body = null, expires_at = null
             where scope = ${scope} and claim_id = ${row.claim_id}
               and ${sql.unsafe(answered ? "status is not null" : "status is null")}
             returning scope`
-          return taken.length > 0 ? claimed : ("again" as const)
-        }
-        if (row.fingerprint !== fingerprint) return { _tag: "Mismatch" } as const
-        if (!answered) return "wait" as const
-        return {
-          _tag: "Replay",
-          answer: { status: Number(row.status), body: row.body === null ? undefined : JSON.parse(row.body) }
-        } as const
-      })
+            return taken.length > 0 ? claimed : ("again" as const)
+          }
+          if (row.fingerprint !== fingerprint) return { _tag: "Mismatch" } as const
+          if (!answered) return "wait" as const
+          return {
+            _tag: "Replay",
+            answer: { status: Number(row.status), body: row.body === null ? undefined : JSON.parse(row.body) }
+          } as const
+        })
+      )
 
     const settle = (claimant: Claimant, claimId: string): Effect.Effect<Claim, unknown> =>
       Effect.flatMap(attempt(claimant, claimId), (result) =>

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from "@effect/vitest"
 import type * as SqlClient from "@effect/sql/SqlClient"
+import { SqlClient as SqlClientTag } from "@effect/sql/SqlClient"
 import type { StoreUnavailable } from "@cardkit/domain"
 import { Effect, Layer } from "effect"
 import type { Context, Redacted, Scope } from "effect"
@@ -50,3 +51,13 @@ export const replicaOn = <A, E>(
   services: Layer.Layer<A, E, SqlClient.SqlClient>
 ): Effect.Effect<Context.Context<A>, E | StoreUnavailable, Scope.Scope> =>
   Layer.build(services.pipe(Layer.provide(Store.layer({ database: { _tag: "Postgres", url } }))))
+
+/** Makes REPEATABLE READ the default of the database at `url`, for the connections opened after. */
+export const repeatableReadByDefault = (url: Redacted.Redacted<string>): Effect.Effect<void, unknown> =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const sql = yield* SqlClientTag
+      const [row] = yield* sql<{ name: string }>`select current_database() as name`
+      yield* sql.unsafe(`alter database "${row?.name}" set default_transaction_isolation = 'repeatable read'`)
+    }).pipe(Effect.provide(Store.layer({ database: { _tag: "Postgres", url } })))
+  )

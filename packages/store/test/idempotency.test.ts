@@ -1,9 +1,10 @@
 import { Reference } from "@cardkit/domain"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Fiber, Layer, Redacted, Schema, TestClock } from "effect"
-import { type Claimant, IdempotencyStore, referenceOf } from "../src/IdempotencyStore.js"
+import type { StoreUnavailable } from "@cardkit/domain"
+import { type Claim, type Claimant, IdempotencyStore, referenceOf } from "../src/IdempotencyStore.js"
 import { SqlIdempotencyStore, type SqlIdempotencyStoreOptions } from "../src/SqlIdempotencyStore.js"
-import { databases, postgresDatabase, replicaOn } from "./databases.js"
+import { databases, postgresDatabase, repeatableReadByDefault, replicaOn } from "./databases.js"
 
 const answer = { status: 200, body: { cardId: "c1", status: "frozen" } }
 
@@ -170,15 +171,22 @@ const replicaPairs = [
           })
       ] as const
   ),
-  [
-    "postgres, two clients on one database",
-    (options: SqlIdempotencyStoreOptions) =>
-      Effect.gen(function* () {
-        const url = yield* postgresDatabase
-        const replica = Effect.map(replicaOn(url, SqlIdempotencyStore.layer(options)), Context.get(IdempotencyStore))
-        return [yield* replica, yield* replica] as const
-      })
-  ] as const
+  ...[false, true].map(
+    (repeatableRead) =>
+      [
+        `postgres, two clients on one database${repeatableRead ? " defaulting to REPEATABLE READ" : ""}`,
+        (options: SqlIdempotencyStoreOptions) =>
+          Effect.gen(function* () {
+            const url = yield* postgresDatabase
+            if (repeatableRead) yield* Effect.orDie(repeatableReadByDefault(url))
+            const replica = Effect.map(
+              replicaOn(url, SqlIdempotencyStore.layer(options)),
+              Context.get(IdempotencyStore)
+            )
+            return [yield* replica, yield* replica] as const
+          })
+      ] as const
+  )
 ]
 
 describe.each(replicaPairs)("SqlIdempotencyStore replicas (%s)", (_, replicas) => {
@@ -206,6 +214,31 @@ describe.each(replicaPairs)("SqlIdempotencyStore replicas (%s)", (_, replicas) =
         expect(yield* Fiber.poll(waiting)).toEqual(expect.objectContaining({ _tag: "None" }))
         yield* a.complete(claimantOf(a), answer)
         expect(yield* Fiber.join(waiting)).toEqual({ _tag: "Replay", answer })
+      })
+    )
+  )
+
+  it.live("of concurrent requests with one key on both, exactly one runs the write, the others replay it", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const [a, b] = yield* replicas({ ...quick, lease: "1 minute" })
+        let runs = 0
+        const request = (store: IdempotencyStore["Type"], who: Claimant) =>
+          Effect.flatMap(store.claim(who), (claim): Effect.Effect<Claim, StoreUnavailable> => {
+            if (claim._tag !== "Claimed") return Effect.succeed(claim)
+            runs++
+            return Effect.as(Effect.zipRight(Effect.sleep("20 millis"), store.complete(who, answer)), claim)
+          })
+        for (let round = 0; round < 5; round++) {
+          const key = `concurrent-${round}`
+          const claims = yield* Effect.all(
+            [a, b, a, b].map((store) => request(store, store.claimant("caller-a", key, "lock", { cardId: "c1" }))),
+            { concurrency: "unbounded" }
+          )
+          expect(claims.filter((claim) => claim._tag === "Claimed")).toHaveLength(1)
+          expect(claims.filter((claim) => claim._tag === "Replay")).toEqual(Array(3).fill({ _tag: "Replay", answer }))
+        }
+        expect(runs).toBe(5)
       })
     )
   )

@@ -8,7 +8,7 @@ import {
   SignablePayloadStore,
   SqlSignablePayloadStore
 } from "../src/SignablePayloadStore.js"
-import { databases, postgresDatabase, replicaOn } from "./databases.js"
+import { databases, postgresDatabase, repeatableReadByDefault, replicaOn } from "./databases.js"
 
 const saved = {
   operation: "SET_PIN",
@@ -127,10 +127,14 @@ describe.each(databases)("SqlSignablePayloadStore on %s", (_name, layer) => {
   )
 })
 
-describe("SqlSignablePayloadStore, two replicas on one PostgreSQL database", () => {
+describe.each([
+  ["its default isolation", false],
+  ["REPEATABLE READ by default", true]
+])("SqlSignablePayloadStore, two replicas on one PostgreSQL database at %s", (_name, repeatableRead) => {
   it.scoped("of concurrent consumes on both, exactly one wins", () =>
     Effect.gen(function* () {
       const url = yield* postgresDatabase
+      if (repeatableRead) yield* Effect.orDie(repeatableReadByDefault(url))
       const replica = Effect.map(replicaOn(url, SqlSignablePayloadStore.layer()), Context.get(SignablePayloadStore))
       const a = yield* replica
       const b = yield* replica
