@@ -92,7 +92,7 @@ const make = (
     const pollInterval = options.pollInterval ?? Duration.millis(50)
     const held = new Map<string, Held>()
 
-    /** One look at the key's row: a claim, or `undefined` to look again (after a sleep if `wait`). */
+    /** One look at the key's row, in one transaction: a claim, or `again` to look again (after a sleep if `wait`). */
     const attempt = ({ fingerprint, scope }: Claimant, claimId: string) =>
       readCommitted(
         sql,
