@@ -25,7 +25,8 @@ await build({
   sourcemap: true,
   // jsonc-parser's CommonJS build loads its parts through a `require` esbuild cannot follow, and its
   // ESM build has no default export for the fake ledger's `import jsonc from`: it is left to Node.
-  external: ["jsonc-parser"],
+  // better-sqlite3 is a native addon Node loads from its own folder; pg only tries pg-native, optionally.
+  external: ["jsonc-parser", "better-sqlite3", "pg-native"],
   // Bundled CommonJS dependencies (undici, node-forge) call `require` for Node's built-ins.
   banner: {
     js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);'

@@ -1,5 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import { Array as Arr, Config, ConfigError, Console, Context, Effect, Either, Layer, Option, Redacted } from "effect"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import type { Actor } from "@cardkit/store"
 import { Unauthorized } from "./ApiErrors.js"
 import { AdminKeyAuth, ApiKeyAuth, type Caller } from "./DemoApi.js"
 
@@ -111,7 +113,13 @@ const securityOf = (matches: (candidate: Redacted.Redacted<string>) => boolean, 
   // The caller is known by its key's digest, so nothing downstream (the idempotency store) holds a key.
   // Hashed only when asked for (an idempotent write): the CVV route does not pay for a second digest.
   const check = (candidate: Redacted.Redacted<string>) =>
-    matches(candidate) ? Effect.succeed(callerOf(candidate)) : Effect.fail(refused)
+    matches(candidate)
+      ? Effect.map(HttpServerRequest.HttpServerRequest, (request) => {
+          const caller = callerOf(candidate)
+          ;(request as Authenticated)[callerOfRequest] = caller
+          return caller
+        })
+      : Effect.fail(refused)
   return { apiKey: check, bearer: check }
 }
 
@@ -131,3 +139,24 @@ export const AdminKeyAuthLive = Layer.effect(
     )
   )
 )
+
+const callerOfRequest = Symbol("@cardkit/demo/caller")
+
+interface Authenticated extends HttpServerRequest.HttpServerRequest {
+  [callerOfRequest]?: Caller["Type"]
+}
+
+/**
+ * The audit trail's actor of a request: its id, the client's address and, once a key is accepted,
+ * a short id of the key (a prefix of its digest, never the key). Read lazily, so a request that is
+ * not audited never hashes its key twice.
+ */
+export const actorOf = (request: HttpServerRequest.HttpServerRequest, requestId: string): Actor => ({
+  requestId,
+  get clientAddress() {
+    return Option.getOrUndefined(request.remoteAddress)
+  },
+  get apiKeyId() {
+    return (request as Authenticated)[callerOfRequest]?.id.slice(0, 16)
+  }
+})

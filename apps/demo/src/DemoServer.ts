@@ -17,15 +17,21 @@ import { RequestError, RouteNotFound, type ServeError } from "@effect/platform/H
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { ListenConfig } from "@cardkit/http"
-import { IdempotencyStore } from "@cardkit/store"
 import {
-  type AccountValidation,
+  type AuditTrail,
+  CurrentActor,
+  type IdempotencyStore,
+  type SignablePayloadStore,
+  StoreServices
+} from "@cardkit/store"
+import {
   type CardLifecycle,
   type CardSecrets,
   describeError,
   InvalidRequest,
   JsonBody,
   RequestId,
+  type StoreUnavailable,
   withoutRejectedValue
 } from "@cardkit/domain"
 import { Cause, type Config, type ConfigError, Context, Effect, Layer, Option, Scope } from "effect"
@@ -39,11 +45,11 @@ import {
 } from "./ApiErrors.js"
 import { bufferBody } from "./internal/bufferedBody.js"
 import { assignRequestId, withRequestIdsInLogs } from "./internal/requestId.js"
-import { ApiKeyAuthLive, ApiKeys } from "./ApiKeys.js"
+import { actorOf, AdminKeyAuthLive, ApiKeyAuthLive, ApiKeys } from "./ApiKeys.js"
 import { DemoApi } from "./DemoApi.js"
 import { HandlersLive } from "./Handlers.js"
 import { PagesLive } from "./Pages.js"
-import { ProviderInfo, ProviderLayer } from "./Provider.js"
+import { ProviderInfo, ProviderLayer, type ProviderServices } from "./Provider.js"
 
 const fromDecodeError = (error: HttpApiDecodeError): BadRequest => {
   const first = error.issues[0]
@@ -124,6 +130,8 @@ const lastResort = <R>(app: HttpApp.Default<unknown, R>): HttpApp.Default<unknow
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
     const requestId = assignRequestId(request)
     return app.pipe(
+      // Who the audit trail records for whatever the request does.
+      Effect.locally(CurrentActor, actorOf(request, requestId)),
       Effect.catchAllCause((cause) =>
         Cause.isInterruptedOnly(cause)
           ? Effect.failCause(cause)
@@ -136,11 +144,9 @@ const lastResort = <R>(app: HttpApp.Default<unknown, R>): HttpApp.Default<unknow
     )
   })
 
-// The idempotency store is the in-memory one: answers of idempotent writes live as long as the process.
 const ApiLive = HttpApiBuilder.api(DemoApi).pipe(
   Layer.provide(HandlersLive),
-  Layer.provide(ApiKeyAuthLive),
-  Layer.provide(IdempotencyStore.layer())
+  Layer.provide([ApiKeyAuthLive, AdminKeyAuthLive])
 )
 
 const servingContext = Context.pick(
@@ -205,8 +211,8 @@ export interface DemoServerOptions {
  */
 export const DemoServerConfig: Config.Config<DemoServerOptions> = ListenConfig.address(3000)
 
-/** What the demo app needs beside its address: its API keys and a provider's services. */
-export type DemoServerRequirements = ApiKeys | CardSecrets | AccountValidation | CardLifecycle | ProviderInfo
+/** What the demo app needs beside its address: its API keys, a provider's services and the store's. */
+export type DemoServerRequirements = ApiKeys | ProviderServices | IdempotencyStore | AuditTrail | SignablePayloadStore
 
 /** The running demo app: where it listens. */
 export class DemoServer extends Context.Tag("@cardkit/demo/DemoServer")<
@@ -249,10 +255,29 @@ export class DemoServer extends Context.Tag("@cardkit/demo/DemoServer")<
 }
 
 /**
- * The whole demo from the environment: the server on `HOST`/`PORT`, its keys from
- * `CARDKIT_DEMO_API_KEYS` and the provider `CARDKIT_PROVIDER` names.
+ * A provider's services as the demo serves them, on the store's: its reveals and writes audited,
+ * its reveals budgeted (`StoreServices.guarded`).
  */
-export const DemoLive: Layer.Layer<DemoServer, ServeError | ConfigError.ConfigError> = DemoServer.layerConfig().pipe(
-  Layer.provide(ApiKeys.layerConfig()),
-  Layer.provide(ProviderLayer)
-)
+export const servedOn = <E1, R1, E2, R2, ROut = never>(
+  provider: Layer.Layer<ProviderServices | ROut, E1, R1>,
+  store: Layer.Layer<StoreServices.StoreServices, E2, R2>
+): Layer.Layer<ProviderServices | ROut | StoreServices.StoreServices, E1 | E2, R1 | R2> =>
+  // Merged last, the guarded ports stand in for the provider's own (a test holds this: audited reveals).
+  Layer.mergeAll(provider, store, guardedOn(provider, store))
+
+const guardedOn = <E1, R1, E2, R2>(
+  provider: Layer.Layer<ProviderServices, E1, R1>,
+  store: Layer.Layer<StoreServices.StoreServices, E2, R2>
+): Layer.Layer<CardSecrets | CardLifecycle, E1 | E2, R1 | R2> =>
+  StoreServices.guarded.pipe(Layer.provide(Layer.merge(provider, store)))
+
+/**
+ * The whole demo from the environment: the server on `HOST`/`PORT`, its keys from
+ * `CARDKIT_DEMO_API_KEYS`, the provider `CARDKIT_PROVIDER` names and the store on
+ * `CARDKIT_DATABASE_URL` / `CARDKIT_DATA_DIR`.
+ */
+export const DemoLive: Layer.Layer<DemoServer, ServeError | StoreUnavailable | ConfigError.ConfigError> =
+  DemoServer.layerConfig().pipe(
+    Layer.provide(ApiKeys.layerConfig()),
+    Layer.provide(servedOn(ProviderLayer, StoreServices.layerConfig))
+  )

@@ -1,4 +1,4 @@
-import type { AccountValidation, CardLifecycle, CardSecrets } from "@cardkit/domain"
+import type { AccountValidation, CardLifecycle, CardSecrets, DeviceSignedOperations } from "@cardkit/domain"
 import type { LedgerClient } from "@cardkit/ledger"
 import { type ConfigError, Effect, Layer, Option } from "effect"
 
@@ -13,6 +13,7 @@ interface Ports {
   readonly cardSecrets: CardSecrets
   readonly accountValidation: AccountValidation
   readonly cardLifecycle: CardLifecycle
+  readonly deviceSigned: DeviceSignedOperations
 }
 
 export type Service = keyof Ports
@@ -59,6 +60,10 @@ const live: Loaders = {
         LedgerCardLifecycle.layerOverClient({ cardholderSigner: Option.getOrUndefined(signer) })
       )
     ).pipe(Layer.provide(client))
+  },
+  deviceSigned: async (ledgerClient) => {
+    const [{ LedgerDeviceSignedOperations }, client] = await Promise.all([import("@cardkit/ledger"), ledgerClient()])
+    return LedgerDeviceSignedOperations.layerOverClient().pipe(Layer.provide(client))
   },
   accountValidation: async () => {
     const [{ VisaAccountValidation, VisaHttpConfig }, { UndiciHttpClient }] = await Promise.all([

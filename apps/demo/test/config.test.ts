@@ -1,3 +1,4 @@
+import { StoreServices } from "@cardkit/store"
 import { describe, expect, it } from "@effect/vitest"
 import { FakeProvider } from "@cardkit/fake"
 import { Config, ConfigProvider, Console, Effect, Exit, Layer, Redacted } from "effect"
@@ -9,7 +10,8 @@ import {
   DemoServerConfig,
   ProviderInfo,
   ProviderLayer,
-  providerLayer
+  providerLayer,
+  servedOn
 } from "../src/index.js"
 import { CaptureLogs, request } from "./support.js"
 
@@ -117,7 +119,7 @@ describe("provider by CARDKIT_PROVIDER", () => {
 describe("DemoServer", () => {
   const needs = Layer.mergeAll(
     ApiKeys.layer({ keys: [Redacted.make("code-key")] }),
-    providerLayer("fake", FakeProvider.layer()),
+    servedOn(providerLayer("fake", FakeProvider.layer()), StoreServices.layerMemory),
     CaptureLogs
   )
 

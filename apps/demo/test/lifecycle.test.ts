@@ -5,8 +5,8 @@ import { describe, expect, layer } from "@effect/vitest"
 import { hostileBody, hostileKey, prototypeNames } from "@cardkit/fake/arbitraries"
 import fc from "fast-check"
 import { Deferred, Effect, Layer, Redacted, TestClock } from "effect"
-import { referenceOf } from "@cardkit/store"
-import { ApiKeys, DemoServer, providerLayer } from "../src/index.js"
+import { referenceOf, StoreServices } from "@cardkit/store"
+import { ApiKeys, DemoServer, providerLayer, servedOn } from "../src/index.js"
 import {
   type Answer,
   apiKey,
@@ -383,7 +383,9 @@ const Counting = Layer.effect(
 
 const CountingServer = DemoServer.layer({ port: 0 }).pipe(
   Layer.provide(ApiKeys.layer({ keys: [Redacted.make(apiKey), Redacted.make(otherApiKey)] })),
-  Layer.provide(providerLayer("fake", Layer.provideMerge(Counting, FakeProvider.layer()))),
+  Layer.provide(
+    servedOn(providerLayer("fake", Layer.provideMerge(Counting, FakeProvider.layer())), StoreServices.layerMemory)
+  ),
   Layer.provide(CaptureLogs)
 )
 

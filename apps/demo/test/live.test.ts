@@ -7,9 +7,10 @@ import {
   makeLedgerRsaKeys,
   WireServer
 } from "@cardkit/fake"
+import { StoreServices } from "@cardkit/store"
 import { expect, layer } from "@effect/vitest"
 import { ConfigProvider, Context, Effect, Layer, Redacted } from "effect"
-import { ApiKeys, DemoLive, DemoServer, providerLayer } from "../src/index.js"
+import { ApiKeys, DemoLive, DemoServer, providerLayer, servedOn } from "../src/index.js"
 import { apiKey, CaptureLogs, capturedLogs, cardData, ledgerCard, post, request, visaCard } from "./support.js"
 
 /*
@@ -37,6 +38,7 @@ const liveEnvironment = (url: string, device: { keyId: string; apiKey: string; p
       ["CARDKIT_LEDGER_CARDHOLDER_API_KEY", device.apiKey],
       ["CARDKIT_LEDGER_CARDHOLDER_PRIVATE_KEY", device.privateKeyPem],
       ["CARDKIT_PROVIDER", "live"],
+      ["CARDKIT_DATA_DIR", ":memory:"],
       ["HOST", "127.0.0.1"],
       ["PORT", "0"],
       ["CARDKIT_DEMO_API_KEYS", apiKey],
@@ -80,7 +82,7 @@ const inMemoryDemo = Effect.map(
   Layer.build(
     DemoServer.layer({ port: 0 }).pipe(
       Layer.provide(ApiKeys.layer({ keys: [Redacted.make(apiKey)] })),
-      Layer.provideMerge(providerLayer("fake", FakeProvider.layer())),
+      Layer.provideMerge(servedOn(providerLayer("fake", FakeProvider.layer()), StoreServices.layerMemory)),
       Layer.provide(CaptureLogs)
     )
   ),

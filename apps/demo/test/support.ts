@@ -4,6 +4,7 @@ import {
   CardLifecycle,
   CardSecrets,
   type CardSecretsError,
+  DeviceSignedOperations,
   type GetCvvRequest,
   luhnCheckDigit,
   ProviderRejected,
@@ -13,7 +14,8 @@ import {
 import { FakeIssuer, FakeProvider } from "@cardkit/fake"
 import { expect } from "@effect/vitest"
 import { Cause, Context, Effect, HashMap, Layer, Logger, LogLevel, Redacted } from "effect"
-import { ApiKeys, DemoServer, providerLayer } from "../src/index.js"
+import { StoreServices } from "@cardkit/store"
+import { ApiKeys, DemoServer, providerLayer, servedOn } from "../src/index.js"
 
 export const apiKey = "demo-test-key-one"
 export const otherApiKey = "demo-test-key-two"
@@ -66,6 +68,7 @@ const TestProvider = providerLayer(
       return Context.make(CardSecrets, { getCvv }).pipe(
         Context.add(AccountValidation, { validate }),
         Context.add(CardLifecycle, yield* CardLifecycle),
+        Context.add(DeviceSignedOperations, yield* DeviceSignedOperations),
         Context.add(FakeIssuer, yield* FakeIssuer)
       )
     })
@@ -108,7 +111,7 @@ export const logsOf = (requestId: string): ReadonlyArray<string> =>
 /** The demo on an ephemeral port over the fake, with `FakeIssuer` for the test to drive. */
 export const TestServer = DemoServer.layer({ port: 0 }).pipe(
   Layer.provide(ApiKeys.layer({ keys: [Redacted.make(apiKey), Redacted.make(otherApiKey)] })),
-  Layer.provideMerge(TestProvider),
+  Layer.provideMerge(servedOn(TestProvider, StoreServices.layerMemory)),
   Layer.provide(CaptureLogs)
 )
 

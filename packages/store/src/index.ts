@@ -11,3 +11,5 @@ export * from "./AuditTrail.js"
 export * from "./IdempotencyStore.js"
 export * from "./SignablePayloadStore.js"
 export * from "./SqlIdempotencyStore.js"
+/** The store's services together, and the ports audited and budgeted as apps serve them. */
+export * as StoreServices from "./StoreServices.js"

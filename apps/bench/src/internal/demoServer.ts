@@ -1,11 +1,12 @@
 import { FakeProvider } from "@cardkit/fake"
-import { ApiKeys, DemoServer, providerLayer } from "@cardkit/demo"
+import { ApiKeys, DemoServer, providerLayer, servedOn } from "@cardkit/demo"
+import { StoreServices } from "@cardkit/store"
 import { Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 
 /** The demo app on the seeded fake, in its own process, as `pnpm demo` runs it (request log off). */
 const server = DemoServer.layer({ port: 0 }).pipe(
   Layer.provide(ApiKeys.layer({ keys: [Redacted.make("bench-key")] })),
-  Layer.provide(providerLayer("fake", FakeProvider.layer())),
+  Layer.provide(servedOn(providerLayer("fake", FakeProvider.layer()), StoreServices.layerMemory)),
   Layer.provide(Logger.minimumLogLevel(LogLevel.Warning))
 )
 

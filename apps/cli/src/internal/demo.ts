@@ -1,4 +1,5 @@
-import { ApiKeys, DemoServer, namedProvider } from "@cardkit/demo"
+import { ApiKeys, DemoServer, namedProvider, servedOn } from "@cardkit/demo"
+import { StoreServices } from "@cardkit/store"
 import { Effect, Layer } from "effect"
 import type { DemoArgs } from "../Cli.js"
 import { settingsProvider } from "../Settings.js"
@@ -6,5 +7,7 @@ import { settingsProvider } from "../Settings.js"
 /** `cardkit demo`: the demo app as `apps/demo` runs it, with the provider `--provider` names. */
 export const runDemo = (args: DemoArgs) =>
   Layer.launch(
-    DemoServer.layerConfig().pipe(Layer.provide([ApiKeys.layerConfig(), namedProvider(args.provider)]))
+    DemoServer.layerConfig().pipe(
+      Layer.provide([ApiKeys.layerConfig(), servedOn(namedProvider(args.provider), StoreServices.layerConfig)])
+    )
   ).pipe(Effect.withConfigProvider(settingsProvider({ ...args.settings, HOST: args.host, PORT: args.port })))
