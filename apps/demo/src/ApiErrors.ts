@@ -1,5 +1,11 @@
-import type { AccountValidationError, CardLifecycleError, CardSecretsError } from "@cardkit/domain"
-import { HttpApiSchema } from "@effect/platform"
+import type {
+  AccountValidationError,
+  BudgetExceeded,
+  CardLifecycleError,
+  CardSecretsError,
+  StoreUnavailable
+} from "@cardkit/domain"
+import { HttpApiSchema, HttpServerResponse } from "@effect/platform"
 import { Schema } from "effect"
 
 /**
@@ -131,6 +137,7 @@ export const badRequest = (field: string, reason: string): BadRequest =>
  * A domain error as the HTTP answer. Domain errors never carry card data, so their messages go out
  * as they are.
  */
+export function fromDomainError(error: StoreUnavailable): ServiceUnavailable
 export function fromDomainError(
   error: AccountValidationError
 ): BadRequest | BadGateway | ServiceUnavailable | GatewayTimeout
@@ -154,13 +161,28 @@ export function fromDomainError(error: CardSecretsError | CardLifecycleError | A
     case "ProtocolViolation":
       return new BadGateway({ error: { code: error._tag, message: error.message } })
     case "BudgetExceeded":
-      return new TooManyRequests({
-        error: { code: error._tag, message: error.message, retryAfter: Math.ceil(error.retryAfterMillis / 1000) }
-      })
+      return tooManyRequests(error)
     case "ProviderUnavailable":
     case "StoreUnavailable":
       return new ServiceUnavailable({ error: { code: error._tag, message: error.message } })
     case "ProviderTimeout":
       return new GatewayTimeout({ error: { code: error._tag, message: error.message } })
   }
+}
+
+const tooManyRequests = (error: BudgetExceeded): TooManyRequests =>
+  new TooManyRequests({
+    error: { code: error._tag, message: error.message, retryAfter: Math.ceil(error.retryAfterMillis / 1000) }
+  })
+
+/**
+ * A spent budget as its 429 answer with `Retry-After`: answered as a response, because HttpApi's error
+ * encoding sets the status of an error schema but no header.
+ */
+export const budgetExceededResponse = (error: BudgetExceeded): HttpServerResponse.HttpServerResponse => {
+  const body = tooManyRequests(error)
+  return HttpServerResponse.unsafeJson(body, {
+    status: 429,
+    headers: { "retry-after": String(body.error.retryAfter) }
+  })
 }

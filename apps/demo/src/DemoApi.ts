@@ -27,6 +27,7 @@ import {
   HttpApiSecurity,
   OpenApi
 } from "@effect/platform"
+import { AuditPage, AuditQuery } from "@cardkit/store"
 import { Context, Schema, Struct } from "effect"
 import {
   BadGateway,
@@ -318,6 +319,23 @@ export class AccountsGroup extends HttpApiGroup.make("accounts")
   )
   .middleware(ApiKeyAuth) {}
 
+export class AuditGroup extends HttpApiGroup.make("audit")
+  .add(
+    HttpApiEndpoint.get("listAudit", "/v1/audit")
+      .setUrlParams(Schema.Struct(AuditQuery.fields))
+      .addSuccess(AuditPage)
+      .addError(BadRequest)
+      .addError(ServiceUnavailable)
+      .annotate(OpenApi.Summary, "The audit trail: who revealed or changed which card, when")
+      .annotate(
+        OpenApi.Description,
+        "Every CVV reveal and every write, newest first, with an admin key (`CARDKIT_DEMO_ADMIN_API_KEYS`). " +
+          "Filters `cardId`, `customerId`, `since` (inclusive) and `until` (exclusive) combine; send `next` " +
+          "back as `cursor` for the following page. A record never holds a CVV, a PIN or a full PAN."
+      )
+  )
+  .middleware(AdminKeyAuth) {}
+
 const decodeErrorRef = "#/components/schemas/HttpApiDecodeError"
 
 /**
@@ -362,6 +380,7 @@ export class DemoApi extends HttpApi.make("cardkit-demo")
   .add(CardsGroup)
   .add(LifecycleGroup)
   .add(AccountsGroup)
+  .add(AuditGroup)
   // Answered by the server's last resort rather than by a handler; declared so the document lists it.
   .addError(InternalError)
   .annotate(OpenApi.Title, "cardkit demo API")

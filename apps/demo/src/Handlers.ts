@@ -17,10 +17,10 @@ import {
   SetLimitRequest,
   ValidateCvvRequest
 } from "@cardkit/domain"
-import { IdempotencyStore } from "@cardkit/store"
+import { AuditQuery, AuditTrail, IdempotencyStore } from "@cardkit/store"
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect, Layer, Schema } from "effect"
-import { fromDomainError } from "./ApiErrors.js"
+import { budgetExceededResponse, fromDomainError } from "./ApiErrors.js"
 import {
   ActivateCardBody,
   Caller,
@@ -52,8 +52,23 @@ export const CardsLive = HttpApiBuilder.group(DemoApi, "cards", (handlers) =>
           onFailure: (error) => Effect.logInfo(`reveal-cvv card=${path.cardId} ${error._tag}`),
           onSuccess: () => Effect.logInfo(`reveal-cvv card=${path.cardId} ok`)
         }),
-        Effect.mapBoth({ onFailure: (error) => fromDomainError(error), onSuccess: revealedAnswer })
+        Effect.map(revealedAnswer),
+        Effect.catchAll((error) =>
+          error._tag === "BudgetExceeded"
+            ? Effect.succeed(budgetExceededResponse(error))
+            : Effect.fail(fromDomainError(error))
+        )
       )
+    )
+  )
+)
+
+export const AuditLive = HttpApiBuilder.group(DemoApi, "audit", (handlers) =>
+  Effect.map(AuditTrail, (trail) =>
+    handlers.handle("listAudit", ({ urlParams }) =>
+      trail
+        .list(new AuditQuery(urlParams, { disableValidation: true }))
+        .pipe(Effect.mapError((error) => fromDomainError(error)))
     )
   )
 )
@@ -274,4 +289,4 @@ export const LifecycleLive = HttpApiBuilder.group(DemoApi, "lifecycle", (handler
   })
 )
 
-export const HandlersLive = Layer.mergeAll(HealthLive, CardsLive, LifecycleLive, AccountsLive)
+export const HandlersLive = Layer.mergeAll(HealthLive, CardsLive, LifecycleLive, AccountsLive, AuditLive)

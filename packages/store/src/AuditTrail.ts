@@ -1,4 +1,4 @@
-import { CardId, CustomerId, maskPans, type StoreUnavailable } from "@cardkit/domain"
+import { CardId, CustomerId, luhnValid, maskPan, maskPans, type StoreUnavailable } from "@cardkit/domain"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Clock, Context, DateTime, Effect, Layer, Schema } from "effect"
 import { orUnavailable } from "./Store.js"
@@ -7,7 +7,7 @@ import { orUnavailable } from "./Store.js"
  * The audit trail: one record per audited call (a CVV reveal, a lifecycle write, a CVV check), who
  * made it and how it ended. A record holds ids, names and outcomes only — never a CVV, a PIN or a
  * full PAN: the decorators (`AuditedCardSecrets`, `AuditedCardLifecycle`) never pass one, and
- * `SqlAuditTrail` masks any PAN-like run of digits in what it stores (an id made of a card number).
+ * `SqlAuditTrail` masks a card number used as an id and any PAN-like run of digits in its other text.
  */
 
 const nullable = Schema.NullOr(Schema.String)
@@ -104,8 +104,13 @@ interface AuditRow {
   readonly client_address: string | null
 }
 
-// Stored text with PAN-like digit runs masked; filters go through the same function, so they match.
+// Stored text with PAN-like digit runs masked; filters go through the same functions, so they match.
 const stored = (text: string | null): string | null => (text === null ? null : maskPans(text))
+
+// Ids are the provider's and may be long numbers (the ledger's customer ids have 15 digits), which an
+// audit trail must show whole: only an id that is a card number (13 to 19 digits passing Luhn) is masked.
+const storedId = (id: string | null): string | null =>
+  id !== null && /^\d{13,19}$/.test(id) && luhnValid(id) ? maskPan(id) : id
 
 // PostgreSQL answers `bigint` columns as strings, SQLite as numbers.
 const fromRow = (row: AuditRow): AuditRecord =>
@@ -136,8 +141,8 @@ const make: Effect.Effect<AuditTrail["Type"], never, SqlClient.SqlClient> = Effe
           sql`insert into audit_records ${sql.insert({
             at,
             api_key_id: stored(entry.apiKeyId),
-            customer_id: stored(entry.customerId),
-            card_id: stored(entry.cardId),
+            customer_id: storedId(entry.customerId),
+            card_id: storedId(entry.cardId),
             operation: entry.operation,
             outcome: entry.outcome,
             provider_reference: stored(entry.providerReference),
@@ -150,8 +155,8 @@ const make: Effect.Effect<AuditTrail["Type"], never, SqlClient.SqlClient> = Effe
 
   const list = (query: AuditQuery): Effect.Effect<AuditPage, StoreUnavailable> => {
     const conditions = [
-      query.cardId === undefined ? undefined : sql`card_id = ${stored(query.cardId)}`,
-      query.customerId === undefined ? undefined : sql`customer_id = ${stored(query.customerId)}`,
+      query.cardId === undefined ? undefined : sql`card_id = ${storedId(query.cardId)}`,
+      query.customerId === undefined ? undefined : sql`customer_id = ${storedId(query.customerId)}`,
       query.since === undefined ? undefined : sql`at >= ${DateTime.toEpochMillis(query.since)}`,
       query.until === undefined ? undefined : sql`at < ${DateTime.toEpochMillis(query.until)}`,
       query.cursor === undefined ? undefined : sql`id < ${Number(query.cursor)}`

@@ -2,7 +2,14 @@ import type { Reference, StoreUnavailable } from "@cardkit/domain"
 import { HttpServerResponse } from "@effect/platform"
 import { Cause, Effect, Exit, Schema } from "effect"
 import { type IdempotencyStore, referenceOf, type StoredAnswer } from "@cardkit/store"
-import { type ApiError, idempotencyKeyReused, ServiceUnavailable, statusOf, type Unprocessable } from "../ApiErrors.js"
+import {
+  type ApiError,
+  fromDomainError,
+  idempotencyKeyReused,
+  type ServiceUnavailable,
+  statusOf,
+  type Unprocessable
+} from "../ApiErrors.js"
 
 export interface Write<A, I> {
   /** The route's name: a key reused on another route is a mismatch. */
@@ -48,10 +55,7 @@ export const idempotent = <A, I, E extends ApiError, R>(
   {
     const who = store.claimant(write.caller, idempotencyKey, write.route, write.request)
     return Effect.flatMap(
-      Effect.mapError(
-        store.claim(who),
-        (error) => new ServiceUnavailable({ error: { code: error._tag, message: error.message } })
-      ),
+      Effect.mapError(store.claim(who), (error) => fromDomainError(error)),
       (claim): Effect.Effect<A | HttpServerResponse.HttpServerResponse, E | Unprocessable, R> => {
         switch (claim._tag) {
           case "Mismatch":
