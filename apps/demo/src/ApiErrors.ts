@@ -5,8 +5,9 @@ import type {
   CardSecretsError,
   StoreUnavailable
 } from "@cardkit/domain"
+import { PayloadAlreadyConsumed, PayloadExpired, PayloadNotFound, type SignablePayloadError } from "@cardkit/store"
 import { HttpApiSchema, HttpServerResponse } from "@effect/platform"
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
 
 /**
  * The error body every failing route answers with: `{ error: { code, message } }`. Each status has
@@ -92,6 +93,49 @@ export class GatewayTimeout extends Schema.Class<GatewayTimeout>("GatewayTimeout
   HttpApiSchema.annotations({ status: 504, description: "The provider did not answer in time" })
 ) {}
 
+/*
+ * A signed payload's refusals: each its own class, since the codes are the store's (upper case, as
+ * the issue names them) and a 404 or 409 of a card route would not tell the client to build a new one.
+ */
+
+export class SignedPayloadNotFound extends Schema.Class<SignedPayloadNotFound>("SignedPayloadNotFound")(
+  errorBody(PayloadNotFound.code),
+  HttpApiSchema.annotations({
+    status: 404,
+    description: "No signable payload of that id was built with this API key"
+  })
+) {}
+
+export class SignedPayloadConsumed extends Schema.Class<SignedPayloadConsumed>("SignedPayloadConsumed")(
+  errorBody(PayloadAlreadyConsumed.code),
+  HttpApiSchema.annotations({
+    status: 409,
+    description: "The signable payload was performed before: each is performed once"
+  })
+) {}
+
+export class SignedPayloadExpired extends Schema.Class<SignedPayloadExpired>("SignedPayloadExpired")(
+  errorBody(PayloadExpired.code),
+  HttpApiSchema.annotations({
+    status: 410,
+    description: "The signable payload is older than `CARDKIT_SIGNABLE_PAYLOAD_TTL`: build and sign a new one"
+  })
+) {}
+
+/** Why a signed payload could not be taken, as its answer (the message names the payload id only). */
+export const fromPayloadError = (
+  error: SignablePayloadError
+): SignedPayloadNotFound | SignedPayloadConsumed | SignedPayloadExpired => {
+  switch (error._tag) {
+    case "PayloadNotFound":
+      return new SignedPayloadNotFound({ error: { code: error.code, message: error.message } })
+    case "PayloadAlreadyConsumed":
+      return new SignedPayloadConsumed({ error: { code: error.code, message: error.message } })
+    case "PayloadExpired":
+      return new SignedPayloadExpired({ error: { code: error.code, message: error.message } })
+  }
+}
+
 export class InternalError extends Schema.Class<InternalError>("InternalError")(
   errorBody("InternalError"),
   HttpApiSchema.annotations({
@@ -145,6 +189,7 @@ export function fromDomainError(
   error: CardSecretsError
 ): BadRequest | NotFound | Conflict | TooManyRequests | BadGateway | ServiceUnavailable | GatewayTimeout
 export function fromDomainError(error: CardLifecycleError): Exclude<ApiError, TooManyRequests>
+export function fromDomainError(error: CardSecretsError | CardLifecycleError): ApiError
 export function fromDomainError(error: CardSecretsError | CardLifecycleError | AccountValidationError): ApiError {
   switch (error._tag) {
     case "InvalidRequest":
@@ -185,4 +230,25 @@ export const budgetExceededResponse = (error: BudgetExceeded): HttpServerRespons
     status: 429,
     headers: { "retry-after": String(body.error.retryAfter) }
   })
+}
+
+/**
+ * A failed reveal (or device-signed operation) as its answer: a spent budget is a 429 response with
+ * `Retry-After` (so never a `TooManyRequests` failure), any other error fails as `fromDomainError` maps it.
+ */
+export function answerOrFail(
+  error: CardSecretsError
+): Effect.Effect<
+  HttpServerResponse.HttpServerResponse,
+  BadRequest | NotFound | Conflict | BadGateway | ServiceUnavailable | GatewayTimeout
+>
+export function answerOrFail(
+  error: CardSecretsError | CardLifecycleError
+): Effect.Effect<HttpServerResponse.HttpServerResponse, Exclude<ApiError, TooManyRequests>>
+export function answerOrFail(
+  error: CardSecretsError | CardLifecycleError
+): Effect.Effect<HttpServerResponse.HttpServerResponse, ApiError> {
+  return error._tag === "BudgetExceeded"
+    ? Effect.succeed(budgetExceededResponse(error))
+    : Effect.fail(fromDomainError(error))
 }

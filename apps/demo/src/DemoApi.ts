@@ -11,6 +11,7 @@ import {
   ChangePinRequest,
   CustomerId,
   CvvDigits,
+  DeviceSignature,
   GetCvvRequest,
   IssueCardRequest,
   ReplaceCardRequest,
@@ -38,6 +39,9 @@ import {
   InternalError,
   NotFound,
   ServiceUnavailable,
+  SignedPayloadConsumed,
+  SignedPayloadExpired,
+  SignedPayloadNotFound,
   TooManyRequests,
   Unauthorized,
   Unprocessable,
@@ -300,6 +304,103 @@ export class LifecycleGroup extends HttpApiGroup.make("lifecycle")
   )
   .middleware(ApiKeyAuth) {}
 
+/** What a device signs: `payload` is the exact text to sign, `payloadId` what to send its signature with. */
+export const SignableAnswer = Schema.Struct({
+  /** The id to send the signature to, as `POST /v1/signed/{payloadId}`. */
+  payloadId: Schema.String,
+  /** The exact text the device signs (UTF-8), unchanged. */
+  payload: Schema.String
+}).annotations({ identifier: "SignableAnswer" })
+
+/** The device's signature over a payload's text and the key id its key was registered under. */
+export const SignedBody = Schema.Struct(DeviceSignature.fields).annotations({ identifier: "SignedBody" })
+
+const signedNote =
+  " The device signs `payload` as it is (ECDSA P-256 over SHA-256, DER, standard base64) and the signature" +
+  " goes to `POST /v1/signed/{payloadId}` with this API key, once, within `CARDKIT_SIGNABLE_PAYLOAD_TTL`" +
+  " (3 minutes by default)."
+
+/** A route building the payload a device signs for one operation on the card in the path. */
+const signable = <const Name extends string, const Path extends HttpApiEndpoint.PathSegment>(
+  name: Name,
+  path: Path,
+  summary: string
+) =>
+  HttpApiEndpoint.post(name, path)
+    .setPath(cardPath)
+    .addSuccess(SignableAnswer, { status: 201 })
+    .addError(BadRequest)
+    .addError(NotFound)
+    .addError(UnsupportedMediaType)
+    .addError(Conflict)
+    .addError(Unprocessable)
+    .addError(BadGateway)
+    .addError(ServiceUnavailable)
+    .addError(GatewayTimeout)
+    .annotate(OpenApi.Summary, summary)
+
+export class SignedGroup extends HttpApiGroup.make("signed")
+  .add(
+    signable("signRevealCvv", "/v1/cards/:cardId/cvv/signable", "Build a CVV reveal for the device to sign")
+      .setPayload(RevealCvvBody)
+      .annotate(OpenApi.Description, `The CVV route's body.${signedNote}`)
+  )
+  .add(
+    signable("signValidateCvv", "/v1/cards/:cardId/cvv/validate/signable", "Build a CVV check for the device to sign")
+      .setPayload(ValidateCvvBody)
+      .annotate(OpenApi.Description, `The CVV check route's body.${signedNote}`)
+  )
+  .add(
+    signable("signChangePin", "/v1/cards/:cardId/pin/signable", "Build a PIN change for the device to sign")
+      .setPayload(ChangePinBody)
+      .annotate(
+        OpenApi.Description,
+        `The PIN route's body; \`payload\` carries the PIN (encrypted where the provider encrypts it).${signedNote}`
+      )
+  )
+  .add(
+    signable("signActivate", "/v1/cards/:cardId/activate/signable", "Build an activation for the device to sign")
+      .setPayload(ActivateCardBody)
+      .annotate(OpenApi.Description, `The activate route's body.${signedNote}`)
+  )
+  .add(
+    signable("signReplace", "/v1/cards/:cardId/replace/signable", "Build a replacement for the device to sign")
+      .setPayload(ReplaceCardBody)
+      .annotate(OpenApi.Description, `The replace route's body.${signedNote}`)
+  )
+  .add(
+    HttpApiEndpoint.post("performSigned", "/v1/signed/:payloadId")
+      .setPath(Schema.Struct({ payloadId: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(64)) }))
+      .setPayload(SignedBody)
+      // The plain route's answer of the payload's operation.
+      .addSuccess(RevealedCvv)
+      .addSuccess(CvvValid)
+      .addSuccess(Card)
+      .addSuccess(ReplacedCard)
+      .addSuccess(HttpApiSchema.NoContent)
+      .addError(BadRequest)
+      .addError(NotFound)
+      .addError(SignedPayloadNotFound)
+      .addError(UnsupportedMediaType)
+      .addError(Conflict)
+      .addError(SignedPayloadConsumed)
+      .addError(SignedPayloadExpired)
+      .addError(Unprocessable)
+      .addError(BadGateway)
+      .addError(ServiceUnavailable)
+      .addError(GatewayTimeout)
+      .annotate(OpenApi.Summary, "Perform a device-signed operation")
+      .annotate(
+        OpenApi.Description,
+        "Sends the payload's text unchanged with the device's signature and key id, and answers as the plain" +
+          " route does: `RevealedCvv` (with `Cache-Control: no-store`), `CvvValid`, the `Card`, the" +
+          " `ReplacedCard`, or a 204 for the PIN. Only the API key that built the payload may perform it, once" +
+          " (`PAYLOAD_NOT_FOUND`, `PAYLOAD_ALREADY_CONSUMED`, `PAYLOAD_EXPIRED` otherwise); a signature the" +
+          " provider refuses is a 502 `AuthenticationFailed`."
+      )
+  )
+  .middleware(ApiKeyAuth) {}
+
 export class AccountsGroup extends HttpApiGroup.make("accounts")
   .add(
     HttpApiEndpoint.post("validateAccount", "/v1/account-validations")
@@ -380,6 +481,7 @@ export class DemoApi extends HttpApi.make("cardkit-demo")
   .add(CardsGroup)
   .add(LifecycleGroup)
   .add(AccountsGroup)
+  .add(SignedGroup)
   .add(AuditGroup)
   // Answered by the server's last resort rather than by a handler; declared so the document lists it.
   .addError(InternalError)

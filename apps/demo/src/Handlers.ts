@@ -20,7 +20,7 @@ import {
 import { AuditQuery, AuditTrail, IdempotencyStore } from "@cardkit/store"
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect, Layer, Schema } from "effect"
-import { budgetExceededResponse, fromDomainError } from "./ApiErrors.js"
+import { answerOrFail, fromDomainError } from "./ApiErrors.js"
 import {
   ActivateCardBody,
   Caller,
@@ -37,6 +37,7 @@ import {
 import { idempotent } from "./internal/idempotent.js"
 import { revealedAnswer, revealRequest } from "./internal/reveal.js"
 import { ProviderInfo } from "./Provider.js"
+import { SignedLive } from "./SignedHandlers.js"
 
 export const HealthLive = HttpApiBuilder.group(DemoApi, "health", (handlers) =>
   Effect.map(ProviderInfo, ({ name }) =>
@@ -53,11 +54,7 @@ export const CardsLive = HttpApiBuilder.group(DemoApi, "cards", (handlers) =>
           onSuccess: () => Effect.logInfo(`reveal-cvv card=${path.cardId} ok`)
         }),
         Effect.map(revealedAnswer),
-        Effect.catchAll((error) =>
-          error._tag === "BudgetExceeded"
-            ? Effect.succeed(budgetExceededResponse(error))
-            : Effect.fail(fromDomainError(error))
-        )
+        Effect.catchAll((error) => answerOrFail(error))
       )
     )
   )
@@ -289,4 +286,4 @@ export const LifecycleLive = HttpApiBuilder.group(DemoApi, "lifecycle", (handler
   })
 )
 
-export const HandlersLive = Layer.mergeAll(HealthLive, CardsLive, LifecycleLive, AccountsLive, AuditLive)
+export const HandlersLive = Layer.mergeAll(HealthLive, CardsLive, LifecycleLive, AccountsLive, SignedLive, AuditLive)

@@ -44,7 +44,7 @@ interface Route {
 
 const ledgerCardPath = `/v1/cards/${ledgerCard.cardId}`
 
-const routes: ReadonlyArray<Route> = [
+const plainRoutes: ReadonlyArray<Route> = [
   { name: "the CVV route", path: cvvPath(ledgerCard.cardId), document: ledgerBody, first: "customerId" },
   { name: "the account route", path: "/v1/account-validations", document: visaCard, first: "pan" },
   {
@@ -97,6 +97,35 @@ const routes: ReadonlyArray<Route> = [
     document: { ...ledgerBody, pin: "4821" },
     first: "customerId",
     stateful: true
+  }
+]
+
+/** The operations a device may sign: each builds its payload from its plain route's body. */
+const signableActions = ["/cvv", "/cvv/validate", "/pin", "/activate", "/replace"].map(
+  (action) => ledgerCardPath + action
+)
+
+const routes: ReadonlyArray<Route> = [
+  ...plainRoutes,
+  // Building a payload changes no card, so these are walked by every case.
+  ...plainRoutes
+    .filter((route) => signableActions.includes(route.path))
+    .map(
+      (route): Route => ({
+        name: `${route.name}'s signable payload`,
+        path: `${route.path}/signable`,
+        document: route.document,
+        first: route.first,
+        ok: 201
+      })
+    ),
+  {
+    // No payload of this id: the document is answered its 404 however often it is sent.
+    name: "the signed route",
+    path: "/v1/signed/6d1f5b8e-0000-4000-8000-000000000000",
+    document: { signature: "AAAA", keyId: "device" },
+    first: "signature",
+    ok: 404
   }
 ]
 
