@@ -20,6 +20,7 @@ import { ListenConfig } from "@cardkit/http"
 import {
   type AuditTrail,
   CurrentActor,
+  GuardedDeviceSignedOperations,
   type IdempotencyStore,
   type SignablePayloadStore,
   StoreServices
@@ -27,6 +28,7 @@ import {
 import {
   type CardLifecycle,
   type CardSecrets,
+  type DeviceSignedOperations,
   describeError,
   InvalidRequest,
   JsonBody,
@@ -256,7 +258,7 @@ export class DemoServer extends Context.Tag("@cardkit/demo/DemoServer")<
 
 /**
  * A provider's services as the demo serves them, on the store's: its reveals and writes audited,
- * its reveals budgeted (`StoreServices.guarded`).
+ * its reveals budgeted (`StoreServices.guarded`), device-signed ones too (`GuardedDeviceSignedOperations`).
  */
 export const servedOn = <E1, R1, E2, R2, ROut = never>(
   provider: Layer.Layer<ProviderServices | ROut, E1, R1>,
@@ -268,8 +270,10 @@ export const servedOn = <E1, R1, E2, R2, ROut = never>(
 const guardedOn = <E1, R1, E2, R2>(
   provider: Layer.Layer<ProviderServices, E1, R1>,
   store: Layer.Layer<StoreServices.StoreServices, E2, R2>
-): Layer.Layer<CardSecrets | CardLifecycle, E1 | E2, R1 | R2> =>
-  StoreServices.guarded.pipe(Layer.provide(Layer.merge(provider, store)))
+): Layer.Layer<CardSecrets | CardLifecycle | DeviceSignedOperations, E1 | E2, R1 | R2> =>
+  Layer.merge(StoreServices.guarded, GuardedDeviceSignedOperations.layer).pipe(
+    Layer.provide(Layer.merge(provider, store))
+  )
 
 /**
  * The whole demo from the environment: the server on `HOST`/`PORT`, its keys from

@@ -456,57 +456,63 @@ describe("in memory and over the wire alike", () => {
     action: fc.constantFrom(...actions)
   })
 
-  it.scoped("any sequence of status actions by either role ends in the same statuses and refusals", () =>
-    Effect.gen(function* () {
-      const memory = FakeLedgerClient.layer({ rsaPrivateKey: rsa.privateKeyPem }).pipe(Layer.provideMerge(issuerLayer))
-      const worlds: ReadonlyArray<Context.Context<LedgerClient | FakeIssuer>> = [
-        yield* Layer.build(overTheWire()),
-        yield* Layer.build(memory)
-      ]
-      const run = <A, E>(effect: Effect.Effect<A, E, LedgerClient | FakeIssuer>) =>
-        Effect.all(worlds.map((context) => Effect.either(Effect.provide(effect, context))))
-      const devices = yield* run(registerCardholderDevice(ada.customerId, { rsaPublicKey: rsa.publicKeyPem }))
-      yield* Effect.promise(() =>
-        fc.assert(
-          fc.asyncProperty(
-            fc.constantFrom("VIRTUAL" as const, "PHYSICAL" as const),
-            fc.array(step, { minLength: 1, maxLength: 10 }),
-            (cardType, steps) =>
-              Effect.gen(function* () {
-                const cardId = (yield* Effect.sync(() => crypto.randomUUID())).replaceAll("-", "")
-                const status = cardType === "PHYSICAL" ? "CARD_IS_NOT_ACTIVATED" : "ACTIVATED"
-                yield* run(
-                  Effect.flatMap(FakeIssuer, (issuer) =>
-                    issuer.issueCard({ ...ada, cardId, cardType, status, cvv: "123" })
-                  )
-                )
-                for (const { role, action } of steps) {
-                  const input = { ...where, cardId, statusAction: action, cardCvv: Redacted.make("123") }
-                  const outcomes = yield* Effect.all(
-                    worlds.map((context, index) => {
-                      const device = devices[index]!
-                      if (device._tag === "Left") return Effect.die(device.left)
-                      return Effect.flatMap(LedgerClient, (ledger) =>
-                        role === "ADMIN"
-                          ? ledger.updateStatus.call(input)
-                          : device.right.send(ledger, "updateStatus", input)
-                      ).pipe(
-                        Effect.map((answer) => answer.card.cardStatus),
-                        Effect.catchAll((error) =>
-                          Effect.succeed(`${error._tag} ${"status" in error ? error.status : ""}`)
-                        ),
-                        Effect.provide(context)
-                      )
-                    })
-                  )
-                  expect(outcomes[0], `${role} ${action}`).toBe(outcomes[1])
-                }
-              }).pipe(Effect.runPromise)
-          ),
-          { numRuns: 40 }
+  it.scoped(
+    "any sequence of status actions by either role ends in the same statuses and refusals",
+    () =>
+      Effect.gen(function* () {
+        const memory = FakeLedgerClient.layer({ rsaPrivateKey: rsa.privateKeyPem }).pipe(
+          Layer.provideMerge(issuerLayer)
         )
-      )
-    })
+        const worlds: ReadonlyArray<Context.Context<LedgerClient | FakeIssuer>> = [
+          yield* Layer.build(overTheWire()),
+          yield* Layer.build(memory)
+        ]
+        const run = <A, E>(effect: Effect.Effect<A, E, LedgerClient | FakeIssuer>) =>
+          Effect.all(worlds.map((context) => Effect.either(Effect.provide(effect, context))))
+        const devices = yield* run(registerCardholderDevice(ada.customerId, { rsaPublicKey: rsa.publicKeyPem }))
+        yield* Effect.promise(() =>
+          fc.assert(
+            fc.asyncProperty(
+              fc.constantFrom("VIRTUAL" as const, "PHYSICAL" as const),
+              fc.array(step, { minLength: 1, maxLength: 10 }),
+              (cardType, steps) =>
+                Effect.gen(function* () {
+                  const cardId = (yield* Effect.sync(() => crypto.randomUUID())).replaceAll("-", "")
+                  const status = cardType === "PHYSICAL" ? "CARD_IS_NOT_ACTIVATED" : "ACTIVATED"
+                  yield* run(
+                    Effect.flatMap(FakeIssuer, (issuer) =>
+                      issuer.issueCard({ ...ada, cardId, cardType, status, cvv: "123" })
+                    )
+                  )
+                  for (const { role, action } of steps) {
+                    const input = { ...where, cardId, statusAction: action, cardCvv: Redacted.make("123") }
+                    const outcomes = yield* Effect.all(
+                      worlds.map((context, index) => {
+                        const device = devices[index]!
+                        if (device._tag === "Left") return Effect.die(device.left)
+                        return Effect.flatMap(LedgerClient, (ledger) =>
+                          role === "ADMIN"
+                            ? ledger.updateStatus.call(input)
+                            : device.right.send(ledger, "updateStatus", input)
+                        ).pipe(
+                          Effect.map((answer) => answer.card.cardStatus),
+                          Effect.catchAll((error) =>
+                            Effect.succeed(`${error._tag} ${"status" in error ? error.status : ""}`)
+                          ),
+                          Effect.provide(context)
+                        )
+                      })
+                    )
+                    expect(outcomes[0], `${role} ${action}`).toBe(outcomes[1])
+                  }
+                }).pipe(Effect.runPromise)
+            ),
+            { numRuns: 40 }
+          )
+        )
+      }),
+    // Forty sequences of up to twelve signed calls on both sides: room for a loaded CI machine.
+    120_000
   )
 })
 

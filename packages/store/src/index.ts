@@ -13,3 +13,4 @@ export * from "./SignablePayloadStore.js"
 export * from "./SqlIdempotencyStore.js"
 /** The store's services together, and the ports audited and budgeted as apps serve them. */
 export * as StoreServices from "./StoreServices.js"
+export * from "./GuardedDeviceSignedOperations.js"
