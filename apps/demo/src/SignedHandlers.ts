@@ -117,7 +117,8 @@ export const SignedLive = HttpApiBuilder.group(DemoApi, "signed", (handlers) =>
         Effect.gen(function* () {
           const caller = yield* Caller
           const stored = yield* store.consume({ caller: caller.id, payloadId: path.payloadId }).pipe(
-            logged(() => `signed payload=${path.payloadId}`),
+            // A payload taken is logged once, with its operation and card, by what performs it.
+            Effect.tapError((error) => Effect.logInfo(`signed payload=${path.payloadId} ${error._tag}`)),
             Effect.mapError((error) =>
               error._tag === "StoreUnavailable" ? fromDomainError(error) : fromPayloadError(error)
             )

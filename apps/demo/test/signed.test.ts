@@ -10,9 +10,11 @@ import {
   capturedLogs,
   expectError,
   ledgerCard,
+  logsOf,
   otherApiKey,
   post,
   request,
+  requestIdOf,
   TestServer
 } from "./support.js"
 
@@ -80,6 +82,9 @@ layer(TestServer, { excludeTestServices: true })("device-signed operations", (it
         expect(answer.json.cvv).toBe("679")
         expect(answer.headers.get("cache-control")).toBe("no-store")
         expect(answer.json).toEqual(plain.json)
+        expect(logsOf(requestIdOf(answer))).toEqual([
+          expect.stringContaining(`signed revealCvv card=${ledgerCard.cardId} payload=`)
+        ])
         notLogged(payload, "679")
       })
     )
