@@ -7,7 +7,7 @@ import type * as Option from "effect/Option"
 import { Providers } from "@cardkit/demo"
 import { reportFailures } from "./Failure.js"
 import { withLogsOnStderr } from "./Output.js"
-import { ledgerSettings, type SettingFlag, visaSettings } from "./Settings.js"
+import { ledgerSettings, type SettingFlag, storeSettings, visaSettings } from "./Settings.js"
 
 /*
  * Only the command tree lives here: what `--help` and completions need. Each handler imports its
@@ -35,7 +35,10 @@ const settingOptions = (settings: ReadonlyArray<SettingFlag>) =>
     ) as Record<string, Options.Options<Option.Option<string>>>
   )
 
-/** The flags that address a customer's account, and the ledger settings for `--provider live`. */
+/**
+ * The flags that address a customer's account, the ledger settings for `--provider live`, and where
+ * the store is (the reveals and writes are audited there).
+ */
 const accountFlags = {
   customerId: Options.text("customer-id").pipe(describe("The customer who holds the card")),
   accountNumber: Options.text("account-number").pipe(describe("The account the card is linked to")),
@@ -43,7 +46,7 @@ const accountFlags = {
   program: optionalText("program", "Program name (default DEFAULT)"),
   channel: optionalText("channel", "PULSE or VISA_DPS (default VISA_DPS)"),
   reference: optionalText("reference", "Your unique reference for this request"),
-  settings: settingOptions(ledgerSettings)
+  settings: settingOptions([...ledgerSettings, ...storeSettings])
 }
 
 const cvvOptions = {
@@ -207,9 +210,39 @@ const demoOptions = {
   provider,
   host: optionalText("host", "Address to listen on (default 127.0.0.1); env HOST"),
   port: optionalText("port", "Port to listen on (default 3000, 0 picks a free one); env PORT"),
-  settings: settingOptions([...ledgerSettings, ...visaSettings])
+  settings: settingOptions([...ledgerSettings, ...visaSettings, ...storeSettings])
 }
 export type DemoArgs = Command.Command.ParseConfig<typeof demoOptions>
+
+// The page size's default and largest value are the store's `auditPageSize`, spelled here as above.
+const auditListOptions = {
+  json,
+  cardId: optionalText("card-id", "Only the records of this card"),
+  customerId: optionalText("customer-id", "Only the records of this customer"),
+  since: optionalText("since", "Only records at or after this time, ISO 8601 (2026-12-01T00:00:00Z)"),
+  until: optionalText("until", "Only records before this time, ISO 8601"),
+  limit: optionalText("limit", "At most this many records, 1 to 500 (default 50)"),
+  cursor: optionalText("cursor", "The next page: the cursor the previous page gave"),
+  settings: settingOptions(storeSettings)
+}
+export type AuditListArgs = Command.Command.ParseConfig<typeof auditListOptions>
+
+const auditList = Command.make("list", auditListOptions, (args) =>
+  Effect.promise(() => import("./internal/audit.js")).pipe(
+    Effect.flatMap((module) => module.listAudit(args)),
+    reportFailures(args.json),
+    withLogsOnStderr
+  )
+).pipe(
+  Command.withDescription(
+    "List the audit trail, newest first: who revealed a CVV or changed a card, when, and how it ended"
+  )
+)
+
+const audit = Command.make("audit").pipe(
+  Command.withDescription("The store's audit trail of every CVV reveal, card write and CVV check"),
+  Command.withSubcommands([auditList])
+)
 
 const cvv = Command.make("cvv", cvvOptions, (args) =>
   Effect.promise(() => import("./internal/cvv.js")).pipe(
@@ -260,7 +293,7 @@ export const cardkit = Command.make("cardkit").pipe(
   Command.withDescription(
     "Reveal CVVs, validate payment accounts and manage cards through cardkit, on the fake or the live providers"
   ),
-  Command.withSubcommands([cvv, validate, card, fake, demo])
+  Command.withSubcommands([cvv, validate, card, audit, fake, demo])
 )
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string }

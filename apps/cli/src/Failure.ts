@@ -5,7 +5,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { maskingPans } from "./Output.js"
-import { ledgerSettings, visaSettings } from "./Settings.js"
+import { ledgerSettings, storeSettings, visaSettings } from "./Settings.js"
 
 /**
  * 0 success (a decline included); 1 the provider refused or was unavailable — a card not found or not
@@ -48,7 +48,11 @@ const flagOfField: ReadonlyMap<string, string> = new Map([
   ["cardholderName", "--last-name"],
   ["cardholderName.first", "--first-name"],
   ["cardholderName.middle", "--middle-name"],
-  ["cardholderName.last", "--last-name"]
+  ["cardholderName.last", "--last-name"],
+  ["since", "--since"],
+  ["until", "--until"],
+  ["limit", "--limit"],
+  ["cursor", "--cursor"]
 ])
 
 interface Problem {
@@ -79,7 +83,7 @@ const tagOf = (error: unknown): string | undefined =>
     ? error._tag
     : undefined
 
-const flagOfSetting = new Map([...ledgerSettings, ...visaSettings].map((s) => [s.env, `--${s.flag}`]))
+const flagOfSetting = new Map([...ledgerSettings, ...visaSettings, ...storeSettings].map((s) => [s.env, `--${s.flag}`]))
 
 /** A setting by its variable name, with the flag that can give it instead. */
 const settingName = (path: ReadonlyArray<string>) => {

@@ -40,6 +40,16 @@ export const visaSettings: ReadonlyArray<SettingFlag> = [
   setting("visa-ca-file", "CARDKIT_VISA_CA_FILE", "CAs to trust for the server certificate, PEM file")
 ]
 
+/** Where the store (audit trail, reveal budgets) is kept: what `cvv`, the `card` writes, `audit` and `demo` read. */
+export const storeSettings: ReadonlyArray<SettingFlag> = [
+  setting(
+    "data-dir",
+    "CARDKIT_DATA_DIR",
+    "Directory of the embedded SQLite store, cardkit.sqlite (default .cardkit; :memory: keeps nothing)"
+  ),
+  setting("database-url", "CARDKIT_DATABASE_URL", `PostgreSQL store instead, postgres://… ${secret}`)
+]
+
 /** The values given as flags, by `Config` name. */
 export type SettingValues = Readonly<Record<string, Option.Option<string>>>
 

@@ -3,7 +3,20 @@ import { mkdtemp, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { bin, cardkit, ledgerCard, lines, type Running, start, visaPan, withInput } from "./support.js"
+import {
+  type AuditPage,
+  bin,
+  cardkit,
+  cleanEnv,
+  expectNoSecrets,
+  ledgerCard,
+  lines,
+  type Running,
+  start,
+  tempDataDir,
+  visaPan,
+  withInput
+} from "./support.js"
 
 /*
  * `cardkit card …` on the in-memory fake. Each process is a fresh fake issuer seeded with the
@@ -190,7 +203,7 @@ const onTerminal = (args: ReadonlyArray<string>, prompt: string, answer: string,
     const command =
       [process.execPath, bin, ...args].map((word) => `'${word}'`).join(" ") +
       (stdoutFile === undefined ? "" : ` > '${stdoutFile}'`)
-    const child = spawn("script", ["-qec", command, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] })
+    const child = spawn("script", ["-qec", command, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"], env: cleanEnv() })
     let output = ""
     let typed = false
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
@@ -351,10 +364,12 @@ describe("cardkit card --provider live against cardkit fake serve", () => {
   // One server for the whole lifecycle: the wire fake keeps its cards between commands.
   let server: Running
   let env: Record<string, string>
+  // Its own store, so the trail read back at the end holds this lifecycle's records only.
+  const store = { CARDKIT_DATA_DIR: tempDataDir() }
   beforeAll(async () => {
     server = start(["fake", "serve", "--port", "0", "--json"])
     const [line] = await server.waitFor(/^\{.*\}$/m)
-    env = (JSON.parse(line) as { env: Record<string, string> }).env
+    env = { ...(JSON.parse(line) as { env: Record<string, string> }).env, ...store }
   })
   afterAll(() => server.stop())
 
@@ -465,6 +480,10 @@ describe("cardkit card --provider live against cardkit fake serve", () => {
     }
   })
 
+  it("cvv --provider live reveals through the ledger transport, audited like the writes", async () => {
+    expect(await live(["cvv", ...ledgerCard])).toEqual({ code: 0, stdout: "679\n", stderr: "" })
+  })
+
   it("close closes the virtual card for good", async () => {
     const closed = await live(["card", "close", ...ledgerCard])
     expect(closed.stdout).toBe(`card ${cardId}: closed, virtual, ****6621, expires 2029-11\n`)
@@ -474,5 +493,46 @@ describe("cardkit card --provider live against cardkit fake serve", () => {
       stdout: "",
       stderr: `cardkit: card ${cardId} in status CLOSED does not allow LOCK\n`
     })
+  })
+
+  it("the reveal and every write and CVV check above are in the audit trail, as the CLI's user, without a secret", async () => {
+    const listed = await cardkit(["audit", "list", "--json", "--limit", "500"], store)
+    expect(listed.code).toBe(0)
+    const page = JSON.parse(listed.stdout) as AuditPage
+    const outcomes = page.records.map((record) => `${record.operation} ${record.outcome}`).reverse()
+    expect(outcomes).toEqual([
+      "lock ok",
+      "lock StatusActionNotAllowed",
+      "unlock ok",
+      "setLimit ok",
+      "validateCvv ok",
+      "validateCvv IncorrectCvv",
+      "issueCard ok",
+      "changePin ok",
+      "reportLostStolen ok",
+      "replace ok",
+      "issueCard ok",
+      "activate IncorrectCvv",
+      "activate StatusActionNotAllowed",
+      "issueCard ok",
+      "changePin ok",
+      "validateCvv ok",
+      "validateCvv IncorrectCvv",
+      "getCvv ok",
+      "close ok",
+      "lock StatusActionNotAllowed"
+    ])
+    for (const record of page.records) {
+      expect(record).toMatchObject({
+        apiKeyId: expect.stringMatching(/^cli:./),
+        requestId: null,
+        clientAddress: "local"
+      })
+    }
+    expect(page.records.find((record) => record.operation === "getCvv")).toMatchObject({
+      cardId,
+      providerReference: expect.any(String)
+    })
+    expectNoSecrets(page, ["679", "482913", "739146", "318", "111", "000"])
   })
 })

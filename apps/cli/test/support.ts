@@ -1,5 +1,9 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { afterAll, expect } from "vitest"
 
 /** The built entry point: these tests run the CLI exactly as a user does. */
 export const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url))
@@ -33,15 +37,63 @@ export const lines = (...values: ReadonlyArray<string>) => values.map((value) =>
 export const visaInput = lines(visaPan, "022")
 export const visaAddress = ["--street", "801 Metro Center Blv", "--postal-code", "94404"]
 
+/** A secret as a run of digits of its own (a longer number holding the digits is not it). */
+export const alone = (secret: string) => new RegExp(`(^|\\D)${secret}(\\D|$)`)
+// Timestamps are digits that could hold a secret's by chance; they are not it.
+export const withoutTimes = (text: string) => text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, "time")
+
+export interface AuditRecord {
+  readonly id: string
+  readonly at: string
+  readonly apiKeyId: string | null
+  readonly customerId: string | null
+  readonly cardId: string | null
+  readonly operation: string
+  readonly outcome: string
+  readonly providerReference: string | null
+  readonly requestId: string | null
+  readonly clientAddress: string | null
+}
+export interface AuditPage {
+  readonly records: ReadonlyArray<AuditRecord>
+  readonly next: string | null
+}
+
+/** No record holds a CVV or a PIN: checked in every field but the ids and the time, which are not secrets. */
+export const expectNoSecrets = (page: AuditPage, secrets: ReadonlyArray<string>) => {
+  for (const { id: _, at: __, cardId, ...rest } of page.records) {
+    expect(cardId ?? "", "a card id").toMatch(/^([0-9a-f]{32})?$/)
+    for (const secret of secrets) expect(JSON.stringify(rest)).not.toMatch(alone(secret))
+  }
+}
+
 export interface Ran {
   readonly code: number
   readonly stdout: string
   readonly stderr: string
 }
 
-// The caller's own CARDKIT_* settings must not leak into a test's provider.
-const cleanEnv = (extra: Readonly<Record<string, string>> = {}) => ({
+/**
+ * A fresh store directory, removed after the test file: a run never writes into the repository (the
+ * store's default, `.cardkit`, is in the working directory), and a test that reads records or spends
+ * budgets back sees only its own.
+ */
+export const tempDataDir = (): string => {
+  const directory = mkdtempSync(join(tmpdir(), "cardkit-cli-store-"))
+  afterAll(() => rmSync(directory, { recursive: true, force: true }))
+  return directory
+}
+
+/** The store of this test file's runs unless a test names its own (each file loads this module anew). */
+const fileDataDir = tempDataDir()
+
+/**
+ * The environment of a test's `cardkit`: the caller's own CARDKIT_* settings must not leak into a
+ * test's provider or store.
+ */
+export const cleanEnv = (extra: Readonly<Record<string, string>> = {}) => ({
   ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("CARDKIT_"))),
+  CARDKIT_DATA_DIR: fileDataDir,
   ...extra
 })
 

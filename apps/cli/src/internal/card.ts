@@ -11,6 +11,7 @@ import {
   ReplaceCardRequest,
   ReplacedCard,
   SetLimitRequest,
+  type StoreUnavailable,
   ValidateCvvRequest
 } from "@cardkit/domain"
 import { Providers } from "@cardkit/demo"
@@ -49,19 +50,30 @@ const accountInput = (args: CardAccountArgs) => ({
 
 const cardInput = (args: CardArgs) => ({ cardId: args.cardId, ...accountInput(args) })
 
-/** `CardLifecycle` of the provider `--provider` names, with the ledger settings flags in front of the environment. */
+/**
+ * `CardLifecycle` of the provider `--provider` names, with the settings flags in front of the
+ * environment. A write (and a CVV check) goes through the store, audited as the demo's are; a read
+ * (`show`, `list`, `limits`) changes and reveals nothing the trail records, so it leaves the store
+ * unopened.
+ */
 const withLifecycle = <A, E>(
   args: CardAccountArgs,
+  access: "read" | "write",
   use: (lifecycle: CardLifecycle["Type"]) => Effect.Effect<A, E>
-): Effect.Effect<A, E | ConfigError.ConfigError> =>
-  Effect.flatMap(
-    Effect.promise(() => Providers.load(args.provider, ["cardLifecycle"])),
-    (services) =>
-      Effect.flatMap(CardLifecycle, use).pipe(
-        Effect.provide(services),
-        Effect.withConfigProvider(settingsProvider(args.settings))
-      )
-  )
+): Effect.Effect<A, E | ConfigError.ConfigError | StoreUnavailable> => {
+  const call = Effect.flatMap(CardLifecycle, use)
+  return (
+    access === "read"
+      ? Effect.flatMap(
+          Effect.promise(() => Providers.load(args.provider, ["cardLifecycle"])),
+          (services) => Effect.provide(call, services)
+        )
+      : Effect.flatMap(
+          Effect.promise(() => import("./store.js")),
+          (store) => store.guarded(args.provider, call)
+        )
+  ).pipe(Effect.withConfigProvider(settingsProvider(args.settings)))
+}
 
 const printJson = <A, I>(schema: Schema.Schema<A, I>, value: A) =>
   Console.log(JSON.stringify(Schema.encodeSync(schema)(value), null, 2))
@@ -79,27 +91,31 @@ const printLimits = (json: boolean, cardId: string, limits: ReadonlyArray<CardLi
 
 /** A command on one card whose answer is the card as it now is. */
 const onCard =
-  (name: string, operation: (lifecycle: CardLifecycle["Type"], card: CardRef) => Effect.Effect<Card, unknown>) =>
+  (
+    name: string,
+    access: "read" | "write",
+    operation: (lifecycle: CardLifecycle["Type"], card: CardRef) => Effect.Effect<Card, unknown>
+  ) =>
   (args: CardArgs) =>
     Effect.gen(function* () {
       const ref = yield* decodeInput(CardRef)(cardInput(args))
       yield* Effect.logDebug(`card ${name} ${ref.cardId} (provider: ${args.provider})`)
-      const card = yield* withLifecycle(args, (lifecycle) => operation(lifecycle, ref))
+      const card = yield* withLifecycle(args, access, (lifecycle) => operation(lifecycle, ref))
       yield* Effect.logDebug(`card ${card.cardId}: ${card.status} (${card.rawStatus})`)
       yield* printCard(args.json, card)
     })
 
-export const show = onCard("show", (lifecycle, card) => lifecycle.getCard(card))
-export const lock = onCard("lock", (lifecycle, card) => lifecycle.lock(card))
-export const unlock = onCard("unlock", (lifecycle, card) => lifecycle.unlock(card))
-export const reportLost = onCard("report-lost", (lifecycle, card) => lifecycle.reportLostStolen(card))
-export const close = onCard("close", (lifecycle, card) => lifecycle.close(card))
+export const show = onCard("show", "read", (lifecycle, card) => lifecycle.getCard(card))
+export const lock = onCard("lock", "write", (lifecycle, card) => lifecycle.lock(card))
+export const unlock = onCard("unlock", "write", (lifecycle, card) => lifecycle.unlock(card))
+export const reportLost = onCard("report-lost", "write", (lifecycle, card) => lifecycle.reportLostStolen(card))
+export const close = onCard("close", "write", (lifecycle, card) => lifecycle.close(card))
 
 export const list = (args: CardAccountArgs) =>
   Effect.gen(function* () {
     const account = yield* decodeInput(CustomerAccount)(accountInput(args))
     yield* Effect.logDebug(`card list of customer ${account.customerId} (provider: ${args.provider})`)
-    const cards = yield* withLifecycle(args, (lifecycle) => lifecycle.listCards(account))
+    const cards = yield* withLifecycle(args, "read", (lifecycle) => lifecycle.listCards(account))
     yield* Effect.logDebug(`${cards.length} cards`)
     if (args.json) yield* printJson(Schema.Array(Card), cards)
     else yield* Console.log(cards.length === 0 ? "no cards" : cards.map(formatCard).join("\n"))
@@ -115,7 +131,7 @@ export const issue = (args: IssueArgs) =>
     yield* Effect.logDebug(
       `card issue (${request.type}) for customer ${request.customerId} (provider: ${args.provider})`
     )
-    const card = yield* withLifecycle(args, (lifecycle) => lifecycle.issueCard(request))
+    const card = yield* withLifecycle(args, "write", (lifecycle) => lifecycle.issueCard(request))
     yield* Effect.logDebug(`issued card ${card.cardId}`)
     yield* printCard(args.json, card)
   })
@@ -128,7 +144,7 @@ export const activate = (args: CvvCheckArgs): Effect.Effect<void, unknown, Termi
     const cvv = yield* readSecret(cvvFlag, args.cvv)
     const request = yield* decodeInput(ActivateCardRequest)({ ...cardInput(args), cvv: Redacted.value(cvv) })
     yield* Effect.logDebug(`card activate ${ref.cardId} (provider: ${args.provider})`)
-    const card = yield* withLifecycle(args, (lifecycle) => lifecycle.activate(request))
+    const card = yield* withLifecycle(args, "write", (lifecycle) => lifecycle.activate(request))
     yield* Effect.logDebug(`card ${card.cardId}: ${card.status} (${card.rawStatus})`)
     yield* printCard(args.json, card)
   })
@@ -139,7 +155,7 @@ export const validateCvv = (args: CvvCheckArgs): Effect.Effect<void, unknown, Te
     const cvv = yield* readSecret(cvvFlag, args.cvv)
     const request = yield* decodeInput(ValidateCvvRequest)({ ...cardInput(args), cvv: Redacted.value(cvv) })
     yield* Effect.logDebug(`card validate-cvv ${ref.cardId} (provider: ${args.provider})`)
-    yield* withLifecycle(args, (lifecycle) => lifecycle.validateCvv(request))
+    yield* withLifecycle(args, "write", (lifecycle) => lifecycle.validateCvv(request))
     yield* Effect.logDebug(`card ${ref.cardId}: the CVV is correct`)
     yield* args.json
       ? Console.log(JSON.stringify({ cardId: ref.cardId, valid: true }, null, 2))
@@ -152,7 +168,7 @@ export const changePin = (args: ChangePinArgs): Effect.Effect<void, unknown, Ter
     const pin = yield* readSecret({ field: "pin", flag: "--pin", prompt: "New PIN" }, args.pin)
     const request = yield* decodeInput(ChangePinRequest)({ ...cardInput(args), pin: Redacted.value(pin) })
     yield* Effect.logDebug(`card change-pin ${ref.cardId} (provider: ${args.provider})`)
-    yield* withLifecycle(args, (lifecycle) => lifecycle.changePin(request))
+    yield* withLifecycle(args, "write", (lifecycle) => lifecycle.changePin(request))
     yield* Effect.logDebug(`card ${ref.cardId}: PIN changed`)
     yield* args.json
       ? Console.log(JSON.stringify({ cardId: ref.cardId, pinChanged: true }, null, 2))
@@ -163,7 +179,7 @@ export const replace = (args: ReplaceArgs) =>
   Effect.gen(function* () {
     const request = yield* decodeInput(ReplaceCardRequest)({ ...cardInput(args), reason: args.reason })
     yield* Effect.logDebug(`card replace ${request.cardId} (${request.reason}, provider: ${args.provider})`)
-    const replaced = yield* withLifecycle(args, (lifecycle) => lifecycle.replace(request))
+    const replaced = yield* withLifecycle(args, "write", (lifecycle) => lifecycle.replace(request))
     yield* Effect.logDebug(`card ${replaced.replaced.cardId} replaced by ${replaced.replacement.cardId}`)
     yield* args.json
       ? printJson(ReplacedCard, replaced)
@@ -174,7 +190,7 @@ export const limits = (args: CardArgs) =>
   Effect.gen(function* () {
     const ref = yield* decodeInput(CardRef)(cardInput(args))
     yield* Effect.logDebug(`card limits ${ref.cardId} (provider: ${args.provider})`)
-    const limits = yield* withLifecycle(args, (lifecycle) => lifecycle.getLimits(ref))
+    const limits = yield* withLifecycle(args, "read", (lifecycle) => lifecycle.getLimits(ref))
     yield* Effect.logDebug(`card ${ref.cardId}: ${limits.length} limits`)
     yield* printLimits(args.json, ref.cardId, limits)
   })
@@ -190,7 +206,7 @@ export const setLimit = (args: SetLimitArgs) =>
     yield* Effect.logDebug(
       `card set-limit ${request.cardId} ${request.kind} ${request.cycle} (provider: ${args.provider})`
     )
-    const limits = yield* withLifecycle(args, (lifecycle) => lifecycle.setLimit(request))
+    const limits = yield* withLifecycle(args, "write", (lifecycle) => lifecycle.setLimit(request))
     yield* Effect.logDebug(`card ${request.cardId}: ${limits.length} limits`)
     yield* printLimits(args.json, request.cardId, limits)
   })
