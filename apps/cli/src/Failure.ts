@@ -11,8 +11,7 @@ import { ledgerSettings, storeSettings, visaSettings } from "./Settings.js"
  * 0 success (a decline included); 1 the provider refused or was unavailable — a card not found or not
  * active, a transition the card's status does not allow (`StatusActionNotAllowed`), an incorrect CVV
  * (`IncorrectCvv`), wrong credentials, a spent reveal budget (`BudgetExceeded`), the store unavailable, … —;
- * 2 bad usage or input (a secret typed on the command line
- * included).
+ * 2 bad usage or input (a secret typed on the command line included).
  */
 export const ExitCode = { success: 0, refused: 1, usage: 2 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
