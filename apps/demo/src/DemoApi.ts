@@ -386,6 +386,8 @@ export class SignedGroup extends HttpApiGroup.make("signed")
       .addError(SignedPayloadConsumed)
       .addError(SignedPayloadExpired)
       .addError(Unprocessable)
+      // A device-signed reveal spends the reveal budgets as the CVV route does.
+      .addError(TooManyRequests)
       .addError(BadGateway)
       .addError(ServiceUnavailable)
       .addError(GatewayTimeout)

@@ -257,24 +257,63 @@ layer(TestServer, { excludeTestServices: true })("device-signed operations", (it
   })
 })
 
-/** The demo with payloads that expire quickly, on the real clock. */
+const adminKey = "demo-test-admin-key"
+
+/** The demo with payloads that expire quickly, on the real clock, a budget of 2 reveals a card and an admin key. */
 const ShortLivedServer = DemoServer.layer({ port: 0 }).pipe(
-  Layer.provide(ApiKeys.layer({ keys: [Redacted.make(apiKey)] })),
+  Layer.provide(ApiKeys.layer({ keys: [Redacted.make(apiKey)], adminKeys: [Redacted.make(adminKey)] })),
   Layer.provideMerge(servedOn(providerLayer("fake", FakeProvider.layer()), StoreServices.layerMemory)),
   Layer.provide(
-    Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["CARDKIT_SIGNABLE_PAYLOAD_TTL", "200 millis"]])))
+    Layer.setConfigProvider(
+      ConfigProvider.fromMap(
+        new Map([
+          ["CARDKIT_SIGNABLE_PAYLOAD_TTL", "200 millis"],
+          ["CARDKIT_REVEAL_BUDGET_CARD", "2/1 hour"]
+        ])
+      )
+    )
   ),
   Layer.provide(CaptureLogs)
 )
 
-layer(ShortLivedServer, { excludeTestServices: true })("a device-signed payload's time to live", (it) => {
-  it.effect("a payload older than CARDKIT_SIGNABLE_PAYLOAD_TTL is a 410 PAYLOAD_EXPIRED", () =>
-    Effect.gen(function* () {
-      const { url } = yield* DemoServer
-      const { keyId, sign } = yield* device
-      const { payload, payloadId } = yield* signable(url, `/v1/cards/${ledgerCard.cardId}/cvv`, account)
-      yield* Effect.sleep("400 millis")
-      expectError(yield* perform(url, payloadId, { signature: sign(payload), keyId }), 410, "PAYLOAD_EXPIRED")
-    })
-  )
-})
+layer(ShortLivedServer, { excludeTestServices: true })(
+  "device-signed payloads: their time to live, the reveal budgets, the audit trail",
+  (it) => {
+    it.effect("a payload older than CARDKIT_SIGNABLE_PAYLOAD_TTL is a 410 PAYLOAD_EXPIRED", () =>
+      Effect.gen(function* () {
+        const { url } = yield* DemoServer
+        const { keyId, sign } = yield* device
+        const { payload, payloadId } = yield* signable(url, `/v1/cards/${ledgerCard.cardId}/cvv`, account)
+        yield* Effect.sleep("400 millis")
+        expectError(yield* perform(url, payloadId, { signature: sign(payload), keyId }), 410, "PAYLOAD_EXPIRED")
+      })
+    )
+
+    it.effect(
+      "a device-signed reveal is audited and spends the card's reveal budget: then a 429 with Retry-After",
+      () =>
+        Effect.gen(function* () {
+          const { url } = yield* DemoServer
+          const { keyId, sign } = yield* device
+          const route = `/v1/cards/${ledgerCard.cardId}/cvv`
+          const signedReveal = Effect.flatMap(signable(url, route, account), ({ payload, payloadId }) =>
+            perform(url, payloadId, { signature: sign(payload), keyId })
+          )
+          expect((yield* signedReveal).json.cvv).toBe("679")
+          expect((yield* post(`${url}${route}`, account)).status).toBe(200)
+          const spent = yield* signedReveal
+          expect(spent.status).toBe(429)
+          expect(spent.json.error.code).toBe("BudgetExceeded")
+          expect(spent.headers.get("retry-after")).toBe(String(spent.json.error.retryAfter))
+          expect(spent.json.error.retryAfter).toBeGreaterThan(0)
+          const audit = yield* request(`${url}/v1/audit?cardId=${ledgerCard.cardId}`, {
+            headers: { "x-api-key": adminKey }
+          })
+          expect(audit.json.records.map((record: { operation: string }) => record.operation)).toContain(
+            "device:revealCvv"
+          )
+          expect(audit.text).not.toContain("679")
+        })
+    )
+  }
+)
