@@ -1,5 +1,8 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { StoreServices } from "@cardkit/store"
-import { describe, expect, it } from "@effect/vitest"
+import { afterAll, describe, expect, it } from "@effect/vitest"
 import { FakeProvider } from "@cardkit/fake"
 import { Config, ConfigProvider, Console, Effect, Exit, Layer, Redacted } from "effect"
 import {
@@ -154,22 +157,28 @@ describe("DemoServer", () => {
 })
 
 describe("DemoLive", () => {
-  it.live("serves on HOST and PORT with the keys and provider from the environment", () =>
-    Effect.gen(function* () {
-      const { url } = yield* DemoServer
-      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
-      const health = yield* request(`${url}/health`)
-      expect(health.json).toEqual({ status: "ok", provider: "fake" })
-      const cvv = yield* request(`${url}/v1/cards/025951734ff74c13a14137e02834fa00/cvv`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: "Bearer env-key" },
-        body: JSON.stringify({ customerId: "100000000006001", accountNumber: "400320588344662" })
-      })
-      expect(cvv.json.cvv).toBe("679")
-    }).pipe(
-      Effect.provide(DemoLive.pipe(Layer.provide(CaptureLogs))),
-      Effect.scoped,
-      withEnv({ HOST: "127.0.0.1", PORT: "0", CARDKIT_DEMO_API_KEYS: "env-key" })
-    )
+  const dataDir = mkdtempSync(join(tmpdir(), "cardkit-demo-"))
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+  it.live(
+    "serves on HOST and PORT with the keys, provider and store (a file in CARDKIT_DATA_DIR) from the environment",
+    () =>
+      Effect.gen(function* () {
+        const { url } = yield* DemoServer
+        expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+        const health = yield* request(`${url}/health`)
+        expect(health.json).toEqual({ status: "ok", provider: "fake" })
+        const cvv = yield* request(`${url}/v1/cards/025951734ff74c13a14137e02834fa00/cvv`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: "Bearer env-key" },
+          body: JSON.stringify({ customerId: "100000000006001", accountNumber: "400320588344662" })
+        })
+        expect(cvv.json.cvv).toBe("679")
+        expect(existsSync(join(dataDir, "cardkit.sqlite"))).toBe(true)
+      }).pipe(
+        Effect.provide(DemoLive.pipe(Layer.provide(CaptureLogs))),
+        Effect.scoped,
+        withEnv({ HOST: "127.0.0.1", PORT: "0", CARDKIT_DEMO_API_KEYS: "env-key", CARDKIT_DATA_DIR: dataDir })
+      )
   )
 })

@@ -23,11 +23,13 @@ export const sqliteIn = (dataDir: string): StoreDatabase => ({
  */
 export const StoreConfig: Config.Config<StoreOptions> = Config.all({
   url: Config.option(
-    Config.redacted("CARDKIT_DATABASE_URL").pipe(
+    Config.redacted().pipe(
       Config.validate({
         message: "must be a postgres:// or postgresql:// URL",
         validation: (url) => /^postgres(ql)?:\/\//.test(Redacted.value(url))
-      })
+      }),
+      // Nested after the check, so that its error names the variable.
+      Config.nested("CARDKIT_DATABASE_URL")
     )
   ),
   dataDir: Config.withDefault(Config.nonEmptyString("CARDKIT_DATA_DIR"), ".cardkit")

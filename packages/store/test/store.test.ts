@@ -1,8 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Effect } from "effect"
+import { ConfigProvider, Effect, Either } from "effect"
 import { migrate } from "../src/internal/migrations.js"
 import { Store } from "../src/Store.js"
+import { StoreConfig } from "../src/StoreConfig.js"
 import { databases } from "./databases.js"
 
 describe.each(databases)("Store on %s", (dialect, layer) => {
@@ -21,5 +22,36 @@ describe.each(databases)("Store on %s", (dialect, layer) => {
       const ids = yield* sql<{ id: number | string }>`select id from audit_records order by id`
       expect(ids.map((row) => Number(row.id))).toEqual([1, 2])
     }).pipe(Effect.provide(layer()))
+  )
+})
+
+describe("StoreConfig", () => {
+  const read = (env: Record<string, string>) =>
+    Effect.either(Effect.withConfigProvider(StoreConfig, ConfigProvider.fromMap(new Map(Object.entries(env)))))
+
+  it.effect(
+    "SQLite in CARDKIT_DATA_DIR by default, PostgreSQL with CARDKIT_DATABASE_URL; a bad URL is named, not echoed",
+    () =>
+      Effect.gen(function* () {
+        expect(yield* read({})).toEqual(
+          Either.right({ database: { _tag: "Sqlite", filename: ".cardkit/cardkit.sqlite" } })
+        )
+        expect(yield* read({ CARDKIT_DATA_DIR: "/var/lib/cardkit/" })).toEqual(
+          Either.right({ database: { _tag: "Sqlite", filename: "/var/lib/cardkit/cardkit.sqlite" } })
+        )
+        expect(yield* read({ CARDKIT_DATA_DIR: ":memory:" })).toEqual(
+          Either.right({ database: { _tag: "Sqlite", filename: ":memory:" } })
+        )
+        const pg = yield* read({ CARDKIT_DATABASE_URL: "postgres://u:secret@db:5432/cardkit" })
+        expect(Either.getOrThrow(pg).database._tag).toBe("Postgres")
+        const bad = yield* Effect.flip(
+          Effect.withConfigProvider(
+            StoreConfig,
+            ConfigProvider.fromMap(new Map([["CARDKIT_DATABASE_URL", "mysql://u:secret@db/cardkit"]]))
+          )
+        )
+        expect(String(bad)).toContain("CARDKIT_DATABASE_URL")
+        expect(String(bad)).not.toContain("secret")
+      })
   )
 })
