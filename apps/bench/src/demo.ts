@@ -5,8 +5,9 @@ import { figure, interleaved } from "./internal/measure.js"
 const path = "/v1/cards/025951734ff74c13a14137e02834fa00/cvv"
 const body = JSON.stringify({ customerId: "100000000006001", accountNumber: "400320588344662" })
 
-const hammer = async (script: string) => {
-  const { port, child } = await startChild(new URL(`./internal/${script}`, import.meta.url))
+/** The CVV route of `script`'s server (started with `env`), 50 connections: requests per second and p99 (ms). */
+export const hammer = async (script: string, env: Record<string, string> = {}) => {
+  const { port, child } = await startChild(new URL(`./internal/${script}`, import.meta.url), env)
   try {
     const options = {
       url: `http://127.0.0.1:${port}${path}`,

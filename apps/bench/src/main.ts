@@ -5,6 +5,7 @@ import { benchDemo } from "./demo.js"
 import { type Figure, machine, round } from "./internal/measure.js"
 import { benchLedger } from "./ledger.js"
 import { benchSeed } from "./seed.js"
+import { benchStore } from "./store.js"
 import { benchVisa } from "./visa.js"
 
 /*
@@ -15,6 +16,7 @@ const sections: ReadonlyArray<readonly [string, () => Promise<ReadonlyArray<Figu
   ["cvv", benchCvv],
   ["seed", benchSeed],
   ["demo", benchDemo],
+  ["store", benchStore],
   ["ledger", benchLedger],
   ["visa", benchVisa],
   ["cli", benchCli]

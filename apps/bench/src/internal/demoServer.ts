@@ -1,12 +1,34 @@
 import { FakeProvider } from "@cardkit/fake"
 import { ApiKeys, DemoServer, providerLayer, servedOn } from "@cardkit/demo"
-import { StoreServices } from "@cardkit/store"
-import { Effect, Layer, Logger, LogLevel, Redacted } from "effect"
+import { Store, StoreServices } from "@cardkit/store"
+import { Cause, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 
-/** The demo app on the seeded fake, in its own process, as `pnpm demo` runs it (request log off). */
+/*
+ * The demo app on the seeded fake, in its own process, as `pnpm demo` runs it (request log off).
+ * `BENCH_DEMO_STORE` says what serves its ports. Unset: the provider's own, the plain demo, with an
+ * in-memory store only because the server needs the store's services in context. A postgres:// URL
+ * or a SQLite file name: the ports guarded as `servedOn` serves them on that database, every reveal
+ * audited, and budgeted when `CARDKIT_REVEAL_BUDGET_*` are set.
+ */
+const provider = providerLayer("fake", FakeProvider.layer())
+const database = process.env.BENCH_DEMO_STORE ?? ""
+const services =
+  database === ""
+    ? Layer.merge(provider, StoreServices.layerMemory)
+    : servedOn(
+        provider,
+        StoreServices.layerOn(
+          Store.layer({
+            database: database.startsWith("postgres")
+              ? { _tag: "Postgres", url: Redacted.make(database) }
+              : { _tag: "Sqlite", filename: database }
+          })
+        )
+      )
+
 const server = DemoServer.layer({ port: 0 }).pipe(
   Layer.provide(ApiKeys.layer({ keys: [Redacted.make("bench-key")] })),
-  Layer.provide(servedOn(providerLayer("fake", FakeProvider.layer()), StoreServices.layerMemory)),
+  Layer.provide(services),
   Layer.provide(Logger.minimumLogLevel(LogLevel.Warning))
 )
 
@@ -16,6 +38,16 @@ Effect.runFork(
       Effect.sync(() => process.send?.({ port })),
       Effect.never
     )
-  ).pipe(Effect.provide(server), Effect.scoped)
+  ).pipe(
+    Effect.provide(server),
+    Effect.scoped,
+    // A store that cannot be opened ends the process, so the bench fails instead of waiting for a port.
+    Effect.catchAllCause((cause) =>
+      Effect.sync(() => {
+        process.stderr.write(`${Cause.pretty(cause)}\n`)
+        process.exit(1)
+      })
+    )
+  )
 )
 process.on("disconnect", () => process.exit(0))
