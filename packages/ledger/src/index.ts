@@ -30,3 +30,4 @@ export * from "./LedgerWire.js"
 export * from "./Signing.js"
 /** The ledger's card statuses in the domain's terms. */
 export * as LedgerStatus from "./LedgerStatus.js"
+export * from "./LedgerHealth.js"

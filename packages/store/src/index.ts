@@ -14,3 +14,4 @@ export * from "./SqlIdempotencyStore.js"
 /** The store's services together, and the ports audited and budgeted as apps serve them. */
 export * as StoreServices from "./StoreServices.js"
 export * from "./GuardedDeviceSignedOperations.js"
+export * from "./StoreHealth.js"
