@@ -12,3 +12,6 @@ export * from "./Pan.js"
 export * as JsonBody from "./JsonBody.js"
 export * as RequestId from "./RequestId.js"
 export * as Health from "./Health.js"
+export * from "./Instrumented.js"
+/** cardkit's metrics and the provider-call span, on Effect's own `Metric` and `Tracer`. */
+export * as CardkitMetrics from "./Telemetry.js"
