@@ -1,0 +1,107 @@
+import { maskPans, scrubCardData } from "@cardkit/domain"
+import type { Attributes, AttributeValue } from "@opentelemetry/api"
+import type { ExportResult } from "@opentelemetry/core"
+import type { CollectionResult, MetricProducer } from "@opentelemetry/sdk-metrics"
+import type { ReadableSpan, SpanExporter, TimedEvent } from "@opentelemetry/sdk-trace-base"
+
+/*
+ * Defence in depth, not the rule: instrumentation must never put card data (a PAN, CVV, CVV2, PIN or
+ * TAVV) in a span name, an attribute, an event or a metric tag in the first place. Whatever slips
+ * through anyway is masked here, at the last point before it leaves the process: every run of digits
+ * that could be a PAN as `maskPans` shows it, and in error text (exception events, a span's status
+ * message), which may quote a request, every run that could be a CVV cut out by `scrubCardData`.
+ */
+
+const scrubValue = (value: AttributeValue | undefined, scrub: (text: string) => string): AttributeValue | undefined => {
+  if (typeof value === "string") return scrub(value)
+  if (Array.isArray(value))
+    return value.map((item) => (typeof item === "string" ? scrub(item) : item)) as AttributeValue
+  return value
+}
+
+const scrubAttributes = (attributes: Attributes, scrub: (text: string) => string = maskPans): Attributes => {
+  const scrubbed: Attributes = {}
+  for (const key in attributes) scrubbed[key] = scrubValue(attributes[key], scrub)
+  return scrubbed
+}
+
+/** An error's text: a message or stack may quote what was sent, card data included. */
+const errorText = (key: string): boolean => key.startsWith("exception.")
+
+const scrubEventAttributes = (attributes: Attributes): Attributes => {
+  const scrubbed: Attributes = {}
+  for (const key in attributes) {
+    scrubbed[key] = scrubValue(attributes[key], errorText(key) ? scrubCardData : maskPans)
+  }
+  return scrubbed
+}
+
+const scrubEvent = (event: TimedEvent): TimedEvent => ({
+  ...event,
+  name: maskPans(event.name),
+  ...(event.attributes === undefined ? {} : { attributes: scrubEventAttributes(event.attributes) })
+})
+
+/** The span as exported: the same, its name, attributes, events and status message scrubbed. */
+export const scrubSpan = (span: ReadableSpan): ReadableSpan => ({
+  name: maskPans(span.name),
+  kind: span.kind,
+  spanContext: () => span.spanContext(),
+  ...(span.parentSpanContext === undefined ? {} : { parentSpanContext: span.parentSpanContext }),
+  startTime: span.startTime,
+  endTime: span.endTime,
+  status:
+    span.status.message === undefined ? span.status : { ...span.status, message: scrubCardData(span.status.message) },
+  attributes: scrubAttributes(span.attributes),
+  links: span.links.map((link) =>
+    link.attributes === undefined ? link : { ...link, attributes: scrubAttributes(link.attributes) }
+  ),
+  events: span.events.map(scrubEvent),
+  duration: span.duration,
+  ended: span.ended,
+  resource: span.resource,
+  instrumentationScope: span.instrumentationScope,
+  droppedAttributesCount: span.droppedAttributesCount,
+  droppedEventsCount: span.droppedEventsCount,
+  droppedLinksCount: span.droppedLinksCount
+})
+
+/** `exporter`, handed every span scrubbed (`scrubSpan`). */
+export class ScrubbingSpanExporter implements SpanExporter {
+  constructor(readonly exporter: SpanExporter) {}
+  export(spans: Array<ReadableSpan>, resultCallback: (result: ExportResult) => void): void {
+    this.exporter.export(spans.map(scrubSpan), resultCallback)
+  }
+  shutdown(): Promise<void> {
+    return this.exporter.shutdown()
+  }
+  forceFlush(): Promise<void> {
+    return this.exporter.forceFlush?.() ?? Promise.resolve()
+  }
+}
+
+/** The collection with every data point's attribute values scrubbed (`maskPans`). */
+export const scrubCollection = (collection: CollectionResult): CollectionResult => ({
+  ...collection,
+  resourceMetrics: {
+    ...collection.resourceMetrics,
+    scopeMetrics: collection.resourceMetrics.scopeMetrics.map((scope) => ({
+      ...scope,
+      metrics: scope.metrics.map(
+        (metric) =>
+          ({
+            ...metric,
+            dataPoints: (metric.dataPoints as ReadonlyArray<{ readonly attributes: Attributes }>).map((point) => ({
+              ...point,
+              attributes: scrubAttributes(point.attributes)
+            }))
+          }) as typeof metric
+      )
+    }))
+  }
+})
+
+/** `producer`, whose every collection is scrubbed (`scrubCollection`): what every metric reader reads. */
+export const scrubbingProducer = (producer: MetricProducer): MetricProducer => ({
+  collect: (options) => producer.collect(options).then(scrubCollection)
+})

@@ -1,0 +1,129 @@
+import * as Metrics from "@effect/opentelemetry/Metrics"
+import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
+import type { ServeError } from "@effect/platform/HttpServerError"
+import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http"
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
+import { type MetricReader, PeriodicExportingMetricReader, type PushMetricExporter } from "@opentelemetry/sdk-metrics"
+import { BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base"
+import { type Config, type ConfigError, Context, Duration, Effect, Layer, Redacted } from "effect"
+import { ScrubbingSpanExporter, scrubbingProducer } from "./CardDataScrubbing.js"
+import * as Prometheus from "./internal/prometheus.js"
+import { TelemetryConfig, type TelemetryOptions } from "./TelemetryConfig.js"
+
+export interface TelemetryLayerOptions extends TelemetryOptions {
+  /** Spans go here instead of to `tracesEndpoint` (tests: `InMemorySpanExporter`). */
+  readonly spanExporter?: SpanExporter | undefined
+  /** Metrics go here instead of to `metricsEndpoint` (tests: `InMemoryMetricExporter`). */
+  readonly metricExporter?: PushMetricExporter | undefined
+}
+
+/** What the running telemetry does: whether spans leave the process, and the metrics as text. */
+export interface TelemetryService {
+  /** Spans are exported: the OpenTelemetry tracer is installed. Otherwise Effect's tracer is disabled. */
+  readonly tracing: boolean
+  /** Metrics are exported periodically (they are always kept in memory and served as text). */
+  readonly exportingMetrics: boolean
+  /** Every Effect metric now, as Prometheus exposition text (card data scrubbed). */
+  readonly metricsText: Effect.Effect<string>
+  /** The content type to answer `metricsText` with. */
+  readonly metricsContentType: string
+  /** The port the metrics are served on without a key, when `metricsPort` asked for one. */
+  readonly metricsPort: number | undefined
+  /** Export whatever is pending now, spans and metrics (tests; shutdown does it by itself). */
+  readonly flush: Effect.Effect<void>
+}
+
+const make = (options: TelemetryLayerOptions = {}) =>
+  Effect.gen(function* () {
+    const exporting = options.disabled !== true
+    const headers = options.headers === undefined ? undefined : { ...Redacted.value(options.headers) }
+    const spanExporter = !exporting
+      ? undefined
+      : (options.spanExporter ??
+        (options.tracesEndpoint === undefined
+          ? undefined
+          : new OTLPTraceExporter({ url: options.tracesEndpoint, ...(headers === undefined ? {} : { headers }) })))
+    const metricExporter = !exporting
+      ? undefined
+      : (options.metricExporter ??
+        (options.metricsEndpoint === undefined
+          ? undefined
+          : new OTLPMetricExporter({ url: options.metricsEndpoint, ...(headers === undefined ? {} : { headers }) })))
+
+    const spanProcessor =
+      spanExporter === undefined
+        ? undefined
+        : new BatchSpanProcessor(new ScrubbingSpanExporter(spanExporter), {
+            ...(options.spanScheduleDelay === undefined
+              ? {}
+              : { scheduledDelayMillis: Duration.toMillis(options.spanScheduleDelay) })
+          })
+    const interval = Duration.toMillis(options.metricExportInterval ?? Duration.seconds(60))
+    const periodic =
+      metricExporter === undefined
+        ? undefined
+        : new PeriodicExportingMetricReader({
+            exporter: metricExporter,
+            exportIntervalMillis: interval,
+            exportTimeoutMillis: Math.min(interval, 30_000)
+          })
+    const prometheus = Prometheus.makeReader()
+    const readers: [MetricReader, ...Array<MetricReader>] =
+      periodic === undefined ? [prometheus] : [prometheus, periodic]
+
+    const service: TelemetryService = {
+      tracing: spanProcessor !== undefined,
+      exportingMetrics: periodic !== undefined,
+      metricsText: Prometheus.text(prometheus),
+      metricsContentType: Prometheus.contentType,
+      metricsPort: undefined,
+      flush: Effect.promise(() =>
+        Promise.all([spanProcessor?.forceFlush(), periodic?.forceFlush()]).then(() => undefined)
+      )
+    }
+    // Every reader reads the Effect metrics through one scrubbing producer; the readers are shut down
+    // (the periodic one exporting a last time) when the scope closes.
+    const metrics = Layer.scopedDiscard(
+      Effect.flatMap(Metrics.makeProducer, (producer) =>
+        Metrics.registerProducer(scrubbingProducer(producer), () => readers)
+      )
+    )
+    // Without a processor the SDK installs no tracer; with one, its provider flushes and shuts down
+    // when the scope closes, so spans ended before a SIGTERM still reach the collector.
+    const sdk = NodeSdk.layer(() => ({
+      resource: { serviceName: options.serviceName ?? "cardkit-demo" },
+      spanProcessor
+    }))
+    const port =
+      options.metricsPort === undefined
+        ? Effect.succeed(undefined)
+        : Effect.map(Prometheus.serve(prometheus, options.metricsPort, options.metricsHost), ({ port }) => port)
+    return Layer.scoped(
+      Telemetry,
+      Effect.map(port, (metricsPort) => ({ ...service, metricsPort }))
+    ).pipe(
+      Layer.merge(metrics),
+      Layer.provide(sdk),
+      // Spans nobody exports are not made at all: `Effect.withSpan` costs next to nothing.
+      Layer.provide(service.tracing ? Layer.empty : Layer.setTracerEnabled(false))
+    )
+  })
+
+/**
+ * Traces and metrics out of the process. Effect's spans go through a batch processor to the OTLP/HTTP
+ * trace exporter when `tracesEndpoint` is set, Effect's metrics through a periodic reader to the
+ * OTLP/HTTP metric exporter when `metricsEndpoint` is; both scrubbed of card data
+ * (`CardDataScrubbing`) and flushed when the layer's scope closes. Metrics are always kept and
+ * readable as Prometheus text (`metricsText`), on `metricsPort` too when set. Without a traces
+ * endpoint the tracer is disabled.
+ */
+export class Telemetry extends Context.Tag("@cardkit/telemetry/Telemetry")<Telemetry, TelemetryService>() {
+  static readonly make = make
+  static readonly layer = (options: TelemetryLayerOptions = {}): Layer.Layer<Telemetry, ServeError> =>
+    Layer.unwrapEffect(make(options))
+  /** As `layer`, the options from `config`: by default the standard `OTEL_*` variables (`TelemetryConfig`). */
+  static readonly layerConfig = (
+    config: Config.Config<TelemetryLayerOptions> = TelemetryConfig
+  ): Layer.Layer<Telemetry, ServeError | ConfigError.ConfigError> =>
+    Layer.unwrapEffect(Effect.map(config, Telemetry.layer))
+}

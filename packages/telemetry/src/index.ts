@@ -1,0 +1,3 @@
+export * as CardDataScrubbing from "./CardDataScrubbing.js"
+export * from "./Telemetry.js"
+export * from "./TelemetryConfig.js"

@@ -1,0 +1,136 @@
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+import { describe, expect, it } from "@effect/vitest"
+import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base"
+import { Effect, Exit, FiberRef, Layer, Metric, Scope } from "effect"
+import { Telemetry } from "../src/index.js"
+
+const pan = "4111111111111111"
+
+/** Build the layer, run `use` with it, close its scope (the graceful shutdown). */
+const withTelemetry = <A, E>(layer: Layer.Layer<Telemetry, unknown>, use: Effect.Effect<A, E, Telemetry>) =>
+  Effect.gen(function* () {
+    const scope = yield* Scope.make()
+    const context = yield* Layer.buildWithScope(layer, scope)
+    const result = yield* Effect.provide(use, context)
+    yield* Scope.close(scope, Exit.void)
+    return result
+  })
+
+describe("Telemetry", () => {
+  it.effect("masks a PAN in a span's name, attribute and exception message before export", () =>
+    Effect.gen(function* () {
+      const exporter = new InMemorySpanExporter()
+      const spans = yield* withTelemetry(
+        Telemetry.layer({ spanExporter: exporter }),
+        Effect.fail(new Error(`card ${pan} cvv 123 refused`)).pipe(
+          Effect.withSpan(`reveal ${pan}`, { attributes: { card: pan, cards: [pan] } }),
+          Effect.ignore,
+          // The in-memory exporter forgets its spans when it is shut down.
+          Effect.zipRight(Effect.flatMap(Telemetry, (telemetry) => telemetry.flush)),
+          Effect.map(() => exporter.getFinishedSpans())
+        )
+      )
+      const [span] = spans
+      expect(span?.name).toBe("reveal 411111******1111")
+      expect(span?.attributes.card).toBe("411111******1111")
+      // Effect hands the OpenTelemetry span a non-string value as its JSON text.
+      expect(String(span?.attributes.cards)).toContain("411111******1111")
+      const message = span?.events.find((event) => event.name === "exception")?.attributes?.["exception.message"]
+      expect(message).toBe("card … cvv … refused")
+      expect(JSON.stringify(spans.map((s) => [s.name, s.attributes, s.events, s.status]))).not.toMatch(
+        /4111111111111111|123/
+      )
+    })
+  )
+
+  it.effect("masks a PAN in a metric tag, and serves the metrics as Prometheus text", () =>
+    Effect.gen(function* () {
+      const text = yield* withTelemetry(
+        Telemetry.layer({}),
+        Effect.gen(function* () {
+          yield* Metric.increment(Metric.counter("cardkit_test_scrubbed")).pipe(Effect.tagMetrics("card", pan))
+          return yield* Effect.flatMap(Telemetry, (telemetry) => telemetry.metricsText)
+        })
+      )
+      expect(text).toContain("cardkit_test_scrubbed")
+      expect(text).toContain('card="411111******1111"')
+      expect(text).not.toContain(pan)
+    })
+  )
+
+  it.effect("with no endpoint, exports nothing and disables the tracer", () =>
+    Effect.gen(function* () {
+      const { enabled, telemetry } = yield* withTelemetry(
+        Telemetry.layer({}),
+        Effect.all({ enabled: FiberRef.get(FiberRef.currentTracerEnabled), telemetry: Telemetry })
+      )
+      expect(enabled).toBe(false)
+      expect(telemetry.tracing).toBe(false)
+      expect(telemetry.exportingMetrics).toBe(false)
+    })
+  )
+
+  it.effect("serves the metrics on their own port without a key", () =>
+    withTelemetry(
+      Telemetry.layer({ metricsPort: 0, metricsHost: "127.0.0.1" }),
+      Effect.gen(function* () {
+        yield* Metric.increment(Metric.counter("cardkit_test_port"))
+        const { metricsPort } = yield* Telemetry
+        const response = yield* Effect.promise(() => fetch(`http://127.0.0.1:${metricsPort}/metrics`))
+        expect(response.status).toBe(200)
+        expect(yield* Effect.promise(() => response.text())).toContain("cardkit_test_port")
+        const other = yield* Effect.promise(() => fetch(`http://127.0.0.1:${metricsPort}/other`))
+        expect(other.status).toBe(404)
+      })
+    )
+  )
+
+  it.live("a span ended just before shutdown reaches a real OTLP/HTTP collector, metrics too", () =>
+    Effect.gen(function* () {
+      const received: Array<{ readonly path: string; readonly type: string; readonly body: string }> = []
+      const collector = Http.createServer((request, response) => {
+        const chunks: Array<Buffer> = []
+        request.on("data", (chunk: Buffer) => chunks.push(chunk))
+        request.on("end", () => {
+          received.push({
+            path: request.url ?? "",
+            type: request.headers["content-type"] ?? "",
+            body: Buffer.concat(chunks).toString("utf8")
+          })
+          response.writeHead(200, { "content-type": "application/json" }).end("{}")
+        })
+      })
+      yield* Effect.acquireRelease(
+        Effect.async<void>((resume) => {
+          collector.listen(0, "127.0.0.1", () => resume(Effect.void))
+        }),
+        () =>
+          Effect.sync(() => {
+            collector.close()
+          })
+      )
+      const { port } = collector.address() as AddressInfo
+      yield* withTelemetry(
+        Telemetry.layer({
+          serviceName: "cardkit-test",
+          tracesEndpoint: `http://127.0.0.1:${port}/v1/traces`,
+          metricsEndpoint: `http://127.0.0.1:${port}/v1/metrics`,
+          // Long enough that only the shutdown can have sent them.
+          spanScheduleDelay: "1 hour",
+          metricExportInterval: "1 hour"
+        }),
+        Effect.zipRight(
+          Metric.increment(Metric.counter("cardkit_test_shutdown")),
+          Effect.withSpan(Effect.void, "last-span-before-sigterm")
+        )
+      )
+      const traces = received.filter((request) => request.path === "/v1/traces")
+      expect(traces[0]?.type).toContain("application/json")
+      expect(traces.map((request) => request.body).join()).toContain("last-span-before-sigterm")
+      expect(traces.map((request) => request.body).join()).toContain("cardkit-test")
+      const metrics = received.filter((request) => request.path === "/v1/metrics")
+      expect(metrics.map((request) => request.body).join()).toContain("cardkit_test_shutdown")
+    }).pipe(Effect.scoped)
+  )
+})
