@@ -182,8 +182,8 @@ export const recordingSpans = <A, E, R>(
 
 /**
  * Every string the given spans and the current metrics would hand an exporter: span names, attribute
- * keys and values, event names and attributes, the rendered cause of a failed span, and every
- * metric's name and labels — what a test scans for card data.
+ * keys and values, event names and attributes, the rendered cause of a failed span (its stack
+ * frames left out), and every metric's name and labels — what a test scans for card data.
  */
 export const telemetryStrings = (spans: ReadonlyArray<Tracer.Span>): Effect.Effect<ReadonlyArray<string>> =>
   Effect.map(Metric.snapshot, (pairs) => {
@@ -195,7 +195,12 @@ export const telemetryStrings = (spans: ReadonlyArray<Tracer.Span>): Effect.Effe
         .events
       for (const [name, , attributes] of events ?? []) strings.push(name, JSON.stringify(attributes))
       if (span.status._tag === "Ended" && Exit.isFailure(span.status.exit)) {
-        strings.push(Cause.pretty(span.status.exit.cause))
+        // Stack frames name source files and lines, whose numbers a scan for digits would trip on.
+        strings.push(
+          ...Cause.pretty(span.status.exit.cause)
+            .split("\n")
+            .filter((line) => !/^\s+at /.test(line))
+        )
       }
     }
     for (const pair of pairs) {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto"
 import { constants, type KeyObject, publicEncrypt } from "node:crypto"
 import {
   AuthenticationFailed,
+  CardkitMetrics,
   CardNotActive,
   CardNotFound,
   IncorrectCvv,
@@ -85,11 +86,6 @@ export interface LedgerClientOptions {
   readonly retries?: number | undefined
   /** First backoff delay, doubled per retry, with jitter; 100 ms by default. */
   readonly retryBaseDelay?: Duration.DurationInput | undefined
-  /**
-   * Trace each call as a client span `ledger <TRANSACTION_TYPE>`, retries included (off by
-   * default: a span costs a noticeable share of a call; spans never carry payloads either way).
-   */
-  readonly tracing?: boolean | undefined
   /** The deployment's error codes, where they differ from `LedgerErrorCodes`. */
   readonly errorCodes?: Partial<Record<keyof typeof LedgerErrorCodes, string>> | undefined
   /** Applied once to the `HttpClient` from context: a proxy, request logging, tracing of a team's own. */
@@ -162,6 +158,10 @@ const maxRetryDelay = Duration.seconds(5)
 
 const decodeEnvelope = Schema.decodeUnknownEither(ResponseEnvelope)
 
+/** A failure of the current attempt, its span told the provider's code for it (a code, never a payload). */
+const failedWith = (code: string, error: LedgerError): Effect.Effect<never, LedgerError> =>
+  Effect.zipRight(Effect.annotateCurrentSpan("cardkit.provider_code", code), Effect.fail(error))
+
 /**
  * The JSON-RPC request around the payload's exact bytes: the signature covers those bytes, so they
  * are placed as they are rather than serialized again; everything else is `JSON.stringify`'s.
@@ -187,7 +187,6 @@ const statusNamedIn = (message: string): string => /in status ([A-Z_ ]+?)\s*$/.e
 
 const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"], never, HttpClient.HttpClient> =>
   Effect.gen(function* () {
-    const tracing = options.tracing ?? false
     const client = yield* HttpClient.HttpClient
     const http = options.transformClient === undefined ? client : options.transformClient(client)
     // Built once: per call only the body and the signature change.
@@ -261,12 +260,16 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
       payload: Sent,
       decodeResult: (u: unknown) => Either.Either<R, unknown>
     ): Effect.Effect<R, LedgerError> => {
-      if (status >= 500) return Effect.fail(new ProviderUnavailable({ provider, reason: `HTTP ${status}` }))
+      if (status >= 500)
+        return failedWith(`HTTP_${status}`, new ProviderUnavailable({ provider, reason: `HTTP ${status}` }))
       if (status === 401 || status === 403) {
-        return Effect.fail(new AuthenticationFailed({ provider, reason: `HTTP ${status}` }))
+        return failedWith(`HTTP_${status}`, new AuthenticationFailed({ provider, reason: `HTTP ${status}` }))
       }
       if (status !== 200) {
-        return Effect.fail(new ProviderRejected({ provider, code: `HTTP_${status}`, message: `HTTP ${status}` }))
+        return failedWith(
+          `HTTP_${status}`,
+          new ProviderRejected({ provider, code: `HTTP_${status}`, message: `HTTP ${status}` })
+        )
       }
       let json: unknown
       try {
@@ -279,7 +282,7 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
         return Effect.fail(new ProtocolViolation({ provider, reason: "the answer is not a JSON-RPC response" }))
       }
       const envelope = decodedEnvelope.right
-      if ("error" in envelope) return Effect.fail(wireError(envelope.error, payload))
+      if ("error" in envelope) return failedWith(envelope.error.code, wireError(envelope.error, payload))
       if (String(envelope.id) !== id) {
         return Effect.fail(new ProtocolViolation({ provider, reason: "the response id does not match the request's" }))
       }
@@ -319,7 +322,7 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
       if (placement !== "api") {
         request = HttpClientRequest.setHeader(request, "signature", signatureHeader(keys.keyId, signature))
       }
-      const attempt = Effect.matchEffect(
+      const exchange = Effect.matchEffect(
         Effect.flatMap(http.execute(request), (response) =>
           Effect.map(response.text, (text) => ({ status: response.status, text }))
         ),
@@ -333,14 +336,17 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
           onSuccess: ({ status, text }) => interpret<R>(status, text, id, transactionType, payload, decodeResult)
         }
       )
-      const call = definition.kind === "read" ? retry(attempt, readRetries) : attempt
-      return tracing
-        ? Effect.withSpan(call, `ledger ${transactionType}`, {
-            kind: "client",
-            captureStackTrace: false,
-            attributes: { "rpc.system": "jsonrpc", "rpc.method": cardMethod, "rpc.jsonrpc.request_id": id }
-          })
-        : call
+      // Each attempt is its own provider call (span, duration), numbered; the second on is a retry.
+      let attempts = 0
+      const attempt = Effect.suspend(() => {
+        const number = ++attempts
+        const observed = CardkitMetrics.observeProviderCall(
+          { span: `ledger.${transactionType}`, provider, operation: transactionType, attempt: number },
+          exchange
+        )
+        return number === 1 ? observed : Effect.zipRight(CardkitMetrics.countRetry(provider, transactionType), observed)
+      })
+      return definition.kind === "read" ? retry(attempt, readRetries) : attempt
     }
 
     /** A caller's plaintext encrypted to the ledger's key (PKCS#1 v1.5, base64); a device's ciphertext as it is. */
