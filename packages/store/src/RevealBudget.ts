@@ -1,6 +1,7 @@
 import { BudgetExceeded, type StoreUnavailable } from "@cardkit/domain"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Array as Arr, Clock, Config, ConfigError, Context, Duration, Effect, Either, Layer, Option } from "effect"
+import { readCommitted } from "./internal/readCommitted.js"
 import { orUnavailable } from "./Store.js"
 
 /** At most `limit` reveals in any sliding `window`. */
@@ -104,6 +105,19 @@ interface Scope {
   readonly window: string
 }
 
+/** A reserve's outcome: the recorded events, or the scope refusing and when it frees a place. */
+type Outcome =
+  | { readonly _tag: "Reserved"; readonly events: ReadonlyArray<number> }
+  | { readonly _tag: "Refused"; readonly scope: Scope; readonly freesAt: number }
+
+const refusalOf = (scope: Scope, freesAt: number, now: number) =>
+  new BudgetExceeded({
+    scope: scope.scope,
+    limit: scope.limit,
+    window: scope.window,
+    retryAfterMillis: Math.max(1, freesAt - now)
+  })
+
 const make = (options: RevealBudgetOptions): Effect.Effect<RevealBudget["Type"], never, SqlClient.SqlClient> =>
   Effect.gen(function* () {
     if (options.card === undefined && options.customer === undefined) return RevealBudget.unlimited
@@ -128,87 +142,157 @@ const make = (options: RevealBudgetOptions): Effect.Effect<RevealBudget["Type"],
                 }
               ]
         )
-        // One order for every replica's locks, so two reserves never wait on each other in a cycle.
+        // One order for the scopes, so a refusal by both names the same one whichever replica decides.
         .sort((a, b) => (a.key < b.key ? -1 : 1))
 
     /*
-     * PostgreSQL: a transaction-scoped advisory lock per scope key, rather than `SELECT … FOR UPDATE`
-     * on a counter row, because it needs no row to exist first (no upsert race on a scope's first
-     * reveal, no second table to keep in step with the events) and is released by commit or rollback
-     * whatever happens to the connection. Under READ COMMITTED each statement after the lock sees what
-     * the previous holder committed, so replicas count the same events. The two-key form keeps these
-     * locks apart from any other advisory lock on the server; a hash collision only serializes two
-     * scopes more than needed. SQLite has one connection and its transaction already serializes.
+     * Each scope's events are kept in `reveal_events` and counted in `reveal_counts`, the two changed
+     * together in one transaction: a reserve deletes the events that left the window (each event once,
+     * by the (scope, at) index) and takes them off the count, so it never walks the window; only a
+     * refusal looks for the event that frees a place, past the `count - limit` oldest.
      */
-    const lock = (scope: Scope) =>
-      sql.onDialectOrElse({
-        pg: () =>
-          Effect.asVoid(sql`select pg_advisory_xact_lock(hashtext('cardkit.reveal_events'), hashtext(${scope.key}))`),
-        orElse: () => Effect.void
-      })
 
-    /** The scope's budget is spent: when the reveal that frees a place leaves the window. */
-    const spent = (scope: Scope, now: number) =>
-      Effect.gen(function* () {
-        // Events at or before `now - window` no longer count: pruned here, cheaply, by the (scope, at) index.
-        yield* sql`delete from reveal_events where scope = ${scope.key} and at <= ${now - scope.windowMillis}`
-        // The newest `limit` in (now - window, now]: with `limit` of them, the oldest of those frees a place.
-        const newest = yield* sql<{ at: number | string }>`select at from reveal_events
-          where scope = ${scope.key} and at > ${now - scope.windowMillis} and at <= ${now}
-          order by at desc limit ${scope.limit}`
-        if (newest.length < scope.limit) return Option.none()
-        const frees = Number(newest[scope.limit - 1]?.at ?? now) + scope.windowMillis
-        return Option.some(
-          new BudgetExceeded({
-            scope: scope.scope,
-            limit: scope.limit,
-            window: scope.window,
-            retryAfterMillis: Math.max(1, frees - now)
+    /*
+     * PostgreSQL: the migration's functions, each one statement holding the scopes' advisory locks.
+     * In autocommit the statement's own transaction ends with it, so the locks are held for one round
+     * trip; that is READ COMMITTED only where the server's default is, so a replica that finds it is
+     * not runs its calls from then on in a transaction set to READ COMMITTED.
+     */
+    let autocommitReadCommitted = true
+    const atReadCommitted = <A>(call: Effect.Effect<Option.Option<A>, unknown>): Effect.Effect<A, unknown> => {
+      const inTransaction = readCommitted(sql, call).pipe(
+        Effect.flatMap((result) =>
+          Option.isSome(result) ? Effect.succeed(result.value) : Effect.fail("not at READ COMMITTED")
+        )
+      )
+      if (!autocommitReadCommitted) return inTransaction
+      return Effect.flatMap(call, (result) => {
+        if (Option.isSome(result)) return Effect.succeed(result.value)
+        autocommitReadCommitted = false
+        return inTransaction
+      })
+    }
+
+    const reserveOnPostgres = (scopes: ReadonlyArray<Scope>, now: number): Effect.Effect<Outcome, unknown> =>
+      atReadCommitted(
+        sql<{
+          read_committed: boolean
+          events: ReadonlyArray<number | string> | null
+          refused: number | null
+          frees_at: number | string | null
+        }>`select * from cardkit_reserve_reveal(
+          ${scopes.map((scope) => scope.key)}::text[],
+          ${scopes.map((scope) => scope.limit)}::integer[],
+          ${scopes.map((scope) => scope.windowMillis)}::bigint[],
+          ${now}::bigint
+        )`.pipe(
+          Effect.map(([row]): Option.Option<Outcome> => {
+            if (row === undefined || !row.read_committed) return Option.none()
+            const refused = row.refused === null ? undefined : scopes[row.refused - 1]
+            return Option.some(
+              refused === undefined
+                ? { _tag: "Reserved", events: (row.events ?? []).map(Number) }
+                : { _tag: "Refused", scope: refused, freesAt: Number(row.frees_at) }
+            )
           })
         )
-      })
+      )
 
-    const attempt = (scopes: ReadonlyArray<Scope>) =>
-      Effect.gen(function* () {
-        // Only READ COMMITTED gives each statement after the locks a snapshot taken after them: a server
-        // defaulting to REPEATABLE READ would count from before the previous holder committed.
-        yield* sql.onDialectOrElse({
-          pg: () => Effect.asVoid(sql`set transaction isolation level read committed`),
-          orElse: () => Effect.void
+    /** SQLite: the same steps in one transaction, which its one connection already serializes. */
+    const reserveOnSqlite = (scopes: ReadonlyArray<Scope>, now: number): Effect.Effect<Outcome, unknown> =>
+      sql.withTransaction(
+        Effect.gen(function* () {
+          const pruned = yield* sql<{ scope: string }>`delete from reveal_events where ${sql.or(
+            scopes.map((scope) => sql`(scope = ${scope.key} and at <= ${now - scope.windowMillis})`)
+          )} returning scope`
+          const stored = yield* sql<{ scope: string; count: number }>`select scope, count from reveal_counts
+            where scope in ${sql.in(scopes.map((scope) => scope.key))}`
+          const counts = scopes.map(
+            (scope) =>
+              (stored.find((row) => row.scope === scope.key)?.count ?? 0) -
+              pruned.filter((row) => row.scope === scope.key).length
+          )
+          let refusal: Extract<Outcome, { _tag: "Refused" }> | undefined
+          for (const [i, scope] of scopes.entries()) {
+            const count = counts[i] ?? 0
+            if (count < scope.limit) continue
+            const [frees] = yield* sql<{ at: number }>`select at from reveal_events where scope = ${scope.key}
+              order by at asc limit 1 offset ${count - scope.limit}`
+            const freesAt = (frees?.at ?? now) + scope.windowMillis
+            // Both spent: the later one is when the reveal can actually happen.
+            if (refusal === undefined || freesAt > refusal.freesAt) refusal = { _tag: "Refused", scope, freesAt }
+          }
+          const reserved = refusal === undefined
+          const events = reserved
+            ? yield* sql<{ id: number }>`insert into reveal_events ${sql.insert(
+                scopes.map((scope) => ({ scope: scope.key, at: now }))
+              )} returning id`
+            : []
+          if (reserved || pruned.length > 0)
+            yield* sql`insert into reveal_counts ${sql.insert(
+              scopes.map((scope, i) => ({ scope: scope.key, count: (counts[i] ?? 0) + (reserved ? 1 : 0) }))
+            )} on conflict (scope) do update set count = excluded.count`
+          return refusal ?? { _tag: "Reserved", events: events.map((row) => row.id) }
         })
-        yield* Effect.forEach(scopes, lock, { discard: true })
-        const now = yield* Clock.currentTimeMillis
-        const refusals = Arr.getSomes(yield* Effect.forEach(scopes, (scope) => spent(scope, now)))
-        // Both spent: the later retry is when the reveal can actually happen.
-        const refusal = refusals.reduce<BudgetExceeded | undefined>(
-          (latest, error) =>
-            latest === undefined || error.retryAfterMillis > latest.retryAfterMillis ? error : latest,
-          undefined
+      )
+
+    const releaseOnPostgres = (events: ReadonlyArray<number>) =>
+      atReadCommitted(
+        sql<{ released: boolean }>`select cardkit_release_reveal(${events}::bigint[]) as released`.pipe(
+          Effect.map(([row]) => (row?.released === true ? Option.some(undefined) : Option.none()))
         )
-        if (refusal !== undefined) return Either.left(refusal)
-        const rows = yield* sql<{ id: number | string }>`insert into reveal_events ${sql.insert(
-          scopes.map((scope) => ({ scope: scope.key, at: now }))
-        )} returning id`
-        return Either.right<Reservation>({ events: rows.map((row) => Number(row.id)) })
+      )
+
+    const releaseOnSqlite = (events: ReadonlyArray<number>) =>
+      sql.withTransaction(
+        Effect.gen(function* () {
+          const gone = yield* sql<{ scope: string }>`delete from reveal_events where id in ${sql.in(
+            events
+          )} returning scope`
+          const scopes = Arr.dedupe(gone.map((row) => row.scope))
+          yield* Effect.forEach(
+            scopes,
+            (scope) =>
+              sql`update reveal_counts set count = count - ${gone.filter((row) => row.scope === scope).length}
+                where scope = ${scope}`,
+            { discard: true }
+          )
+        })
+      )
+
+    const reserveOn = (scopes: ReadonlyArray<Scope>, now: number) =>
+      sql.onDialectOrElse({
+        pg: () => reserveOnPostgres(scopes, now),
+        orElse: () => reserveOnSqlite(scopes, now)
       })
 
     return RevealBudget.of({
-      reserve: (key) => {
-        const scopes = scopesOf(key)
-        // A refusal commits too: the pruning it did is kept.
-        return orUnavailable(sql.withTransaction(attempt(scopes)), "reserving a reveal budget").pipe(Effect.flatten)
-      },
+      reserve: (key) =>
+        Effect.gen(function* () {
+          const scopes = scopesOf(key)
+          const now = yield* Clock.currentTimeMillis
+          // A refusal commits too: the pruning it did is kept.
+          const outcome = yield* orUnavailable(reserveOn(scopes, now), "reserving a reveal budget")
+          return outcome._tag === "Reserved"
+            ? { events: outcome.events }
+            : yield* Effect.fail(refusalOf(outcome.scope, outcome.freesAt, now))
+        }),
       release: (reservation) =>
         reservation.events.length === 0
           ? Effect.void
-          : sql`delete from reveal_events where id in ${sql.in(reservation.events)}`.pipe(
-              Effect.asVoid,
-              Effect.catchAllCause(() =>
-                Effect.logWarning(
-                  "a reveal budget's reservation could not be given back; it spends budget until it ages out"
+          : sql
+              .onDialectOrElse({
+                pg: () => releaseOnPostgres(reservation.events),
+                orElse: () => releaseOnSqlite(reservation.events)
+              })
+              .pipe(
+                Effect.asVoid,
+                Effect.catchAllCause(() =>
+                  Effect.logWarning(
+                    "a reveal budget's reservation could not be given back; it spends budget until it ages out"
+                  )
                 )
               )
-            )
     })
   })
 

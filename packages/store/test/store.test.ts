@@ -15,7 +15,10 @@ describe.each(databases)("Store on %s", (dialect, layer) => {
         migration_id: number
         name: string
       }>`select migration_id, name from cardkit_migrations`
-      expect(migrations.map((m) => [Number(m.migration_id), m.name])).toEqual([[1, "initial"]])
+      expect(migrations.map((m) => [Number(m.migration_id), m.name])).toEqual([
+        [1, "initial"],
+        [2, "reveal_budget_counts"]
+      ])
       expect(yield* migrate).toEqual([])
       yield* sql`insert into audit_records (at, operation, outcome) values (1, 'revealCvv', 'ok')`
       yield* sql`insert into audit_records (at, operation, outcome) values (2, 'revealCvv', 'ok')`

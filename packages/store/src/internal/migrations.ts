@@ -16,6 +16,96 @@ const serialId = Effect.map(SqlClient.SqlClient, (sql) =>
   })
 )
 
+/*
+ * PostgreSQL's reserve and release, each one statement, so a scope's advisory lock is held for one
+ * round trip rather than across a transaction's statements. The locks are taken in the order of
+ * their lock ids (not of the keys, whose hashes may collide), so two calls never wait in a cycle; the
+ * two-key form keeps them apart from any other advisory lock on the server. Each statement after the
+ * locks must see what the previous holder committed, which only READ COMMITTED gives (a new snapshot
+ * per statement): at any other level the functions do nothing and answer `read_committed` false, for
+ * the caller to run them again in a transaction set to READ COMMITTED.
+ *
+ * A reserve prunes each scope's events that left the window and takes them off its count; a spent
+ * scope (count at or past its limit) is refused with the moment the event that frees a place leaves
+ * the window (the scope refusing latest wins); otherwise one event per scope is recorded and counted.
+ */
+const revealBudgetFunctions = (sql: SqlClient.SqlClient) =>
+  Effect.all(
+    [
+      sql`create function cardkit_reserve_reveal(
+      scope_keys text[], scope_limits integer[], window_millis bigint[], now_millis bigint
+    ) returns table (read_committed boolean, events bigint[], refused integer, frees_at bigint)
+    language plpgsql as $$
+    declare
+      lock_id integer;
+      i integer;
+      pruned integer;
+      counted integer;
+      frees bigint;
+    begin
+      read_committed := current_setting('transaction_isolation') = 'read committed';
+      if not read_committed then
+        return next;
+        return;
+      end if;
+      for lock_id in select distinct hashtext(k) from unnest(scope_keys) k order by 1 loop
+        perform pg_advisory_xact_lock(hashtext('cardkit.reveal_events'), lock_id);
+      end loop;
+      for i in 1 .. cardinality(scope_keys) loop
+        with gone as (
+          delete from reveal_events e where e.scope = scope_keys[i] and e.at <= now_millis - window_millis[i]
+          returning 1
+        )
+        select count(*) into pruned from gone;
+        if pruned > 0 then
+          update reveal_counts c set count = c.count - pruned where c.scope = scope_keys[i] returning c.count into counted;
+        else
+          select c.count into counted from reveal_counts c where c.scope = scope_keys[i];
+        end if;
+        counted := coalesce(counted, 0);
+        if counted >= scope_limits[i] then
+          select e.at + window_millis[i] into frees from reveal_events e where e.scope = scope_keys[i]
+            order by e.at asc limit 1 offset counted - scope_limits[i];
+          if refused is null or frees > frees_at then
+            refused := i;
+            frees_at := frees;
+          end if;
+        end if;
+      end loop;
+      if refused is null then
+        with recorded as (
+          insert into reveal_events (scope, at) select k, now_millis from unnest(scope_keys) k returning id
+        )
+        select array_agg(recorded.id) into events from recorded;
+        insert into reveal_counts (scope, count) select k, 1 from unnest(scope_keys) k
+          on conflict (scope) do update set count = reveal_counts.count + 1;
+      end if;
+      return next;
+    end
+    $$`,
+      sql`create function cardkit_release_reveal(event_ids bigint[]) returns boolean
+    language plpgsql as $$
+    declare
+      lock_id integer;
+    begin
+      if current_setting('transaction_isolation') <> 'read committed' then
+        return false;
+      end if;
+      for lock_id in
+        select distinct hashtext(e.scope) from reveal_events e where e.id = any(event_ids) order by 1
+      loop
+        perform pg_advisory_xact_lock(hashtext('cardkit.reveal_events'), lock_id);
+      end loop;
+      with gone as (delete from reveal_events e where e.id = any(event_ids) returning e.scope),
+        per_scope as (select g.scope, count(*) as n from gone g group by g.scope)
+      update reveal_counts c set count = c.count - p.n from per_scope p where c.scope = p.scope;
+      return true;
+    end
+    $$`
+    ],
+    { discard: true }
+  )
+
 export const migrations = Migrator.fromRecord({
   "1_initial": Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
@@ -59,6 +149,13 @@ export const migrations = Migrator.fromRecord({
       consumed_at bigint
     )`
     yield* sql`create index signable_payloads_created on signable_payloads (created_at)`
+  }),
+  "2_reveal_budget_counts": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    // How many of `reveal_events` a scope holds, so a reserve need not count its whole window.
+    yield* sql`create table reveal_counts (scope text primary key, count integer not null)`
+    yield* sql`insert into reveal_counts (scope, count) select scope, count(*) from reveal_events group by scope`
+    yield* sql.onDialectOrElse({ pg: () => revealBudgetFunctions(sql), orElse: () => Effect.void })
   })
 })
 
