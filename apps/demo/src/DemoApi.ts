@@ -13,6 +13,7 @@ import {
   CvvDigits,
   DeviceSignature,
   GetCvvRequest,
+  Health as DomainHealth,
   IssueCardRequest,
   ReplaceCardRequest,
   ReplacedCard,
@@ -50,10 +51,25 @@ import {
 import { IdempotencyKey } from "./Idempotency.js"
 
 export const Health = Schema.Struct({
-  status: Schema.Literal("ok"),
+  /** `degraded` while a credential expires within `CARDKIT_CREDENTIAL_EXPIRY_WARNING` or is outside its validity. */
+  status: Schema.Literal("ok", "degraded"),
   /** Which provider answers: the in-memory `fake` or the `live` ledger and Visa transports. */
-  provider: Schema.Literal("fake", "live")
+  provider: Schema.Literal("fake", "live"),
+  /** The credentials cardkit holds whose validity is known, with their age and expiry; absent when none is. */
+  credentials: Schema.optional(Schema.Array(DomainHealth.CredentialReport))
 }).annotations({ identifier: "Health" })
+
+/** Ready: the store and each provider endpoint answered; `degraded` while a credential nears its expiry. */
+export const Readiness = Schema.Struct({
+  ...DomainHealth.HealthReport.fields,
+  status: Schema.Literal("ok", "degraded")
+}).annotations({ identifier: "Readiness" })
+
+/** Not ready: the same report, `failing`, each check and credential with its status (the failing ones name why). */
+export class NotReady extends Schema.Class<NotReady>("NotReady")(
+  DomainHealth.HealthReport.fields,
+  HttpApiSchema.annotations({ status: 503, description: "The store or a provider endpoint does not answer" })
+) {}
 
 /** `GetCvvRequest` without the card id, which the path carries. */
 export const RevealCvvBody = Schema.Struct(Struct.omit(GetCvvRequest.fields, "cardId")).annotations({
@@ -93,11 +109,26 @@ export class AdminKeyAuth extends HttpApiMiddleware.Tag<AdminKeyAuth>()("AdminKe
   }
 }) {}
 
-export class HealthGroup extends HttpApiGroup.make("health").add(
-  HttpApiEndpoint.get("health", "/health")
-    .addSuccess(Health)
-    .annotate(OpenApi.Summary, "Liveness and the provider in use")
-) {}
+export class HealthGroup extends HttpApiGroup.make("health")
+  .add(
+    HttpApiEndpoint.get("health", "/health")
+      .addSuccess(Health)
+      .annotate(OpenApi.Summary, "Liveness and the provider in use")
+      .annotate(
+        OpenApi.Description,
+        "Runs no check: answers 200 while the process serves, with the credentials' expiry."
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("ready", "/health/ready")
+      .addSuccess(Readiness)
+      .addError(NotReady)
+      .annotate(OpenApi.Summary, "Readiness: the store and the provider's endpoints answer")
+      .annotate(
+        OpenApi.Description,
+        "Each check bounded by `CARDKIT_HEALTH_TIMEOUT`; 503 naming what fails, or a credential outside its validity."
+      )
+  ) {}
 
 export class CardsGroup extends HttpApiGroup.make("cards")
   .add(

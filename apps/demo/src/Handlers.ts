@@ -9,6 +9,7 @@ import {
   CardSecrets,
   ChangePinRequest,
   CustomerAccount,
+  Health,
   IssueCardRequest,
   maskPan,
   type Reference,
@@ -17,7 +18,7 @@ import {
   SetLimitRequest,
   ValidateCvvRequest
 } from "@cardkit/domain"
-import { AuditQuery, AuditTrail, IdempotencyStore } from "@cardkit/store"
+import { AuditQuery, AuditTrail, IdempotencyStore, StoreHealth } from "@cardkit/store"
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect, Layer, Schema } from "effect"
 import { answerOrFail, fromDomainError } from "./ApiErrors.js"
@@ -30,6 +31,7 @@ import {
   CvvValid,
   DemoApi,
   IssueCardBody,
+  NotReady,
   ReplaceCardBody,
   SetLimitBody,
   ValidateCvvBody
@@ -39,10 +41,37 @@ import { revealedAnswer, revealRequest } from "./internal/reveal.js"
 import { ProviderInfo } from "./Provider.js"
 import { SignedLive } from "./SignedHandlers.js"
 
+/**
+ * Liveness runs no check, so a slow provider cannot get the process restarted; it only reads the
+ * credentials' dates (`degraded` for one outside its validity too: the process still serves).
+ * Readiness runs the store's check and the provider's, at once, each bounded by the health timeout.
+ */
 export const HealthLive = HttpApiBuilder.group(DemoApi, "health", (handlers) =>
-  Effect.map(ProviderInfo, ({ name }) =>
-    handlers.handle("health", () => Effect.succeed({ status: "ok" as const, provider: name }))
-  )
+  Effect.gen(function* () {
+    const { name } = yield* ProviderInfo
+    const settings = yield* Health.HealthSettings
+    const health = Health.combine(yield* StoreHealth.inContext, yield* Health.HealthChecks)
+    return handlers
+      .handle("health", () =>
+        Effect.map(Health.credentials(health, settings), (credentials) => ({
+          status: Health.worst(credentials.map((c) => c.status)) === "ok" ? ("ok" as const) : ("degraded" as const),
+          provider: name,
+          ...(credentials.length === 0 ? {} : { credentials })
+        }))
+      )
+      .handle("ready", () =>
+        Effect.flatMap(Health.report(health, settings), (report) => {
+          if (report.status === "failing") {
+            const failing = [...report.checks, ...report.credentials].filter((item) => item.status === "failing")
+            return Effect.zipRight(
+              Effect.logWarning(`not ready: ${failing.map((item) => item.name).join(", ")} failing`),
+              Effect.fail(new NotReady(report))
+            )
+          }
+          return Effect.succeed({ ...report, status: report.status })
+        })
+      )
+  })
 )
 
 export const CardsLive = HttpApiBuilder.group(DemoApi, "cards", (handlers) =>

@@ -1,4 +1,4 @@
-import type { AccountValidation, CardLifecycle, CardSecrets, DeviceSignedOperations } from "@cardkit/domain"
+import type { AccountValidation, CardLifecycle, CardSecrets, DeviceSignedOperations, Health } from "@cardkit/domain"
 import type { LedgerClient } from "@cardkit/ledger"
 import { type ConfigError, Effect, Layer, Option } from "effect"
 
@@ -14,6 +14,8 @@ interface Ports {
   readonly accountValidation: AccountValidation
   readonly cardLifecycle: CardLifecycle
   readonly deviceSigned: DeviceSignedOperations
+  /** The provider's readiness checks and the credentials it holds (not a port: what `/health` and `doctor` report). */
+  readonly health: Health.HealthChecks
 }
 
 export type Service = keyof Ports
@@ -71,6 +73,27 @@ const live: Loaders = {
       import("@cardkit/http")
     ])
     return VisaAccountValidation.layerConfig().pipe(Layer.provide(UndiciHttpClient.layerConfig(VisaHttpConfig)))
+  },
+  // Each check on a client of its own, configured as its transport's: the same TLS, so the handshake is checked too.
+  health: async () => {
+    const [{ Health }, { LedgerHealth, LedgerHttpConfig }, { VisaHealth, VisaHttpConfig }, { UndiciHttpClient }] =
+      await Promise.all([
+        import("@cardkit/domain"),
+        import("@cardkit/ledger"),
+        import("@cardkit/visa-pav"),
+        import("@cardkit/http")
+      ])
+    return Layer.effect(
+      Health.HealthChecks,
+      Effect.flatMap(Effect.all([LedgerHealth, VisaHealth]), (parts) => Health.HealthChecks.make(...parts))
+    ).pipe(
+      Layer.provide(
+        Layer.merge(
+          LedgerHealth.layerConfig().pipe(Layer.provide(UndiciHttpClient.layerConfig(LedgerHttpConfig))),
+          VisaHealth.layerConfig().pipe(Layer.provide(UndiciHttpClient.layerConfig(VisaHttpConfig)))
+        )
+      )
+    )
   }
 }
 
@@ -95,7 +118,15 @@ const loadLive = <S extends Service>(
 export const providers = {
   fake: {
     description: "the in-memory issuer seeded with the documents' cards",
-    load: async () => (await import("@cardkit/fake")).FakeProvider.layer()
+    load: async () => {
+      const [{ FakeProvider }, { Health }] = await Promise.all([import("@cardkit/fake"), import("@cardkit/domain")])
+      // In memory: nothing to reach and no credential to expire.
+      const health = Health.HealthChecks.layer({
+        checks: [{ name: "fake", run: Effect.succeed(Health.ok("in memory")) }],
+        credentials: []
+      })
+      return Layer.merge(FakeProvider.layer(), health)
+    }
   },
   live: {
     description:

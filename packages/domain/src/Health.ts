@@ -1,4 +1,4 @@
-import { Clock, Config, Context, Duration, Effect, Layer, Schema } from "effect"
+import { Clock, Config, type ConfigError, Context, Duration, Effect, Layer, Schema } from "effect"
 
 /*
  * Health that a provider, the store or an app reports in the same terms: checks that something
@@ -69,7 +69,10 @@ export const reachable = (
   )
 })
 
-/** Every check and credential an app reports: its provider's and its store's. */
+/**
+ * A provider's checks and credentials, as the provider registry loads them; an app reports them
+ * with its store's (`combine`).
+ */
 export class HealthChecks extends Context.Tag("@cardkit/domain/HealthChecks")<HealthChecks, HealthChecksShape>() {
   static readonly make = (...parts: ReadonlyArray<HealthChecksShape>): Effect.Effect<HealthChecksShape> =>
     Effect.succeed(combine(...parts))
@@ -95,6 +98,16 @@ export const HealthConfig: Config.Config<HealthOptions> = Config.all({
   timeout: Config.withDefault(Config.duration("CARDKIT_HEALTH_TIMEOUT"), Duration.seconds(2)),
   expiryWarning: Config.withDefault(Config.duration("CARDKIT_CREDENTIAL_EXPIRY_WARNING"), Duration.days(30))
 })
+
+/** How an app runs its checks and judges its credentials. */
+export class HealthSettings extends Context.Tag("@cardkit/domain/HealthSettings")<HealthSettings, HealthOptions>() {
+  static readonly make = (options: HealthOptions): Effect.Effect<HealthOptions> => Effect.succeed(options)
+  static readonly layer = (options: HealthOptions): Layer.Layer<HealthSettings> =>
+    Layer.effect(HealthSettings, HealthSettings.make(options))
+  static readonly layerConfig = (
+    config: Config.Config<HealthOptions> = HealthConfig
+  ): Layer.Layer<HealthSettings, ConfigError.ConfigError> => Layer.unwrapEffect(Effect.map(config, HealthSettings.layer))
+}
 
 export const CheckReport = Schema.Struct({
   name: Schema.String,
