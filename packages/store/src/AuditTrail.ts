@@ -1,6 +1,8 @@
 import { CardId, CustomerId, luhnValid, maskPan, maskPans, type StoreUnavailable } from "@cardkit/domain"
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Clock, Context, DateTime, Effect, Layer, Schema } from "effect"
+import { Clock, Context, DateTime, Effect, Layer, Schema, type Scope } from "effect"
+import type { NonEmptyReadonlyArray } from "effect/Array"
+import * as GroupCommit from "./internal/groupCommit.js"
 import { orUnavailable } from "./Store.js"
 
 /*
@@ -130,27 +132,47 @@ const fromRow = (row: AuditRow): AuditRecord =>
     true
   )
 
-const make: Effect.Effect<AuditTrail["Type"], never, SqlClient.SqlClient> = Effect.gen(function* () {
+/** A record as `audit_records` stores it, less its id. */
+type AuditInsert = {
+  readonly at: number
+  readonly api_key_id: string | null
+  readonly customer_id: string | null
+  readonly card_id: string | null
+  readonly operation: string
+  readonly outcome: string
+  readonly provider_reference: string | null
+  readonly request_id: string | null
+  readonly client_address: string | null
+}
+
+// Rows per INSERT: far below either database's limit of bound parameters (nine a row).
+const maxRecordsPerInsert = 256
+
+const make: Effect.Effect<AuditTrail["Type"], never, SqlClient.SqlClient | Scope.Scope> = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
 
+  // Concurrent records share one INSERT (group commit); each caller still returns only once the
+  // statement holding its record succeeded, and fails with it.
+  const submit = yield* GroupCommit.make(
+    (rows: NonEmptyReadonlyArray<AuditInsert>) =>
+      orUnavailable(sql`insert into audit_records ${sql.insert(rows)}`, "writing the audit record"),
+    { maxBatch: maxRecordsPerInsert }
+  )
+
+  // Timed by the caller's `Clock`, when it asks, not when the writer gets to it.
   const record = (entry: AuditEntry): Effect.Effect<void, StoreUnavailable> =>
-    orUnavailable(
-      Effect.flatMap(
-        Clock.currentTimeMillis,
-        (at) =>
-          sql`insert into audit_records ${sql.insert({
-            at,
-            api_key_id: stored(entry.apiKeyId),
-            customer_id: storedId(entry.customerId),
-            card_id: storedId(entry.cardId),
-            operation: entry.operation,
-            outcome: entry.outcome,
-            provider_reference: stored(entry.providerReference),
-            request_id: stored(entry.requestId),
-            client_address: stored(entry.clientAddress)
-          })}`
-      ),
-      "writing the audit record"
+    Effect.flatMap(Clock.currentTimeMillis, (at) =>
+      submit({
+        at,
+        api_key_id: stored(entry.apiKeyId),
+        customer_id: storedId(entry.customerId),
+        card_id: storedId(entry.cardId),
+        operation: entry.operation,
+        outcome: entry.outcome,
+        provider_reference: stored(entry.providerReference),
+        request_id: stored(entry.requestId),
+        client_address: stored(entry.clientAddress)
+      })
     )
 
   const list = (query: AuditQuery): Effect.Effect<AuditPage, StoreUnavailable> => {
@@ -186,5 +208,5 @@ export class SqlAuditTrail extends Context.Tag("@cardkit/store/SqlAuditTrail")<S
   static readonly layer: Layer.Layer<SqlAuditTrail | AuditTrail, never, SqlClient.SqlClient> = Layer.effect(
     AuditTrail,
     SqlAuditTrail
-  ).pipe(Layer.provideMerge(Layer.effect(SqlAuditTrail, make)))
+  ).pipe(Layer.provideMerge(Layer.scoped(SqlAuditTrail, make)))
 }
