@@ -470,6 +470,20 @@ export class AuditGroup extends HttpApiGroup.make("audit")
   )
   .middleware(AdminKeyAuth) {}
 
+/** The metrics as Prometheus scrapes them (`@cardkit/telemetry`), with an admin key. */
+export class TelemetryGroup extends HttpApiGroup.make("telemetry")
+  .add(
+    HttpApiEndpoint.get("metrics", "/metrics")
+      .addSuccess(HttpApiSchema.Text({ contentType: "text/plain; version=0.0.4; charset=utf-8" }))
+      .annotate(OpenApi.Summary, "The metrics, as Prometheus text")
+      .annotate(
+        OpenApi.Description,
+        "Every metric cardkit keeps, in the Prometheus exposition format, with an admin key " +
+          "(`CARDKIT_DEMO_ADMIN_API_KEYS`); `CARDKIT_METRICS_PORT` serves the same text without a key on a port of its own."
+      )
+  )
+  .middleware(AdminKeyAuth) {}
+
 const decodeErrorRef = "#/components/schemas/HttpApiDecodeError"
 
 /**
@@ -516,6 +530,7 @@ export class DemoApi extends HttpApi.make("cardkit-demo")
   .add(AccountsGroup)
   .add(SignedGroup)
   .add(AuditGroup)
+  .add(TelemetryGroup)
   // Answered by the server's last resort rather than by a handler; declared so the document lists it.
   .addError(InternalError)
   .annotate(OpenApi.Title, "cardkit demo API")

@@ -36,6 +36,7 @@ import {
   type StoreUnavailable,
   withoutRejectedValue
 } from "@cardkit/domain"
+import { Telemetry } from "@cardkit/telemetry"
 import { Cause, type Config, type ConfigError, Context, Effect, Layer, Option, Scope } from "effect"
 import {
   type BadRequest,
@@ -46,6 +47,7 @@ import {
   UnsupportedMediaType
 } from "./ApiErrors.js"
 import { bufferBody } from "./internal/bufferedBody.js"
+import { observed, spanName } from "./internal/httpTelemetry.js"
 import { assignRequestId, withRequestIdsInLogs } from "./internal/requestId.js"
 import { actorOf, AdminKeyAuthLive, ApiKeyAuthLive, ApiKeys } from "./ApiKeys.js"
 import { DemoApi } from "./DemoApi.js"
@@ -124,14 +126,15 @@ const internalError = HttpServerResponse.unsafeJson(
 
 /**
  * The last resort around the whole app: it gives the request its id (answered as `x-request-id`, and
- * annotated on every log line the request writes), and answers whatever nothing else answered (a
- * defect, or a failure no error schema encodes) as the `InternalError` 500, logged at Error. An
- * interruption (the client went away, the server is stopping) is left to the platform.
+ * annotated on every log line the request writes, and on its span when `tracing`), answers whatever
+ * nothing else answered (a defect, or a failure no error schema encodes) as the `InternalError` 500,
+ * logged at Error, and records the request's duration. An interruption (the client went away, the
+ * server is stopping) is left to the platform.
  */
-const lastResort = <R>(app: HttpApp.Default<unknown, R>): HttpApp.Default<unknown, R> =>
+const lastResort = <R>(app: HttpApp.Default<unknown, R>, tracing: boolean): HttpApp.Default<unknown, R> =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
     const requestId = assignRequestId(request)
-    return app.pipe(
+    const answer = app.pipe(
       // Who the audit trail records for whatever the request does.
       Effect.locally(CurrentActor, actorOf(request, requestId)),
       Effect.catchAllCause((cause) =>
@@ -144,6 +147,7 @@ const lastResort = <R>(app: HttpApp.Default<unknown, R>): HttpApp.Default<unknow
       ),
       Effect.map((response) => HttpServerResponse.setHeader(response, RequestId.header, requestId))
     )
+    return observed(request, requestId, tracing, answer)
   })
 
 const ApiLive = HttpApiBuilder.api(DemoApi).pipe(
@@ -167,37 +171,57 @@ const servingContext = Context.pick(
  * serving context is copied several times per request (for each service provided to it, by the
  * router, by every handler group): the twenty-odd services of the layers around the app would be
  * copied each time, a cost measured in apps/bench/README.md ("demo serving context"). The last
- * resort goes around everything the app answers, errors and pages included.
+ * resort goes around everything the app answers, errors and pages included. When `tracing`, the
+ * platform's server span (which takes its parent from an incoming `traceparent` or B3 header) is
+ * named by the route (`spanName`).
  */
-const serveApi = Layer.scopedDiscard(
-  Effect.flatMap(HttpApiBuilder.httpApp, (app) =>
-    withRequestIdsInLogs(HttpServer.serveEffect(lastResort(app))).pipe(
-      Effect.mapInputContext(
-        (
-          context: Context.Context<
-            | HttpServer.HttpServer
-            | HttpRouter.HttpRouter.DefaultServices
-            | HttpIncomingMessage.MaxBodySize
-            | Scope.Scope
-          >
-        ) => servingContext(context)
+const serveApi = (tracing: boolean) =>
+  Layer.scopedDiscard(
+    Effect.flatMap(HttpApiBuilder.httpApp, (app) =>
+      withRequestIdsInLogs(HttpServer.serveEffect(lastResort(app, tracing)), tracing).pipe(
+        Effect.mapInputContext(
+          (
+            context: Context.Context<
+              | HttpServer.HttpServer
+              | HttpRouter.HttpRouter.DefaultServices
+              | HttpIncomingMessage.MaxBodySize
+              | Scope.Scope
+            >
+          ) =>
+            tracing
+              ? Context.add(servingContext(context), HttpMiddleware.SpanNameGenerator, spanName)
+              : servingContext(context)
+        )
       )
     )
-  )
-).pipe(Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer]))
+  ).pipe(Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer]))
 
-const AppLive = serveApi.pipe(
-  Layer.provide(PagesLive),
-  Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
-  // Typed as failing with nothing because HttpApi checks an API middleware's errors against the
-  // API-level ones only; BadRequest, NotFound and UnsupportedMediaType are endpoint errors, so its
-  // encoder knows them.
-  Layer.provide(HttpApiBuilder.middleware(requestErrors as HttpApiBuilder.MiddlewareFn<never>)),
-  Layer.provide(ApiLive),
-  Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize, Option.some(FileSystem.Size(maxBodyBytes)))),
-  // HttpApi opens a span per request; nothing here exports traces, so the span would be paid for by
-  // every request and read by no one (measured in apps/bench/README.md, "demo tracer").
-  HttpMiddleware.withTracerDisabledWhen(() => true)
+const appLive = (tracing: boolean) =>
+  serveApi(tracing).pipe(
+    Layer.provide(PagesLive),
+    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+    // Typed as failing with nothing because HttpApi checks an API middleware's errors against the
+    // API-level ones only; BadRequest, NotFound and UnsupportedMediaType are endpoint errors, so its
+    // encoder knows them.
+    Layer.provide(HttpApiBuilder.middleware(requestErrors as HttpApiBuilder.MiddlewareFn<never>)),
+    Layer.provide(ApiLive),
+    Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize, Option.some(FileSystem.Size(maxBodyBytes)))),
+    // HttpApi opens a span per request; unless traces are exported, the span would be paid for by
+    // every request and read by no one (measured in apps/bench/README.md, "demo tracer").
+    tracing ? (layer) => layer : HttpMiddleware.withTracerDisabledWhen(() => true)
+  )
+
+/**
+ * The app on the `Telemetry` in context, or, given none, on metrics kept in memory only
+ * (`Telemetry.metricsOnly`: `/metrics` answers, nothing is exported, the tracer is left as it is).
+ */
+const AppLive = Layer.unwrapEffect(
+  Effect.map(Effect.serviceOption(Telemetry), (telemetry) =>
+    Option.match(telemetry, {
+      onNone: () => appLive(false).pipe(Layer.provide(Telemetry.metricsOnly)),
+      onSome: (telemetry) => appLive(telemetry.tracing).pipe(Layer.provide(Layer.succeed(Telemetry, telemetry)))
+    })
+  )
 )
 
 export interface DemoServerOptions {
@@ -277,11 +301,14 @@ const guardedOn = <E1, R1, E2, R2>(
 
 /**
  * The whole demo from the environment: the server on `HOST`/`PORT`, its keys from
- * `CARDKIT_DEMO_API_KEYS`, the provider `CARDKIT_PROVIDER` names and the store on
- * `CARDKIT_DATABASE_URL` / `CARDKIT_DATA_DIR`.
+ * `CARDKIT_DEMO_API_KEYS`, the provider `CARDKIT_PROVIDER` names, the store on
+ * `CARDKIT_DATABASE_URL` / `CARDKIT_DATA_DIR` and the telemetry the `OTEL_*` variables and
+ * `CARDKIT_METRICS_PORT` describe (`TelemetryConfig`).
  */
 export const DemoLive: Layer.Layer<DemoServer, ServeError | StoreUnavailable | ConfigError.ConfigError> =
   DemoServer.layerConfig().pipe(
     Layer.provide(ApiKeys.layerConfig()),
-    Layer.provide(servedOn(ProviderLayer, StoreServices.layerConfig))
+    Layer.provide(servedOn(ProviderLayer, StoreServices.layerConfig)),
+    // Last, so that it is built first and closed last: the server stops before the final flush.
+    Layer.provide(Telemetry.layerConfig())
   )

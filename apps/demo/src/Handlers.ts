@@ -40,6 +40,7 @@ import { idempotent } from "./internal/idempotent.js"
 import { revealedAnswer, revealRequest } from "./internal/reveal.js"
 import { ProviderInfo } from "./Provider.js"
 import { SignedLive } from "./SignedHandlers.js"
+import { TelemetryLive } from "./TelemetryHandlers.js"
 
 /**
  * Liveness runs no check, so a slow provider cannot get the process restarted; it only reads the
@@ -315,4 +316,12 @@ export const LifecycleLive = HttpApiBuilder.group(DemoApi, "lifecycle", (handler
   })
 )
 
-export const HandlersLive = Layer.mergeAll(HealthLive, CardsLive, LifecycleLive, AccountsLive, SignedLive, AuditLive)
+export const HandlersLive = Layer.mergeAll(
+  HealthLive,
+  CardsLive,
+  LifecycleLive,
+  AccountsLive,
+  SignedLive,
+  AuditLive,
+  TelemetryLive
+)

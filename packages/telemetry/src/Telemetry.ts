@@ -1,5 +1,6 @@
 import * as Metrics from "@effect/opentelemetry/Metrics"
 import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
+import * as Resource from "@effect/opentelemetry/Resource"
 import type { ServeError } from "@effect/platform/HttpServerError"
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http"
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
@@ -33,9 +34,10 @@ export interface TelemetryService {
   readonly flush: Effect.Effect<void>
 }
 
-const make = (options: TelemetryLayerOptions = {}) =>
+/** `sdk: false`: metrics in memory only, no SDK, the tracer left as it is (`Telemetry.metricsOnly`). */
+const build = (options: TelemetryLayerOptions, sdk: boolean) =>
   Effect.gen(function* () {
-    const exporting = options.disabled !== true
+    const exporting = sdk && options.disabled !== true
     const headers = options.headers === undefined ? undefined : { ...Redacted.value(options.headers) }
     const spanExporter = !exporting
       ? undefined
@@ -90,10 +92,8 @@ const make = (options: TelemetryLayerOptions = {}) =>
     )
     // Without a processor the SDK installs no tracer; with one, its provider flushes and shuts down
     // when the scope closes, so spans ended before a SIGTERM still reach the collector.
-    const sdk = NodeSdk.layer(() => ({
-      resource: { serviceName: options.serviceName ?? "cardkit-demo" },
-      spanProcessor
-    }))
+    const resource = { serviceName: options.serviceName ?? "cardkit-demo" }
+    const otel = sdk ? NodeSdk.layer(() => ({ resource, spanProcessor })) : Resource.layer(resource)
     const port =
       options.metricsPort === undefined
         ? Effect.succeed(undefined)
@@ -103,9 +103,9 @@ const make = (options: TelemetryLayerOptions = {}) =>
       Effect.map(port, (metricsPort) => ({ ...service, metricsPort }))
     ).pipe(
       Layer.merge(metrics),
-      Layer.provide(sdk),
+      Layer.provide(otel),
       // Spans nobody exports are not made at all: `Effect.withSpan` costs next to nothing.
-      Layer.provide(service.tracing ? Layer.empty : Layer.setTracerEnabled(false))
+      Layer.provide(service.tracing || !sdk ? Layer.empty : Layer.setTracerEnabled(false))
     )
   })
 
@@ -118,9 +118,15 @@ const make = (options: TelemetryLayerOptions = {}) =>
  * endpoint the tracer is disabled.
  */
 export class Telemetry extends Context.Tag("@cardkit/telemetry/Telemetry")<Telemetry, TelemetryService>() {
-  static readonly make = make
+  /** The layer `options` describe (`layer`, as an effect). */
+  static readonly make = (options: TelemetryLayerOptions = {}) => build(options, true)
   static readonly layer = (options: TelemetryLayerOptions = {}): Layer.Layer<Telemetry, ServeError> =>
-    Layer.unwrapEffect(make(options))
+    Layer.unwrapEffect(build(options, true))
+  /**
+   * Metrics kept and served as text, nothing exported and the tracer left as it is: for an app given
+   * no `Telemetry` (a test's own tracer keeps working).
+   */
+  static readonly metricsOnly: Layer.Layer<Telemetry> = Layer.orDie(Layer.unwrapEffect(build({}, false)))
   /** As `layer`, the options from `config`: by default the standard `OTEL_*` variables (`TelemetryConfig`). */
   static readonly layerConfig = (
     config: Config.Config<TelemetryLayerOptions> = TelemetryConfig
