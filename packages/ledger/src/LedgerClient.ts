@@ -223,8 +223,8 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
     }
 
     const wireError = ({ code, message: raw }: WireError, payload: Sent): LedgerError => {
-      // The message goes into cardkit's errors, which are logged and shown: a ledger that echoes the
-      // request could put a PAN there.
+      // The message and code go into cardkit's errors, which are logged, traced and shown: a ledger
+      // that echoes the request could put a PAN in either.
       const message = maskPans(raw)
       const cardId = cardIdOf(payload)
       if (incorrectCvvCodes.has(code) && typeof payload.cardCvv === "string" && payload.cardCvv !== "") {
@@ -248,7 +248,7 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
             : new InvalidRequest({ field: "payload", reason: message })
         }
         default:
-          return new ProviderRejected({ provider, code, message })
+          return new ProviderRejected({ provider, code: maskPans(code), message })
       }
     }
 
@@ -282,7 +282,7 @@ const make = (options: LedgerClientOptions): Effect.Effect<LedgerClient["Type"],
         return Effect.fail(new ProtocolViolation({ provider, reason: "the answer is not a JSON-RPC response" }))
       }
       const envelope = decodedEnvelope.right
-      if ("error" in envelope) return failedWith(envelope.error.code, wireError(envelope.error, payload))
+      if ("error" in envelope) return failedWith(maskPans(envelope.error.code), wireError(envelope.error, payload))
       if (String(envelope.id) !== id) {
         return Effect.fail(new ProtocolViolation({ provider, reason: "the response id does not match the request's" }))
       }

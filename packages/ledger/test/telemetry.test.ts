@@ -26,6 +26,8 @@ const secretsOf = (type: string) => byType.get(type)!.secrets!
 const revealedCvv = (byType.get("GET_CVV")!.result.card as { cvv: string }).cvv
 const pin = secretsOf("PIN_CHANGE").newPIN!
 const checkedCvv = secretsOf("VALIDATE_CVV").cardCvv!
+/** A card number a ledger that echoes its input could answer as its error code. */
+const echoedPan = "4957030420210462"
 const ref = {
   cardId: "6f586be7bf1c44b8b4ea11b2e2510e25",
   customerId: "100000000006001",
@@ -196,6 +198,7 @@ describe("LedgerClient's spans and metrics", () => {
               { error: "1019" },
               { error: "1005" },
               { error: "9999" },
+              { error: echoedPan },
               { unavailable: 1 },
               { unavailable: 99 }
             ])
@@ -207,7 +210,7 @@ describe("LedgerClient's spans and metrics", () => {
           const strings = yield* CardkitMetrics.telemetryStrings(spans)
           const digits = (secret: string) => new RegExp(`(^|\\D)${secret}(\\D|$)`)
           expect(
-            strings.filter((s) => [revealedCvv, checkedCvv, pin].some((secret) => digits(secret).test(s)))
+            strings.filter((s) => [revealedCvv, checkedCvv, pin, echoedPan].some((secret) => digits(secret).test(s)))
           ).toEqual([])
         })
       )
