@@ -1,4 +1,10 @@
-import type { CardLifecycle, CardSecrets, StoreUnavailable } from "@cardkit/domain"
+import {
+  type CardLifecycle,
+  type CardSecrets,
+  InstrumentedCardLifecycle,
+  InstrumentedCardSecrets,
+  type StoreUnavailable
+} from "@cardkit/domain"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import { type ConfigError, Layer } from "effect"
 import { AuditedCardLifecycle } from "./AuditedCardLifecycle.js"
@@ -38,10 +44,16 @@ export const layerMemory: Layer.Layer<StoreServices, StoreUnavailable | ConfigEr
 
 /**
  * A provider's ports as an app serves them: every reveal and every write audited, and reveals
- * within their budgets. The audit goes outside the budget, so a refused reveal is on record too.
+ * within their budgets. The audit goes outside the budget, so a refused reveal is on record too;
+ * the tracing and counting (`Instrumented*`) outside both, so what either refuses is counted too.
  */
 export const guarded: Layer.Layer<
   CardSecrets | CardLifecycle,
   never,
   CardSecrets | CardLifecycle | AuditTrail | RevealBudget
-> = Layer.merge(AuditedCardSecrets.layer.pipe(Layer.provide(BudgetedCardSecrets.layer)), AuditedCardLifecycle.layer)
+> = Layer.merge(
+  InstrumentedCardSecrets.layer.pipe(
+    Layer.provide(AuditedCardSecrets.layer.pipe(Layer.provide(BudgetedCardSecrets.layer)))
+  ),
+  InstrumentedCardLifecycle.layer.pipe(Layer.provide(AuditedCardLifecycle.layer))
+)
