@@ -4,7 +4,7 @@ import { Telemetry } from "@cardkit/telemetry"
 import { describe, expect, it } from "@effect/vitest"
 import { AggregationTemporality, InMemoryMetricExporter } from "@opentelemetry/sdk-metrics"
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base"
-import { Effect, Layer, Redacted } from "effect"
+import { Deferred, Effect, Fiber, Layer, Redacted } from "effect"
 import { ApiKeys, DemoServer, providerLayer, servedOn } from "../src/index.js"
 import { apiKey, CaptureLogs, capturedLogs, ledgerCard, logsOf, post, request, requestIdOf } from "./support.js"
 
@@ -19,6 +19,13 @@ const serverOn = (telemetry: Layer.Layer<Telemetry, unknown>) =>
     Layer.provide(servedOn(providerLayer("fake", FakeProvider.layer()), StoreServices.layerMemory)),
     Layer.provide(CaptureLogs)
   )
+
+/** Spans kept after shutdown, which the SDK's in-memory exporter would forget. */
+class KeptSpans extends InMemorySpanExporter {
+  override shutdown(): Promise<void> {
+    return Promise.resolve()
+  }
+}
 
 const traceId = "4bf92f3577b34da6a3ce929d0e0e4736"
 const parentSpanId = "00f067aa0ba902b7"
@@ -55,6 +62,26 @@ describe("the demo's telemetry", () => {
       expect(lines.length).toBeGreaterThan(0)
       for (const line of lines) expect(line).toContain(`"traceId":"${traceId}"`)
       expect(metricNames).toContain("cardkit_http_request_duration_seconds")
+    })
+  )
+
+  it.live("a request's span is exported when the app is interrupted, as runMain does on SIGTERM", () =>
+    Effect.gen(function* () {
+      const spans = new KeptSpans()
+      const started = yield* Deferred.make<string>()
+      const app = yield* Effect.fork(
+        Layer.launch(
+          Layer.effectDiscard(Effect.flatMap(DemoServer, ({ url }) => Deferred.succeed(started, url))).pipe(
+            Layer.provide(serverOn(Telemetry.layer({ spanExporter: spans, spanScheduleDelay: "1 hour" })))
+          )
+        )
+      )
+      const url = yield* Deferred.await(started)
+      expect((yield* post(`${url}/v1/cards/${ledgerCard.cardId}/cvv`, body)).status).toBe(200)
+      // The batch waits an hour: only the shutdown can have sent it.
+      expect(spans.getFinishedSpans()).toEqual([])
+      yield* Fiber.interrupt(app)
+      expect(spans.getFinishedSpans().map((span) => span.name)).toContain("POST /v1/cards/{cardId}/cvv")
     })
   )
 
