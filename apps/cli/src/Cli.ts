@@ -214,6 +214,13 @@ const demoOptions = {
 }
 export type DemoArgs = Command.Command.ParseConfig<typeof demoOptions>
 
+const doctorOptions = {
+  provider,
+  json,
+  settings: settingOptions([...ledgerSettings, ...visaSettings, ...storeSettings])
+}
+export type DoctorArgs = Command.Command.ParseConfig<typeof doctorOptions>
+
 // The page size's default and largest value are the store's `auditPageSize`, spelled here as above.
 const auditListOptions = {
   json,
@@ -289,11 +296,24 @@ const demo = Command.make("demo", demoOptions, (args) =>
   )
 ).pipe(Command.withDescription("Start the demo HTTP app (same configuration as apps/demo)"))
 
+// Reports its own failures: a failing check is printed as a report, then exits 1.
+const doctor = Command.make("doctor", doctorOptions, (args) =>
+  Effect.promise(() => import("./internal/doctor.js")).pipe(
+    Effect.flatMap((module) => module.doctor(args)),
+    withLogsOnStderr
+  )
+).pipe(
+  Command.withDescription(
+    "Check a configuration as the demo's /health/ready does: the store, each provider endpoint, the " +
+      "credentials' expiry; exit 1 if something fails (an expiry within 30 days only warns)"
+  )
+)
+
 export const cardkit = Command.make("cardkit").pipe(
   Command.withDescription(
     "Reveal CVVs, validate payment accounts and manage cards through cardkit, on the fake or the live providers"
   ),
-  Command.withSubcommands([cvv, validate, card, audit, fake, demo])
+  Command.withSubcommands([cvv, validate, card, audit, fake, demo, doctor])
 )
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string }

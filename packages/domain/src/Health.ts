@@ -106,7 +106,8 @@ export class HealthSettings extends Context.Tag("@cardkit/domain/HealthSettings"
     Layer.effect(HealthSettings, HealthSettings.make(options))
   static readonly layerConfig = (
     config: Config.Config<HealthOptions> = HealthConfig
-  ): Layer.Layer<HealthSettings, ConfigError.ConfigError> => Layer.unwrapEffect(Effect.map(config, HealthSettings.layer))
+  ): Layer.Layer<HealthSettings, ConfigError.ConfigError> =>
+    Layer.unwrapEffect(Effect.map(config, HealthSettings.layer))
 }
 
 export const CheckReport = Schema.Struct({
@@ -122,9 +123,9 @@ export const CredentialReport = Schema.Struct({
   /** ISO 8601, when known. */
   notBefore: Schema.optional(Schema.String),
   notAfter: Schema.optional(Schema.String),
-  /** Whole days since `notBefore`. */
+  /** Whole days since `notBefore`; negative before it. */
   ageDays: Schema.optional(Schema.Number),
-  /** Whole days left before `notAfter`; negative once it has passed. */
+  /** Whole days left before `notAfter`; negative (the days since) once it has passed. */
   expiresInDays: Schema.optional(Schema.Number)
 }).annotations({ identifier: "HealthCredential" })
 export type CredentialReport = typeof CredentialReport.Type
@@ -137,6 +138,9 @@ export const HealthReport = Schema.Struct({
 export type HealthReport = typeof HealthReport.Type
 
 const dayMillis = Duration.toMillis(Duration.days(1))
+
+/** Whole days in `millis`, toward zero: a credential that expired an hour ago has 0 days left, not -1. */
+const wholeDays = (millis: number): number => Math.trunc(millis / dayMillis) || 0
 
 /**
  * A credential at `now`: `failing` outside its validity, `degraded` when it expires within
@@ -160,10 +164,10 @@ export const credentialReport = (
     status,
     ...(notBefore === undefined
       ? {}
-      : { notBefore: notBefore.toISOString(), ageDays: Math.floor((now - notBefore.getTime()) / dayMillis) }),
+      : { notBefore: notBefore.toISOString(), ageDays: wholeDays(now - notBefore.getTime()) }),
     ...(notAfter === undefined || left === undefined
       ? {}
-      : { notAfter: notAfter.toISOString(), expiresInDays: Math.floor(left / dayMillis) })
+      : { notAfter: notAfter.toISOString(), expiresInDays: wholeDays(left) })
   }
 }
 
