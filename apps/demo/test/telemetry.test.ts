@@ -6,7 +6,18 @@ import { AggregationTemporality, InMemoryMetricExporter } from "@opentelemetry/s
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base"
 import { Deferred, Effect, Fiber, Layer, Redacted } from "effect"
 import { ApiKeys, DemoServer, providerLayer, servedOn } from "../src/index.js"
-import { apiKey, CaptureLogs, capturedLogs, ledgerCard, logsOf, post, request, requestIdOf } from "./support.js"
+import {
+  apiKey,
+  CaptureLogs,
+  capturedLogs,
+  cardData,
+  ledgerCard,
+  logsOf,
+  post,
+  request,
+  requestIdOf,
+  visaCard
+} from "./support.js"
 
 const adminKey = "demo-test-admin-key"
 const body = { customerId: ledgerCard.customerId, accountNumber: ledgerCard.accountNumber }
@@ -82,6 +93,48 @@ describe("the demo's telemetry", () => {
       expect(spans.getFinishedSpans()).toEqual([])
       yield* Fiber.interrupt(app)
       expect(spans.getFinishedSpans().map((span) => span.name)).toContain("POST /v1/cards/{cardId}/cvv")
+    })
+  )
+
+  it.live("no card data in anything exported over the flows: reveals, validations, declines, refusals", () =>
+    Effect.gen(function* () {
+      const spans = new InMemorySpanExporter()
+      const metrics = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE)
+      const { exported, ids, text } = yield* Effect.gen(function* () {
+        const { url } = yield* DemoServer
+        const answers = [
+          yield* post(`${url}/v1/cards/${ledgerCard.cardId}/cvv`, body),
+          yield* post(`${url}/v1/account-validations`, visaCard),
+          yield* post(`${url}/v1/account-validations`, { ...visaCard, cvv2: "023" }),
+          yield* post(`${url}/v1/account-validations`, { ...visaCard, pan: "4957030420210463" }),
+          yield* post(`${url}/v1/cards/${ledgerCard.cardId}/cvv`, { ...body, customerId: "100000000006002" }),
+          yield* post(`${url}/v1/cards/${ledgerCard.cardId}/cvv`, body, { "x-api-key": "not-a-key" })
+        ]
+        const telemetry = yield* Telemetry
+        yield* telemetry.flush
+        return {
+          exported: spans.getFinishedSpans(),
+          ids: answers.map(requestIdOf),
+          text: yield* telemetry.metricsText
+        }
+      }).pipe(Effect.provide(serverOn(Telemetry.layer({ spanExporter: spans, metricExporter: metrics }))))
+      expect(exported.length).toBeGreaterThanOrEqual(6)
+      // Random ids may hold "022" or "679" between letters: they are left out of what is searched.
+      let everything = JSON.stringify([
+        exported.map((span) => [span.name, span.attributes, span.events, span.status, span.links]),
+        metrics.getMetrics(),
+        text
+      ])
+      for (const id of [
+        ...ids,
+        ...exported.flatMap((span) => [span.spanContext().traceId, span.spanContext().spanId])
+      ]) {
+        everything = everything.replaceAll(id, "")
+      }
+      expect(everything).toContain("POST /v1/account-validations")
+      expect(everything).toContain("cardkit_http_request_duration_seconds")
+      for (const secret of cardData) expect(everything).not.toMatch(secret)
+      expect(everything).not.toMatch(/4957030420210463|(^|\D)023(\D|$)/)
     })
   )
 
