@@ -155,7 +155,10 @@ const make: Effect.Effect<AuditTrail["Type"], never, SqlClient.SqlClient | Scope
   // statement holding its record succeeded, and fails with it.
   const submit = yield* GroupCommit.make(
     (rows: NonEmptyReadonlyArray<AuditInsert>) =>
-      orUnavailable(sql`insert into audit_records ${sql.insert(rows)}`, "writing the audit record"),
+      orUnavailable(
+        sql`insert into audit_records ${sql.insert(rows.length === 1 ? rows[0] : rows)}`,
+        "writing the audit record"
+      ),
     { maxBatch: maxRecordsPerInsert }
   )
 

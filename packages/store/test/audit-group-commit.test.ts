@@ -1,7 +1,7 @@
 import { StoreUnavailable } from "@cardkit/domain"
 import { describe, expect, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Deferred, Effect, Exit, Fiber, Layer, Scope, Tracer } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Layer, Scope, Tracer } from "effect"
 import { audited } from "../src/Audited.js"
 import { type AuditEntry, AuditQuery, AuditTrail, SqlAuditTrail } from "../src/AuditTrail.js"
 import * as GroupCommit from "../src/internal/groupCommit.js"
@@ -31,7 +31,7 @@ const logged = <E = never>(
   Effect.gen(function* () {
     const batches: Array<ReadonlyArray<number>> = []
     let handed = 0
-    const write = yield* GroupCommit.make<number, E, never>(
+    const write = yield* GroupCommit.make<number, E>(
       (items) =>
         Effect.suspend(() => {
           batches.push(items)
@@ -113,14 +113,29 @@ describe("GroupCommit", () => {
 
   it.scoped("a defect in the write is every caller's defect, and the writer survives it", () =>
     Effect.gen(function* () {
-      let calls = 0
-      const submit = yield* GroupCommit.make<number, never, never>(
-        () => (++calls === 1 ? Effect.die("boom") : Effect.void),
+      const gate = yield* Deferred.make<void>()
+      const batches: Array<ReadonlyArray<number>> = []
+      const submit = yield* GroupCommit.make<number, never>(
+        (items) =>
+          Effect.suspend(() => {
+            batches.push(items)
+            return items[0] === 0 ? Deferred.await(gate) : items[0] === 1 ? Effect.die("boom") : Effect.void
+          }),
         { maxBatch: 8 }
       )
-      const exits = yield* Effect.forEach(range(3), (i) => Effect.exit(submit(i)), { concurrency: "unbounded" })
-      expect(exits.every((exit) => Exit.isFailure(exit) && !Exit.isInterrupted(exit))).toBe(true)
-      expect(yield* Effect.exit(submit(3))).toEqual(Exit.void)
+      const first = yield* Effect.fork(submit(0))
+      yield* Effect.repeat(Effect.yieldNow(), { until: () => batches.length === 1 })
+      const dying = yield* Effect.fork(
+        Effect.forEach(range(3), (i) => Effect.exit(submit(i + 1)), { concurrency: "unbounded" })
+      )
+      yield* Effect.yieldNow()
+      yield* Effect.yieldNow()
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(first)
+      const exits = yield* Fiber.join(dying)
+      expect(batches.slice(0, 2)).toEqual([[0], [1, 2, 3]])
+      expect(exits.every((exit) => Exit.isFailure(exit) && Cause.isDie(exit.cause))).toBe(true)
+      expect(yield* Effect.exit(submit(4))).toEqual(Exit.void)
     })
   )
 
