@@ -156,7 +156,7 @@ const make: Effect.Effect<AuditTrail["Type"], never, SqlClient.SqlClient | Scope
   const submit = yield* GroupCommit.make(
     (rows: NonEmptyReadonlyArray<AuditInsert>) =>
       orUnavailable(
-        sql`insert into audit_records ${sql.insert(rows.length === 1 ? rows[0] : rows)}`,
+        sql`insert into audit_records ${rows.length === 1 ? sql.insert(rows[0]) : sql.insert(rows)}`,
         "writing the audit record"
       ),
     { maxBatch: maxRecordsPerInsert }
