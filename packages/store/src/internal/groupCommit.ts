@@ -9,14 +9,14 @@ import type { NonEmptyReadonlyArray } from "effect/Array"
  * submitted, and a batch's failure is the failure of every one of its callers.
  *
  * No timer ever holds an item back. The first item of an event-loop turn, when nothing is being
- * written, is written at once by its own caller (sparing it the hand-over to the writer fiber and back),
- * so a lone caller costs what a direct write does. But Node runs the microtasks (where
- * fibers resume) after each I/O callback, so writing every such item at once would write each request
- * of a busy turn alone whenever a write does not wait on I/O (SQLite's are synchronous); items that come
- * later in a turn that already wrote are kept for the turn's `setImmediate` instead, after its I/O
- * callbacks, and the writer writes them together — unless they come from the fiber that started the
- * turn's write, which submits one after another and has nobody to share a batch with. While a write waits on I/O
- * (PostgreSQL), what queues meanwhile is the next batch.
+ * written, is written at once by its own caller, sparing it the hand-over to the writer fiber and back:
+ * a lone caller waits for nobody. But Node runs the microtasks (where fibers resume) after each I/O
+ * callback, so writing every such item at once would write each request of a busy turn alone whenever
+ * a write does not wait on I/O (SQLite's are synchronous); items that come later in a turn that
+ * already wrote are kept for the turn's `setImmediate` instead, after its I/O callbacks, and the writer
+ * writes them together — unless they come from the fiber that started the turn's write, which submits
+ * one after another and has nobody to share a batch with. While a write waits on I/O (PostgreSQL),
+ * what queues meanwhile is the next batch.
  */
 
 /** Submits an item; succeeds once the batch holding it was written, fails with that batch's failure. */
