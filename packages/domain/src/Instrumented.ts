@@ -22,18 +22,23 @@ const observed = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   counted: (outcome: string, exit: Exit.Exit<A, E>) => Effect.Effect<void>,
   verdict?: (result: A) => string
-): Effect.Effect<A, E, R> =>
-  Effect.useSpan(
-    `cardkit.${operation}`,
-    { captureStackTrace: false, attributes: { "cardkit.operation": operation, ...attributes } },
-    (span) =>
-      Effect.onExit(Effect.withParentSpan(effect, span), (exit) => {
-        const outcome =
-          verdict !== undefined && Exit.isSuccess(exit) ? verdict(exit.value) : CardkitMetrics.outcomeOf(exit)
-        span.attribute("cardkit.outcome", outcome)
-        return counted(outcome, exit)
-      })
+): Effect.Effect<A, E, R> => {
+  const outcomeOf = (exit: Exit.Exit<A, E>) =>
+    verdict !== undefined && Exit.isSuccess(exit) ? verdict(exit.value) : CardkitMetrics.outcomeOf(exit)
+  return CardkitMetrics.whenTraced(
+    Effect.useSpan(
+      `cardkit.${operation}`,
+      { captureStackTrace: false, attributes: { "cardkit.operation": operation, ...attributes } },
+      (span) =>
+        Effect.onExit(Effect.withParentSpan(effect, span), (exit) => {
+          const outcome = outcomeOf(exit)
+          span.attribute("cardkit.outcome", outcome)
+          return counted(outcome, exit)
+        })
+    ),
+    Effect.onExit(effect, (exit) => counted(outcomeOf(exit), exit))
   )
+}
 
 const idsOf = (request: { readonly cardId?: string; readonly customerId: CustomerId }): Record<string, string> =>
   request.cardId === undefined

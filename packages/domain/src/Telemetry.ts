@@ -1,4 +1,4 @@
-import { Cause, Effect, Exit, Metric, MetricBoundaries, MetricLabel, Option, Tracer } from "effect"
+import { Cause, Effect, Exit, FiberRef, Metric, MetricBoundaries, MetricLabel, Option, Tracer } from "effect"
 
 /*
  * cardkit's metrics, defined once, and the span every provider call makes. Built on Effect's own
@@ -9,6 +9,26 @@ import { Cause, Effect, Exit, Metric, MetricBoundaries, MetricLabel, Option, Tra
  * each — never an id and never card data, so a label can neither leak a card nor grow a series per
  * request. The package README's "Metrics" table lists the same.
  */
+
+/*
+ * Spans only where they go somewhere (`whenTraced`). Why: an Effect span costs a provider call a
+ * noticeable share of its CPU even when the tracer is disabled or is Effect's own native tracer,
+ * which keeps nothing (apps/bench/README.md, `CardkitMetrics`); a program that installs no tracer —
+ * a team calling a transport directly, the demo exporting nothing — should not pay for spans nobody
+ * reads. The metrics are recorded either way.
+ */
+
+/** Effect's own tracer, the one a program runs with until it installs another. */
+const nativeTracer: Tracer.Tracer = Effect.runSync(Effect.tracer)
+
+/** `traced` when the current fiber's spans reach a tracer (enabled, not the native one), else `untraced`. */
+export const whenTraced = <A, E, R>(
+  traced: Effect.Effect<A, E, R>,
+  untraced: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.withFiberRuntime((fiber) =>
+    fiber.currentTracer !== nativeTracer && fiber.getFiberRef(FiberRef.currentTracerEnabled) ? traced : untraced
+  )
 
 /**
  * `cardkit_reveals_total{operation, outcome}`: card-secret reveals through the `CardSecrets` port.
@@ -86,11 +106,33 @@ export const outcomeOf = (exit: Exit.Exit<unknown, unknown>): string =>
         onNone: () => (Cause.isInterruptedOnly(exit.cause) ? "Interrupted" : "Defect")
       })
 
-const labelled = (metric: Metric.Metric.Counter<number>, labels: Readonly<Record<string, string>>) =>
-  Metric.taggedWithLabels(
-    metric,
-    Object.entries(labels).map(([key, value]) => MetricLabel.make(key, value))
-  )
+type Labellable = Metric.Metric.Counter<number> | Metric.Metric.Histogram<number>
+
+/**
+ * `metric` under `labels`, built once per label set. Why: building a labelled metric costs more than
+ * updating it (a histogram's most; apps/bench/README.md, the ledger section), and label values are a
+ * small fixed set, so the cache stays small.
+ */
+const labelled = <M extends Labellable>(metric: M, labels: Readonly<Record<string, string>>): M => {
+  let byLabels = labelledMetrics.get(metric)
+  if (byLabels === undefined) {
+    byLabels = new Map()
+    labelledMetrics.set(metric, byLabels)
+  }
+  let key = ""
+  for (const label in labels) key += `${label}=${labels[label]}\u0000`
+  let found = byLabels.get(key)
+  if (found === undefined) {
+    found = Metric.taggedWithLabels(
+      metric as Metric.Metric<unknown, number, unknown>,
+      Object.entries(labels).map(([label, value]) => MetricLabel.make(label, value))
+    ) as M
+    byLabels.set(key, found)
+  }
+  return found as M
+}
+
+const labelledMetrics = new WeakMap<Labellable, Map<string, Labellable>>()
 
 /** `metric` incremented under `labels`. */
 export const count = (
@@ -131,34 +173,42 @@ export const observeProviderCall = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   annotate?: (exit: Exit.Exit<A, E>, span: Tracer.Span) => void
 ): Effect.Effect<A, E, R> =>
-  Effect.useSpan(
-    call.span,
-    {
-      kind: "client",
-      captureStackTrace: false,
-      attributes:
-        call.attempt === undefined
-          ? { "cardkit.provider": call.provider, "cardkit.operation": call.operation }
-          : { "cardkit.provider": call.provider, "cardkit.operation": call.operation, "cardkit.attempt": call.attempt }
-    },
-    (span) =>
-      Effect.clockWith((clock) => {
-        const started = clock.unsafeCurrentTimeNanos()
-        return Effect.onExit(Effect.withParentSpan(effect, span), (exit) => {
-          const outcome = outcomeOf(exit)
-          span.attribute("cardkit.outcome", outcome)
-          annotate?.(exit, span)
-          return Metric.update(
-            Metric.taggedWithLabels(providerCallDuration, [
-              MetricLabel.make("provider", call.provider),
-              MetricLabel.make("operation", call.operation),
-              MetricLabel.make("outcome", outcome)
-            ]),
-            Number(clock.unsafeCurrentTimeNanos() - started) / 1e9
-          )
-        })
+  Effect.clockWith((clock) => {
+    const timed = (self: Effect.Effect<A, E, R>, ended: (exit: Exit.Exit<A, E>, outcome: string) => void) => {
+      const started = clock.unsafeCurrentTimeNanos()
+      return Effect.onExit(self, (exit) => {
+        const outcome = outcomeOf(exit)
+        ended(exit, outcome)
+        return Metric.update(
+          labelled(providerCallDuration, { provider: call.provider, operation: call.operation, outcome }),
+          Number(clock.unsafeCurrentTimeNanos() - started) / 1e9
+        )
       })
-  )
+    }
+    return whenTraced(
+      Effect.useSpan(
+        call.span,
+        {
+          kind: "client",
+          captureStackTrace: false,
+          attributes:
+            call.attempt === undefined
+              ? { "cardkit.provider": call.provider, "cardkit.operation": call.operation }
+              : {
+                  "cardkit.provider": call.provider,
+                  "cardkit.operation": call.operation,
+                  "cardkit.attempt": call.attempt
+                }
+        },
+        (span) =>
+          timed(Effect.withParentSpan(effect, span), (exit, outcome) => {
+            span.attribute("cardkit.outcome", outcome)
+            annotate?.(exit, span)
+          })
+      ),
+      timed(effect, () => {})
+    )
+  })
 
 /**
  * `effect` run under a tracer that keeps every span it starts (the native tracer's, so name,

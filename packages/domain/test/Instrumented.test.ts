@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Redacted, Schema } from "effect"
+import { Cause, Effect, Exit, Layer, Redacted, Schema } from "effect"
 import {
   AccountValidation,
   AccountValidationRequest,
@@ -170,6 +170,29 @@ describe("InstrumentedCardSecrets", () => {
       const [, refused] = yield* CardkitMetrics.recordingSpans(reveal("card-budget"))
       expect(refused[0]!.attributes.get("cardkit.outcome")).toBe("BudgetExceeded")
     }).pipe(Effect.provide(instrumented))
+  )
+})
+
+describe("without a tracer", () => {
+  it.effect("no span is started under Effect's native tracer, and the counters still move", () =>
+    Effect.gen(function* () {
+      const spanSeen = Effect.flatMap(InstrumentedAccountValidation.make, (port) =>
+        port.validate(new AccountValidationRequest({ pan: makePan(pan) }))
+      )
+      const inner = AccountValidation.of({
+        validate: () =>
+          Effect.flatMap(Effect.option(Effect.currentSpan), (span) =>
+            Effect.fail(new ProviderTimeout({ provider: span._tag === "Some" ? span.value.name : "none" }))
+          )
+      })
+      const timeouts = CardkitMetrics.countOf(CardkitMetrics.accountValidations, { outcome: "ProviderTimeout" })
+      const before = yield* timeouts
+      const untraced = yield* Effect.flip(Effect.provideService(spanSeen, AccountValidation, inner))
+      expect(untraced).toMatchObject({ provider: "none" })
+      const [traced] = yield* CardkitMetrics.recordingSpans(Effect.provideService(spanSeen, AccountValidation, inner))
+      expect(Exit.isFailure(traced) && Cause.squash(traced.cause)).toMatchObject({ provider: "cardkit.validate" })
+      expect((yield* timeouts) - before).toBe(2)
+    })
   )
 })
 
