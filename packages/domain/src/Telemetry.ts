@@ -110,7 +110,7 @@ type Labellable = Metric.Metric.Counter<number> | Metric.Metric.Histogram<number
 
 /**
  * `metric` under `labels`, built once per label set. Why: building a labelled metric costs more than
- * updating it (a histogram's most; apps/bench/README.md, the ledger section), and label values are a
+ * updating it (a histogram's most; apps/bench/README.md, `CardkitMetrics`), and label values are a
  * small fixed set, so the cache stays small.
  */
 const labelled = <M extends Labellable>(metric: M, labels: Readonly<Record<string, string>>): M => {
