@@ -23,13 +23,16 @@ import {
   GuardedDeviceSignedOperations,
   type IdempotencyStore,
   type SignablePayloadStore,
+  type StoreHealth,
   StoreServices
 } from "@cardkit/store"
 import {
+  type AccountValidation,
   type CardLifecycle,
   type CardSecrets,
   type DeviceSignedOperations,
   describeError,
+  InstrumentedAccountValidation,
   InvalidRequest,
   JsonBody,
   RequestId,
@@ -238,7 +241,13 @@ export interface DemoServerOptions {
 export const DemoServerConfig: Config.Config<DemoServerOptions> = ListenConfig.address(3000)
 
 /** What the demo app needs beside its address: its API keys, a provider's services and the store's. */
-export type DemoServerRequirements = ApiKeys | ProviderServices | IdempotencyStore | AuditTrail | SignablePayloadStore
+export type DemoServerRequirements =
+  | ApiKeys
+  | ProviderServices
+  | IdempotencyStore
+  | AuditTrail
+  | SignablePayloadStore
+  | StoreHealth
 
 /** The running demo app: where it listens. */
 export class DemoServer extends Context.Tag("@cardkit/demo/DemoServer")<
@@ -282,7 +291,8 @@ export class DemoServer extends Context.Tag("@cardkit/demo/DemoServer")<
 
 /**
  * A provider's services as the demo serves them, on the store's: its reveals and writes audited,
- * its reveals budgeted (`StoreServices.guarded`), device-signed ones too (`GuardedDeviceSignedOperations`).
+ * its reveals budgeted (`StoreServices.guarded`), device-signed ones too (`GuardedDeviceSignedOperations`),
+ * and every port call traced and counted (`Instrumented*`).
  */
 export const servedOn = <E1, R1, E2, R2, ROut = never>(
   provider: Layer.Layer<ProviderServices | ROut, E1, R1>,
@@ -294,8 +304,8 @@ export const servedOn = <E1, R1, E2, R2, ROut = never>(
 const guardedOn = <E1, R1, E2, R2>(
   provider: Layer.Layer<ProviderServices, E1, R1>,
   store: Layer.Layer<StoreServices.StoreServices, E2, R2>
-): Layer.Layer<CardSecrets | CardLifecycle | DeviceSignedOperations, E1 | E2, R1 | R2> =>
-  Layer.merge(StoreServices.guarded, GuardedDeviceSignedOperations.layer).pipe(
+): Layer.Layer<AccountValidation | CardSecrets | CardLifecycle | DeviceSignedOperations, E1 | E2, R1 | R2> =>
+  Layer.mergeAll(StoreServices.guarded, GuardedDeviceSignedOperations.layer, InstrumentedAccountValidation.layer).pipe(
     Layer.provide(Layer.merge(provider, store))
   )
 

@@ -51,7 +51,7 @@ export const HealthLive = HttpApiBuilder.group(DemoApi, "health", (handlers) =>
   Effect.gen(function* () {
     const { name } = yield* ProviderInfo
     const settings = yield* Health.HealthSettings
-    const health = Health.combine(yield* StoreHealth.inContext, yield* Health.HealthChecks)
+    const health = Health.combine(yield* StoreHealth, yield* Health.HealthChecks)
     return handlers
       .handle("health", () =>
         Effect.map(Health.credentials(health, settings), (credentials) => ({

@@ -17,9 +17,10 @@ import type { SignablePayloadStore } from "./SignablePayloadStore.js"
 import { SqlSignablePayloadStore } from "./SignablePayloadStore.js"
 import { SqlIdempotencyStore } from "./SqlIdempotencyStore.js"
 import { Store } from "./Store.js"
+import { StoreHealth } from "./StoreHealth.js"
 
 /** Every service the store holds, as an app (the demo, the CLI) uses them together. */
-export type StoreServices = Store | IdempotencyStore | AuditTrail | RevealBudget | SignablePayloadStore
+export type StoreServices = Store | IdempotencyStore | AuditTrail | RevealBudget | SignablePayloadStore | StoreHealth
 
 /** The store's services on `store`'s database, each configured by its documented `CARDKIT_*` variables. */
 export const layerOn = <E, R>(
@@ -29,7 +30,8 @@ export const layerOn = <E, R>(
     SqlIdempotencyStore.layerConfig(),
     SqlAuditTrail.layer,
     SqlRevealBudget.layerConfig(),
-    SqlSignablePayloadStore.layerConfig()
+    SqlSignablePayloadStore.layerConfig(),
+    StoreHealth.layer
   ).pipe(Layer.provideMerge(store))
 
 /** The store's services on the database `CARDKIT_DATABASE_URL` / `CARDKIT_DATA_DIR` name. */

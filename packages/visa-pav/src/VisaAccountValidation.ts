@@ -10,9 +10,9 @@ import type { HttpClient } from "@effect/platform"
 import { type Config, ConfigError, Context, Effect, Layer, Redacted, Schema } from "effect"
 import { CardValidationRequest, type CardValidationRequestJson } from "./CardValidationRequest.js"
 import { domainFieldOf } from "./internal/fields.js"
+import { observedTransport } from "./internal/observedTransport.js"
 import { nextTraceNumbers, type TraceNumbers } from "./internal/references.js"
 import { toDomainResult } from "./internal/results.js"
-import { makeTransport } from "./internal/transport.js"
 import { VisaAccountValidationConfig, type VisaAccountValidationOptions } from "./VisaPavOptions.js"
 
 const Acquirer = CardValidationRequest.pick("acquiringBin", "acquirerCountryCode", "cardAcceptor")
@@ -103,7 +103,7 @@ const make = (
         return ConfigError.InvalidData(problem.field.split("."), problem.reason)
       })
     )
-    const transport = yield* makeTransport(options)
+    const transport = yield* observedTransport(options)
     const validate = (
       request: AccountValidationRequest
     ): Effect.Effect<AccountValidationResult, AccountValidationError> =>

@@ -5,6 +5,7 @@ import {
   ProviderRejected,
   ProviderTimeout,
   ProviderUnavailable,
+  maskPans,
   scrubCardData
 } from "@cardkit/domain"
 import { TransportErrors } from "@cardkit/http"
@@ -29,9 +30,10 @@ const credentialMissing = "9125"
 /** The typed error for a non-200 answer, from Visa's error body where there is one. */
 export const fromHttpStatus = (status: number, body: unknown): AccountValidationError | Retryable => {
   const visa = Option.getOrUndefined(decodeErrorBody(body))?.responseStatus
-  const code = visa?.code ?? String(status)
-  // Visa's messages are shown to callers: anything in them that could be card data is cut out.
-  const said = visa === undefined ? `HTTP ${status}` : `Visa ${visa.code}: ${scrubCardData(visa.message)}`
+  // Visa's code and message are shown to callers and traced: a card number echoed in the code is
+  // masked, anything in the message that could be card data is cut out.
+  const code = maskPans(visa?.code ?? String(status))
+  const said = visa === undefined ? `HTTP ${status}` : `Visa ${code}: ${scrubCardData(visa.message)}`
   if (status === 400 && code !== credentialMissing) {
     const field =
       (visa === undefined ? undefined : fieldNamedIn(`${visa.message} ${visa.info}`)) ??

@@ -57,7 +57,6 @@ export const makeTransport = (
           }).pipe(Effect.mapError((error) => invalidOption(["mle"], error.reason)))
 
     const given = yield* HttpClient.HttpClient
-    // The client makes no span per HTTP call; a caller that traces wraps `validate` in its own span.
     const client = options.transformClient === undefined ? given : options.transformClient(given)
 
     const base = options.url.replace(/\/+$/, "")
