@@ -1,6 +1,27 @@
 import { BudgetExceeded, type StoreUnavailable } from "@cardkit/domain"
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Array as Arr, Clock, Config, ConfigError, Context, Duration, Effect, Either, Layer, Option } from "effect"
+import {
+  Array as Arr,
+  Clock,
+  Config,
+  ConfigError,
+  Context,
+  Duration,
+  Effect,
+  Either,
+  Layer,
+  Option,
+  type Scope
+} from "effect"
+import type { NonEmptyReadonlyArray } from "effect/Array"
+import * as GroupCommit from "./internal/groupCommit.js"
+import {
+  decideInOrder,
+  type Outcome,
+  type Request,
+  type Scope as BudgetScope,
+  touchedScopes
+} from "./internal/revealBatch.js"
 import { readCommitted } from "./internal/readCommitted.js"
 import { orUnavailable } from "./Store.js"
 
@@ -96,21 +117,10 @@ export const formatWindow = (window: Duration.Duration): string => {
   return words.length === 0 ? Duration.format(window) : words.join(" ")
 }
 
-interface Scope {
-  readonly scope: BudgetExceeded["scope"]
-  /** The `reveal_events.scope` value, `card:<cardId>` or `customer:<customerId>`. */
-  readonly key: string
-  readonly limit: number
-  readonly windowMillis: number
-  readonly window: string
-}
+// Reserves per batch: far below either database's limit of bound parameters.
+const maxReservesPerBatch = 256
 
-/** A reserve's outcome: the recorded events, or the scope refusing and when it frees a place. */
-type Outcome =
-  | { readonly _tag: "Reserved"; readonly events: ReadonlyArray<number> }
-  | { readonly _tag: "Refused"; readonly scope: Scope; readonly freesAt: number }
-
-const refusalOf = (scope: Scope, freesAt: number, now: number) =>
+const refusalOf = (scope: BudgetScope, freesAt: number, now: number) =>
   new BudgetExceeded({
     scope: scope.scope,
     limit: scope.limit,
@@ -118,7 +128,9 @@ const refusalOf = (scope: Scope, freesAt: number, now: number) =>
     retryAfterMillis: Math.max(1, freesAt - now)
   })
 
-const make = (options: RevealBudgetOptions): Effect.Effect<RevealBudget["Type"], never, SqlClient.SqlClient> =>
+const make = (
+  options: RevealBudgetOptions
+): Effect.Effect<RevealBudget["Type"], never, SqlClient.SqlClient | Scope.Scope> =>
   Effect.gen(function* () {
     if (options.card === undefined && options.customer === undefined) return RevealBudget.unlimited
     const sql = yield* SqlClient.SqlClient
@@ -127,7 +139,7 @@ const make = (options: RevealBudgetOptions): Effect.Effect<RevealBudget["Type"],
       ["customer", options.customer]
     ] as const
 
-    const scopesOf = (key: RevealBudgetKey): ReadonlyArray<Scope> =>
+    const scopesOf = (key: RevealBudgetKey): ReadonlyArray<BudgetScope> =>
       budgets
         .flatMap(([scope, budget]) =>
           budget === undefined
@@ -173,66 +185,90 @@ const make = (options: RevealBudgetOptions): Effect.Effect<RevealBudget["Type"],
       })
     }
 
-    const reserveOnPostgres = (scopes: ReadonlyArray<Scope>, now: number): Effect.Effect<Outcome, unknown> =>
-      atReadCommitted(
+    /** PostgreSQL: a batch in one call of migration 3's function, which decides it in order. */
+    const reserveOnPostgres = (requests: NonEmptyReadonlyArray<Request>): Effect.Effect<Array<Outcome>, unknown> => {
+      const touched = touchedScopes(requests)
+      const index = new Map(touched.map((scope, i) => [scope.key, i + 1]))
+      const pairItems = requests.flatMap((request, i) => request.scopes.map(() => i + 1))
+      const pairScopes = requests.flatMap((request) => request.scopes.map((scope) => index.get(scope.key)))
+      return atReadCommitted(
         sql<{
           read_committed: boolean
+          item: number | null
           events: ReadonlyArray<number | string> | null
           refused: number | null
           frees_at: number | string | null
-        }>`select * from cardkit_reserve_reveal(
-          ${scopes.map((scope) => scope.key)}::text[],
-          ${scopes.map((scope) => scope.limit)}::integer[],
-          ${scopes.map((scope) => scope.windowMillis)}::bigint[],
-          ${now}::bigint
-        )`.pipe(
-          Effect.map(([row]): Option.Option<Outcome> => {
-            if (row === undefined || !row.read_committed) return Option.none()
-            const refused = row.refused === null ? undefined : scopes[row.refused - 1]
+        }>`select * from cardkit_reserve_reveals(
+          ${requests.map((request) => request.now)}::bigint[],
+          ${pairItems}::integer[],
+          ${pairScopes}::integer[],
+          ${touched.map((scope) => scope.key)}::text[],
+          ${touched.map((scope) => scope.limit)}::integer[],
+          ${touched.map((scope) => scope.windowMillis)}::bigint[]
+        ) order by item`.pipe(
+          Effect.map((rows): Option.Option<Array<Outcome>> => {
+            if (rows[0] === undefined || !rows[0].read_committed) return Option.none()
             return Option.some(
-              refused === undefined
-                ? { _tag: "Reserved", events: (row.events ?? []).map(Number) }
-                : { _tag: "Refused", scope: refused, freesAt: Number(row.frees_at) }
+              rows.map((row): Outcome => {
+                const refused = row.refused === null ? undefined : touched[row.refused - 1]
+                return refused === undefined
+                  ? { _tag: "Reserved", events: (row.events ?? []).map(Number) }
+                  : { _tag: "Refused", scope: refused, freesAt: Number(row.frees_at) }
+              })
             )
           })
         )
       )
+    }
 
-    /** SQLite: the same steps in one transaction, which its one connection already serializes. */
-    const reserveOnSqlite = (scopes: ReadonlyArray<Scope>, now: number): Effect.Effect<Outcome, unknown> =>
+    /**
+     * SQLite: a batch in one transaction, which its one connection already serializes: the events that
+     * leave the window by the batch's latest time deleted and every touched count read, the requests
+     * decided in memory in submission order (`decideInOrder`), then their events inserted and the
+     * changed counts written, one statement each.
+     */
+    const reserveOnSqlite = (requests: NonEmptyReadonlyArray<Request>): Effect.Effect<Array<Outcome>, unknown> =>
       sql.withTransaction(
         Effect.gen(function* () {
-          const pruned = yield* sql<{ scope: string }>`delete from reveal_events where ${sql.or(
-            scopes.map((scope) => sql`(scope = ${scope.key} and at <= ${now - scope.windowMillis})`)
-          )} returning scope`
+          const touched = touchedScopes(requests)
+          const latest = new Map<string, number>()
+          for (const request of requests)
+            for (const scope of request.scopes)
+              latest.set(scope.key, Math.max(latest.get(scope.key) ?? request.now, request.now))
+          const pruned = yield* sql<{ scope: string; at: number }>`delete from reveal_events where ${sql.or(
+            touched.map(
+              (scope) => sql`(scope = ${scope.key} and at <= ${(latest.get(scope.key) ?? 0) - scope.windowMillis})`
+            )
+          )} returning scope, at`
           const stored = yield* sql<{ scope: string; count: number }>`select scope, count from reveal_counts
-            where scope in ${sql.in(scopes.map((scope) => scope.key))}`
-          const counts = scopes.map(
-            (scope) =>
-              (stored.find((row) => row.scope === scope.key)?.count ?? 0) -
-              pruned.filter((row) => row.scope === scope.key).length
+            where scope in ${sql.in(touched.map((scope) => scope.key))}`
+          const decided = yield* decideInOrder(requests, {
+            stored: new Map(stored.map((row) => [row.scope, row.count])),
+            pruned,
+            // What the table holds of a scope once pruned, oldest first: none of the batch's events yet.
+            oldest: (key, n) =>
+              Effect.map(
+                sql<{ at: number }>`select at from reveal_events where scope = ${key} order by at asc limit ${n}`,
+                (rows) => rows.map((row) => row.at)
+              )
+          })
+          const inserted =
+            decided.inserts.length === 0
+              ? []
+              : yield* sql<{ id: number }>`insert into reveal_events ${sql.insert(decided.inserts)} returning id`
+          // Ids count up in the order of the inserted rows, whatever order RETURNING lists them in.
+          const ids = inserted.map((row) => row.id).sort((a, b) => a - b)
+          const gone = decided.prunedInBatch.map((i) => ids[i] ?? 0)
+          if (gone.length > 0) yield* sql`delete from reveal_events where id in ${sql.in(gone)}`
+          if (decided.counts.length > 0)
+            yield* sql`insert into reveal_counts ${sql.insert(decided.counts)}
+              on conflict (scope) do update set count = excluded.count`
+          return decided.decisions.map(
+            (decision): Outcome =>
+              decision._tag === "Refused"
+                ? decision
+                : { _tag: "Reserved", events: decision.inserts.map((i) => ids[i] ?? 0) }
           )
-          let refusal: Extract<Outcome, { _tag: "Refused" }> | undefined
-          for (const [i, scope] of scopes.entries()) {
-            const count = counts[i] ?? 0
-            if (count < scope.limit) continue
-            const [frees] = yield* sql<{ at: number }>`select at from reveal_events where scope = ${scope.key}
-              order by at asc limit 1 offset ${count - scope.limit}`
-            const freesAt = (frees?.at ?? now) + scope.windowMillis
-            // Both spent: the later one is when the reveal can actually happen.
-            if (refusal === undefined || freesAt > refusal.freesAt) refusal = { _tag: "Refused", scope, freesAt }
-          }
-          const reserved = refusal === undefined
-          const events = reserved
-            ? yield* sql<{ id: number }>`insert into reveal_events ${sql.insert(
-                scopes.map((scope) => ({ scope: scope.key, at: now }))
-              )} returning id`
-            : []
-          if (reserved || pruned.length > 0)
-            yield* sql`insert into reveal_counts ${sql.insert(
-              scopes.map((scope, i) => ({ scope: scope.key, count: (counts[i] ?? 0) + (reserved ? 1 : 0) }))
-            )} on conflict (scope) do update set count = excluded.count`
-          return refusal ?? { _tag: "Reserved", events: events.map((row) => row.id) }
         })
       )
 
@@ -260,11 +296,20 @@ const make = (options: RevealBudgetOptions): Effect.Effect<RevealBudget["Type"],
         })
       )
 
-    const reserveOn = (scopes: ReadonlyArray<Scope>, now: number) =>
-      sql.onDialectOrElse({
-        pg: () => reserveOnPostgres(scopes, now),
-        orElse: () => reserveOnSqlite(scopes, now)
-      })
+    // Concurrent reserves are decided together (group commit), each answered with its own outcome.
+    const submit = yield* GroupCommit.makeEach(
+      (requests: NonEmptyReadonlyArray<Request>) =>
+        orUnavailable(
+          sql.onDialectOrElse({
+            pg: () => reserveOnPostgres(requests),
+            orElse: () => reserveOnSqlite(requests)
+          }),
+          "reserving a reveal budget"
+        ),
+      // On PostgreSQL batches of other cards need not wait for each other, and one waiting on a lock
+      // another holds is handed it by the server without a round trip; SQLite has one connection.
+      { maxBatch: maxReservesPerBatch, maxWriting: sql.onDialectOrElse({ pg: () => 4, orElse: () => 1 }) }
+    )
 
     return RevealBudget.of({
       reserve: (key) =>
@@ -272,7 +317,7 @@ const make = (options: RevealBudgetOptions): Effect.Effect<RevealBudget["Type"],
           const scopes = scopesOf(key)
           const now = yield* Clock.currentTimeMillis
           // A refusal commits too: the pruning it did is kept.
-          const outcome = yield* orUnavailable(reserveOn(scopes, now), "reserving a reveal budget")
+          const outcome = yield* submit({ scopes, now })
           return outcome._tag === "Reserved"
             ? { events: outcome.events }
             : yield* Effect.fail(refusalOf(outcome.scope, outcome.freesAt, now))
@@ -306,7 +351,7 @@ export class SqlRevealBudget extends Context.Tag("@cardkit/store/SqlRevealBudget
   static readonly layer = (
     options: RevealBudgetOptions
   ): Layer.Layer<SqlRevealBudget | RevealBudget, never, SqlClient.SqlClient> =>
-    Layer.effect(RevealBudget, SqlRevealBudget).pipe(Layer.provideMerge(Layer.effect(SqlRevealBudget, make(options))))
+    Layer.effect(RevealBudget, SqlRevealBudget).pipe(Layer.provideMerge(Layer.scoped(SqlRevealBudget, make(options))))
 
   /** As `layer`, the budgets read from `config`: by default `CARDKIT_REVEAL_BUDGET_CARD` / `_CUSTOMER`. */
   static readonly layerConfig = (

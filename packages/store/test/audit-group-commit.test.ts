@@ -1,11 +1,12 @@
 import { StoreUnavailable } from "@cardkit/domain"
 import { describe, expect, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
-import { Cause, Deferred, Effect, Exit, Fiber, Layer, Scope, Tracer } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Layer, Scope } from "effect"
 import { audited } from "../src/Audited.js"
 import { type AuditEntry, AuditQuery, AuditTrail, SqlAuditTrail } from "../src/AuditTrail.js"
 import * as GroupCommit from "../src/internal/groupCommit.js"
 import { databases } from "./databases.js"
+import { statementTracer } from "./statementTracer.js"
 
 const entry = (requestId: string): AuditEntry => ({
   apiKeyId: "key_ops",
@@ -179,40 +180,77 @@ describe("GroupCommit", () => {
   )
 })
 
-/** A tracer that keeps the text of every `sql.execute` span: the statements the store ran. */
-const statementTracer = () => {
-  const statements: Array<string> = []
-  const tracer = Tracer.make({
-    span: (name, parent, context, links, startTime, kind) => {
-      const attributes = new Map<string, unknown>()
-      const span: Tracer.Span = {
-        _tag: "Span",
-        name,
-        spanId: Math.random().toString(16).slice(2),
-        traceId: "statements",
-        parent,
-        context,
-        status: { _tag: "Started", startTime },
-        attributes,
-        links,
-        sampled: true,
-        kind,
-        end: () => {
-          const text = attributes.get("db.query.text")
-          if (name === "sql.execute" && typeof text === "string") statements.push(text)
-        },
-        attribute: (key, value) => {
-          attributes.set(key, value)
-        },
-        event: () => {},
-        addLinks: () => {}
-      }
-      return span
-    },
-    context: (f) => f()
-  })
-  return { statements, tracer }
-}
+describe("GroupCommit.makeEach", () => {
+  it.scoped("each caller gets its own item's answer; a failed write fails every caller of its batch", () =>
+    Effect.gen(function* () {
+      const gate = yield* Deferred.make<void>()
+      const batches: Array<ReadonlyArray<number>> = []
+      const submit = yield* GroupCommit.makeEach<number, string, string>(
+        (items) =>
+          Effect.suspend(() => {
+            batches.push(items)
+            const answered = items.includes(99) ? Effect.fail("lost") : Effect.succeed(items.map((i) => `answer ${i}`))
+            return items[0] === 0 ? Effect.zipRight(Deferred.await(gate), answered) : answered
+          }),
+        { maxBatch: 64 }
+      )
+      const first = yield* Effect.fork(submit(0))
+      yield* Effect.repeat(Effect.yieldNow(), { until: () => batches.length === 1 })
+      const rest = yield* Effect.fork(Effect.forEach(range(10), (i) => submit(i + 1), { concurrency: "unbounded" }))
+      yield* Effect.yieldNow()
+      yield* Effect.yieldNow()
+      yield* Deferred.succeed(gate, undefined)
+      expect(yield* Fiber.join(first)).toBe("answer 0")
+      expect(yield* Fiber.join(rest)).toEqual(range(10).map((i) => `answer ${i + 1}`))
+      expect(batches).toEqual([[0], range(10).map((i) => i + 1)])
+      expect(yield* Effect.flip(submit(99))).toBe("lost")
+      // 99 beside others in one batch (they come later in a turn that already wrote): all of them fail.
+      const answers = yield* Effect.forEach([98, 99, 100], (i) => Effect.either(submit(i)), {
+        concurrency: "unbounded"
+      })
+      expect(batches.at(-1)).toEqual([98, 99, 100])
+      expect(answers.map((answer) => (answer._tag === "Left" ? answer.left : answer.right))).toEqual([
+        "lost",
+        "lost",
+        "lost"
+      ])
+    })
+  )
+
+  it.scoped("with maxWriting, that many writes run at once, what queued shared out between them", () =>
+    Effect.gen(function* () {
+      const gate = yield* Deferred.make<void>()
+      const batches: Array<ReadonlyArray<number>> = []
+      let running = 0
+      let mostRunning = 0
+      const submit = yield* GroupCommit.makeEach<number, number, never>(
+        (items) =>
+          Effect.suspend(() => {
+            batches.push(items)
+            mostRunning = Math.max(mostRunning, ++running)
+            return Effect.zipRight(
+              Deferred.await(gate),
+              Effect.sync(() => {
+                running--
+                return items.map((i) => i * 2)
+              })
+            )
+          }),
+        { maxBatch: 64, maxWriting: 3 }
+      )
+      const first = yield* Effect.fork(submit(0))
+      yield* Effect.repeat(Effect.yieldNow(), { until: () => batches.length === 1 })
+      const rest = yield* Effect.fork(Effect.forEach(range(20), (i) => submit(i + 1), { concurrency: "unbounded" }))
+      yield* Effect.repeat(Effect.yieldNow(), { until: () => batches.length === 3 })
+      // Two writes free beside the first: the twenty queued behind it split in two, in order.
+      expect(batches).toEqual([[0], range(10).map((i) => i + 1), range(10).map((i) => i + 11)])
+      yield* Deferred.succeed(gate, undefined)
+      expect(yield* Fiber.join(first)).toBe(0)
+      expect(yield* Fiber.join(rest)).toEqual(range(20).map((i) => (i + 1) * 2))
+      expect(mostRunning).toBe(3)
+    })
+  )
+})
 
 describe.each(databases)("SqlAuditTrail's group commit on %s", (_, layer) => {
   const provided = <A, E>(effect: Effect.Effect<A, E, AuditTrail | SqlClient.SqlClient>) =>

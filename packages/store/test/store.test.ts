@@ -17,7 +17,8 @@ describe.each(databases)("Store on %s", (dialect, layer) => {
       }>`select migration_id, name from cardkit_migrations`
       expect(migrations.map((m) => [Number(m.migration_id), m.name])).toEqual([
         [1, "initial"],
-        [2, "reveal_budget_counts"]
+        [2, "reveal_budget_counts"],
+        [3, "reveal_budget_batches"]
       ])
       expect(yield* migrate).toEqual([])
       yield* sql`insert into audit_records (at, operation, outcome) values (1, 'revealCvv', 'ok')`

@@ -106,6 +106,102 @@ const revealBudgetFunctions = (sql: SqlClient.SqlClient) =>
     { discard: true }
   )
 
+/*
+ * PostgreSQL's reserve of a batch: the requests (`item_nows`, one time each) decided in order in one
+ * call, each exactly as `cardkit_reserve_reveal` would decide it after the previous one, so concurrent
+ * reserves take every scope's advisory lock once (in lock-id order) and pay one round trip. A request's
+ * scopes are its consecutive entries of `pair_items` (1-based request numbers), naming scopes by their
+ * position in `scope_keys`. A scope is pruned only when a request's window has passed its oldest event
+ * (read once per call under the lock, so no other writer changes it meanwhile), and the counts are
+ * written once at the end. One row per request: its events, or the scope refusing (a position in
+ * `scope_keys`) and when it frees a place; `read_committed` false and nothing done when not at READ
+ * COMMITTED, as for `cardkit_reserve_reveal`.
+ */
+const revealBatchFunction = (sql: SqlClient.SqlClient) =>
+  sql`create function cardkit_reserve_reveals(
+      item_nows bigint[], pair_items integer[], pair_scopes integer[],
+      scope_keys text[], scope_limits integer[], window_millis bigint[]
+    ) returns table (read_committed boolean, item integer, events bigint[], refused integer, frees_at bigint)
+    language plpgsql as $$
+    declare
+      lock_id integer;
+      counts integer[];
+      stored integer[];
+      oldest bigint[];
+      request integer;
+      p integer := 1;
+      q integer;
+      j integer;
+      pruned integer;
+      frees bigint;
+    begin
+      read_committed := current_setting('transaction_isolation') = 'read committed';
+      if not read_committed then
+        return next;
+        return;
+      end if;
+      for lock_id in select distinct hashtext(k) from unnest(scope_keys) k order by 1 loop
+        perform pg_advisory_xact_lock(hashtext('cardkit.reveal_events'), lock_id);
+      end loop;
+      select array_agg(coalesce(c.count, 0) order by s.ord),
+          array_agg((select min(e.at) from reveal_events e where e.scope = s.scope_key) order by s.ord)
+        into counts, oldest
+        from unnest(scope_keys) with ordinality s(scope_key, ord)
+        left join reveal_counts c on c.scope = s.scope_key;
+      stored := counts;
+      for request in 1 .. cardinality(item_nows) loop
+        item := request;
+        events := null;
+        refused := null;
+        frees_at := null;
+        q := p;
+        while q <= cardinality(pair_items) and pair_items[q] = request loop
+          j := pair_scopes[q];
+          if oldest[j] <= item_nows[request] - window_millis[j] then
+            with gone as (
+              delete from reveal_events e
+                where e.scope = scope_keys[j] and e.at <= item_nows[request] - window_millis[j]
+              returning 1
+            )
+            select count(*) into pruned from gone;
+            counts[j] := counts[j] - pruned;
+            oldest[j] := (select min(e.at) from reveal_events e where e.scope = scope_keys[j]);
+          end if;
+          if counts[j] >= scope_limits[j] then
+            frees := coalesce(
+              (select e.at from reveal_events e where e.scope = scope_keys[j]
+                order by e.at asc limit 1 offset counts[j] - scope_limits[j]),
+              item_nows[request]
+            ) + window_millis[j];
+            if refused is null or frees > frees_at then
+              refused := j;
+              frees_at := frees;
+            end if;
+          end if;
+          q := q + 1;
+        end loop;
+        if refused is null then
+          with recorded as (
+            insert into reveal_events (scope, at)
+              select scope_keys[pair_scopes[r]], item_nows[request] from generate_series(p, q - 1) r order by r
+            returning id
+          )
+          select array_agg(recorded.id order by recorded.id) into events from recorded;
+          for r in p .. q - 1 loop
+            counts[pair_scopes[r]] := counts[pair_scopes[r]] + 1;
+            oldest[pair_scopes[r]] := least(oldest[pair_scopes[r]], item_nows[request]);
+          end loop;
+        end if;
+        p := q;
+        return next;
+      end loop;
+      insert into reveal_counts (scope, count)
+        select s.scope_key, counts[s.ord] from unnest(scope_keys) with ordinality s(scope_key, ord)
+          where counts[s.ord] <> stored[s.ord]
+        on conflict (scope) do update set count = excluded.count;
+    end
+    $$`
+
 export const migrations = Migrator.fromRecord({
   "1_initial": Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
@@ -156,6 +252,10 @@ export const migrations = Migrator.fromRecord({
     yield* sql`create table reveal_counts (scope text primary key, count integer not null)`
     yield* sql`insert into reveal_counts (scope, count) select scope, count(*) from reveal_events group by scope`
     yield* sql.onDialectOrElse({ pg: () => revealBudgetFunctions(sql), orElse: () => Effect.void })
+  }),
+  "3_reveal_budget_batches": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql.onDialectOrElse({ pg: () => revealBatchFunction(sql), orElse: () => Effect.void })
   })
 })
 
