@@ -185,8 +185,35 @@ const make = (
       })
     }
 
-    /** PostgreSQL: a batch in one call of migration 3's function, which decides it in order. */
+    /** PostgreSQL, a lone reserve: one call of migration 2's function, which does less than the batch's. */
+    const reserveOneOnPostgres = ({ scopes, now }: Request): Effect.Effect<Array<Outcome>, unknown> =>
+      atReadCommitted(
+        sql<{
+          read_committed: boolean
+          events: ReadonlyArray<number | string> | null
+          refused: number | null
+          frees_at: number | string | null
+        }>`select * from cardkit_reserve_reveal(
+          ${scopes.map((scope) => scope.key)}::text[],
+          ${scopes.map((scope) => scope.limit)}::integer[],
+          ${scopes.map((scope) => scope.windowMillis)}::bigint[],
+          ${now}::bigint
+        )`.pipe(
+          Effect.map(([row]): Option.Option<Array<Outcome>> => {
+            if (row === undefined || !row.read_committed) return Option.none()
+            const refused = row.refused === null ? undefined : scopes[row.refused - 1]
+            return Option.some([
+              refused === undefined
+                ? { _tag: "Reserved", events: (row.events ?? []).map(Number) }
+                : { _tag: "Refused", scope: refused, freesAt: Number(row.frees_at) }
+            ])
+          })
+        )
+      )
+
+    /** PostgreSQL, a batch: one call of migration 3's function, which decides it in order. */
     const reserveOnPostgres = (requests: NonEmptyReadonlyArray<Request>): Effect.Effect<Array<Outcome>, unknown> => {
+      if (requests.length === 1) return reserveOneOnPostgres(requests[0])
       const touched = touchedScopes(requests)
       const index = new Map(touched.map((scope, i) => [scope.key, i + 1]))
       const pairItems = requests.flatMap((request, i) => request.scopes.map(() => i + 1))

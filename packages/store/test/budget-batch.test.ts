@@ -3,7 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Duration, Effect, Either, Layer, TestClock } from "effect"
 import fc from "fast-check"
-import { decideInOrder, type Request, type Scope } from "../src/internal/revealBatch.js"
+import { decideInOrder, type Request, type Scope, touchedScopes } from "../src/internal/revealBatch.js"
 import { RevealBudget, type RevealBudgetOptions, SqlRevealBudget } from "../src/RevealBudget.js"
 import { databases, type StoreLayer } from "./databases.js"
 import { statementTracer } from "./statementTracer.js"
@@ -164,7 +164,7 @@ const reserve = (cardId: string, customerId = "cust1") =>
   Effect.flatMap(RevealBudget, (budget) => budget.reserve({ cardId, customerId }))
 
 const reserveStatements = (statements: ReadonlyArray<string>) =>
-  statements.filter((text) => /reveal_events|reveal_counts|cardkit_reserve_reveals/i.test(text))
+  statements.filter((text) => /reveal_events|reveal_counts|cardkit_reserve_reveal/i.test(text))
 
 describe.each(databases)("SqlRevealBudget's batches on %s", (dialect, layer) => {
   it.effect("50 reserves at once are decided in a few statements, each answered on its own", () => {
@@ -250,5 +250,99 @@ describe.each(databases)("SqlRevealBudget's batches on %s", (dialect, layer) => 
         ["customer:cust2", 3]
       ])
     }).pipe(withBudget({ card: { limit: 2, window: hour }, customer: { limit: 3, window: hour } }, layer()))
+  )
+})
+
+const postgres = databases.filter(([dialect]) => dialect === "postgres")
+
+describe.each(postgres)("cardkit_reserve_reveals on %s", (_dialect, layer) => {
+  it.effect("decides a batch exactly as its reserves one after another, whatever their times", () =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const run = (effect: Effect.Effect<void, unknown>) => Effect.runPromise(Effect.orDie(effect))
+      yield* Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(batchCase, ({ limits, windows, table, requests }) =>
+            run(
+              Effect.gen(function* () {
+                yield* sql`delete from reveal_events`
+                yield* sql`delete from reveal_counts`
+                const scopes = keys.map((key, i) => scopeOf(key, limits[i] ?? 1, windows[i] ?? 1))
+                const batch = requests.map(
+                  (r): Request => ({
+                    scopes: [scopes[r.card], ...(r.withCustomer ? [scopes[2]] : [])].filter(
+                      (scope): scope is Scope => scope !== undefined
+                    ),
+                    now: r.now
+                  })
+                )
+                const stored =
+                  table.length === 0
+                    ? []
+                    : yield* sql<{ id: number | string; scope: string; at: number | string }>`insert into reveal_events
+                        ${sql.insert(table.map((row) => ({ scope: keys[row.scope] ?? "", at: row.at })))}
+                        returning id, scope, at`
+                const events = stored.map((row) => ({ id: Number(row.id), scope: row.scope, at: Number(row.at) }))
+                yield* sql`insert into reveal_counts (scope, count)
+                  select scope, count(*) from reveal_events group by scope`
+                const expected = sequentially(events, batch)
+                const touched = touchedScopes(batch)
+                const index = new Map(touched.map((scope, i) => [scope.key, i + 1]))
+                const rows = yield* sql<{
+                  item: number
+                  events: ReadonlyArray<number | string> | null
+                  refused: number | null
+                  frees_at: number | string | null
+                }>`select * from cardkit_reserve_reveals(
+                  ${batch.map((request) => request.now)}::bigint[],
+                  ${batch.flatMap((request, i) => request.scopes.map(() => i + 1))}::integer[],
+                  ${batch.flatMap((request) => request.scopes.map((scope) => index.get(scope.key)))}::integer[],
+                  ${touched.map((scope) => scope.key)}::text[],
+                  ${touched.map((scope) => scope.limit)}::integer[],
+                  ${touched.map((scope) => scope.windowMillis)}::bigint[]
+                ) order by item`
+                // The database's ids are its own: the model's are matched to them in the order recorded.
+                const firstId = Math.max(0, ...events.map((event) => event.id)) + 1
+                const recorded = rows.flatMap((row) => (row.events ?? []).map(Number))
+                const idOf = new Map(recorded.map((id, i) => [firstId + i, id]))
+                expect(
+                  rows.map((row) =>
+                    row.refused === null
+                      ? { _tag: "Reserved", ids: (row.events ?? []).map(Number) }
+                      : { _tag: "Refused", scope: touched[row.refused - 1]?.key, freesAt: Number(row.frees_at) }
+                  )
+                ).toEqual(
+                  expected.decisions.map((decision) =>
+                    decision._tag === "Refused"
+                      ? decision
+                      : { _tag: "Reserved", ids: decision.ids.map((id) => idOf.get(id)) }
+                  )
+                )
+                const left = yield* sql<{
+                  id: number | string
+                  scope: string
+                  at: number | string
+                }>`select id, scope, at
+                  from reveal_events order by id`
+                expect(left.map((row) => ({ id: Number(row.id), scope: row.scope, at: Number(row.at) }))).toEqual(
+                  expected.events
+                    .map((event) => ({ ...event, id: idOf.get(event.id) ?? event.id }))
+                    .sort((a, b) => a.id - b.id)
+                )
+                const counts = yield* sql<{ scope: string; count: number | string }>`select scope, count
+                  from reveal_counts where count <> 0 order by scope`
+                expect(counts.map((row) => [row.scope, Number(row.count)])).toEqual(
+                  keys.flatMap((key) => {
+                    const n = expected.events.filter((event) => event.scope === key).length
+                    return n === 0 ? [] : [[key, n]]
+                  })
+                )
+              })
+            )
+          ),
+          { numRuns: 60 }
+        )
+      )
+    }).pipe(Effect.provide(layer()))
   )
 })
