@@ -2,6 +2,8 @@ import { createHash } from "node:crypto"
 import { FakeProvider } from "@cardkit/fake"
 import { StoreServices } from "@cardkit/store"
 import { describe, expect, layer } from "@effect/vitest"
+import { hostileKey, prototypeNames } from "@cardkit/fake/arbitraries"
+import fc from "fast-check"
 import { ConfigProvider, Effect, Layer, Redacted } from "effect"
 import { ApiKeys, DemoServer, providerLayer, servedOn } from "../src/index.js"
 import { apiKey, CaptureLogs, expectError, ledgerCard, post, request, requestIdOf } from "./support.js"
@@ -103,6 +105,36 @@ layer(AuditedServer, { excludeTestServices: true })("the demo's audit trail and 
       expect(refused.json.error.retryAfter).toBe(retryAfter)
       const page = yield* audit(url, `?cardId=${ledgerCard.cardId}&limit=1`)
       expect(page.json.records[0]).toMatchObject({ outcome: "BudgetExceeded", requestId: requestIdOf(refused) })
+    })
+  )
+})
+
+layer(AuditedServer, { excludeTestServices: true })("the admin routes under hostile queries", (it) => {
+  it.effect("any query string on /v1/audit and /metrics is a 200 or a 4xx naming an audit filter, never a 5xx", () =>
+    Effect.gen(function* () {
+      const { url } = yield* DemoServer
+      const fields = ["cardId", "customerId", "since", "until", "cursor", "limit"]
+      const name = fc.oneof(fc.constantFrom(...fields, ...prototypeNames), hostileKey)
+      const value = fc.oneof(
+        fc.constantFrom(ledgerCard.cardId, "2026-12-01T00:00:00Z", "0", "-1", "1e3", "500", "501", ...prototypeNames),
+        fc.string({ maxLength: 40 })
+      )
+      const query = fc
+        .array(fc.tuple(name, value), { maxLength: 6 })
+        .map((pairs) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&"))
+      yield* Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(fc.constantFrom("/v1/audit", "/metrics"), query, async (path, text) => {
+            const answer = await Effect.runPromise(
+              request(`${url}${path}?${text}`, { headers: { "x-api-key": adminKey } })
+            )
+            expect(answer.status).toBeLessThan(500)
+            if (answer.status === 400) expect(fields).toContain(answer.json.error.field)
+            if (answer.status >= 400) expectError(answer, answer.status, answer.json?.error?.code)
+          }),
+          { numRuns: 150 }
+        )
+      )
     })
   )
 })
