@@ -6,6 +6,7 @@ import { type Figure, machine, round } from "./internal/measure.js"
 import { benchLedger } from "./ledger.js"
 import { benchSeed } from "./seed.js"
 import { benchStore } from "./store.js"
+import { benchTelemetry } from "./telemetry.js"
 import { benchVisa } from "./visa.js"
 
 /*
@@ -17,6 +18,7 @@ const sections: ReadonlyArray<readonly [string, () => Promise<ReadonlyArray<Figu
   ["seed", benchSeed],
   ["demo", benchDemo],
   ["store", benchStore],
+  ["telemetry", benchTelemetry],
   ["ledger", benchLedger],
   ["visa", benchVisa],
   ["cli", benchCli]

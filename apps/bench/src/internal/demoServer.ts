@@ -1,6 +1,8 @@
 import { FakeProvider } from "@cardkit/fake"
 import { ApiKeys, DemoServer, providerLayer, servedOn } from "@cardkit/demo"
+import { InstrumentedCardSecrets } from "@cardkit/domain"
 import { Store, StoreServices } from "@cardkit/store"
+import { Telemetry } from "@cardkit/telemetry"
 import { Cause, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 
 /*
@@ -8,13 +10,20 @@ import { Cause, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
  * `BENCH_DEMO_STORE` says what serves its ports. Unset: the provider's own, the plain demo, with an
  * in-memory store only because the server needs the store's services in context. A postgres:// URL
  * or a SQLite file name: the ports guarded as `servedOn` serves them on that database, every reveal
- * audited, and budgeted when `CARDKIT_REVEAL_BUDGET_*` are set.
+ * audited, and budgeted when `CARDKIT_REVEAL_BUDGET_*` are set. `BENCH_DEMO_TELEMETRY=1` (plain demo
+ * only): the reveal traced and counted as the demo serves it (`InstrumentedCardSecrets`) and
+ * `Telemetry.layerConfig()` provided as `DemoLive` provides it, so the `OTEL_*` variables the bench
+ * passes decide whether spans and metrics are exported; without an endpoint the same app exports nothing.
  */
 const provider = providerLayer("fake", FakeProvider.layer())
 const database = process.env.BENCH_DEMO_STORE ?? ""
+const telemetry = process.env.BENCH_DEMO_TELEMETRY === "1"
 const services =
   database === ""
-    ? Layer.merge(provider, StoreServices.layerMemory)
+    ? telemetry
+      ? // Merged last, the traced port stands in for the provider's own, as in `servedOn`.
+        Layer.mergeAll(provider, StoreServices.layerMemory, InstrumentedCardSecrets.layer.pipe(Layer.provide(provider)))
+      : Layer.merge(provider, StoreServices.layerMemory)
     : servedOn(
         provider,
         StoreServices.layerOn(
@@ -29,6 +38,8 @@ const services =
 const server = DemoServer.layer({ port: 0 }).pipe(
   Layer.provide(ApiKeys.layer({ keys: [Redacted.make("bench-key")] })),
   Layer.provide(services),
+  // Last, as in `DemoLive`: built first, so the app finds it in context and its tracer is installed.
+  Layer.provide(telemetry ? Telemetry.layerConfig() : Layer.empty),
   Layer.provide(Logger.minimumLogLevel(LogLevel.Warning))
 )
 
