@@ -108,7 +108,7 @@ describe("on the live provider against the wire fakes", () => {
         ["HOST", "127.0.0.1"],
         ["PORT", "0"],
         ["CARDKIT_DEMO_API_KEYS", apiKey],
-        ["CARDKIT_HEALTH_TIMEOUT", "1 second"],
+        ["CARDKIT_HEALTH_TIMEOUT", "5 seconds"],
         ["CARDKIT_LEDGER_URL", url],
         ["CARDKIT_LEDGER_API_KEY", ledgerClient.apiKey],
         ["CARDKIT_LEDGER_USERNAME", ledgerClient.username],
