@@ -8,6 +8,7 @@ import { type MetricReader, PeriodicExportingMetricReader, type PushMetricExport
 import { BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base"
 import { type Config, type ConfigError, Context, Duration, Effect, Layer, Redacted } from "effect"
 import { ScrubbingSpanExporter, scrubbingProducer } from "./CardDataScrubbing.js"
+import * as ContextFreeTracer from "./internal/contextFreeTracer.js"
 import * as Prometheus from "./internal/prometheus.js"
 import { TelemetryConfig, type TelemetryOptions } from "./TelemetryConfig.js"
 
@@ -16,6 +17,12 @@ export interface TelemetryLayerOptions extends TelemetryOptions {
   readonly spanExporter?: SpanExporter | undefined
   /** Metrics go here instead of to `metricsEndpoint` (tests: `InMemoryMetricExporter`). */
   readonly metricExporter?: PushMetricExporter | undefined
+  /**
+   * Make each span the active OpenTelemetry span while its fiber runs, as `@effect/opentelemetry`'s
+   * tracer does, for OpenTelemetry-instrumented libraries (auto-instrumentation, with a context manager
+   * registered) to see it. Off by default: nothing in cardkit reads that context.
+   */
+  readonly propagateOtelContext?: boolean | undefined
 }
 
 /** What the running telemetry does: whether spans leave the process, and the metrics as text. */
@@ -90,10 +97,19 @@ const build = (options: TelemetryLayerOptions, sdk: boolean) =>
         Metrics.registerProducer(scrubbingProducer(producer), () => readers)
       )
     )
-    // Without a processor the SDK installs no tracer; with one, its provider flushes and shuts down
-    // when the scope closes, so spans ended before a SIGTERM still reach the collector.
+    // Without a processor no tracer is installed; with one, its provider flushes and shuts down when
+    // the scope closes, so spans ended before a SIGTERM still reach the collector.
     const resource = { serviceName: options.serviceName ?? "cardkit-demo" }
-    const otel = sdk ? NodeSdk.layer(() => ({ resource, spanProcessor })) : Resource.layer(resource)
+    const tracer =
+      spanProcessor === undefined
+        ? Layer.empty
+        : ContextFreeTracer.layer(spanProcessor, options.propagateOtelContext === true)
+    const otel = sdk
+      ? Layer.provideMerge(
+          tracer,
+          NodeSdk.layer(() => ({ resource }))
+        )
+      : Resource.layer(resource)
     const port =
       options.metricsPort === undefined
         ? Effect.succeed(undefined)

@@ -1,6 +1,7 @@
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { describe, expect, it } from "@effect/vitest"
+import { type Context as OtelContext, type ContextManager, context, ROOT_CONTEXT, trace } from "@opentelemetry/api"
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base"
 import { Effect, Exit, FiberRef, Layer, Metric, Scope } from "effect"
 import { Telemetry } from "../src/index.js"
@@ -17,7 +18,89 @@ const withTelemetry = <A, E>(layer: Layer.Layer<Telemetry, unknown>, use: Effect
     return result
   })
 
+/** The spans `use` ended, as exported, and the OpenTelemetry span active inside it. */
+const exported = <A>(options: { readonly propagateOtelContext?: boolean }, use: Effect.Effect<A>) => {
+  const exporter = new InMemorySpanExporter()
+  return withTelemetry(
+    Telemetry.layer({ spanExporter: exporter, ...options }),
+    use.pipe(
+      Effect.zipLeft(Effect.flatMap(Telemetry, (telemetry) => telemetry.flush)),
+      Effect.map((result) => ({ result, spans: exporter.getFinishedSpans() }))
+    )
+  )
+}
+
+/** A synchronous context manager, as auto-instrumentation would register one (AsyncLocalStorage's). */
+const stackContextManager = (): ContextManager => {
+  const stack: Array<OtelContext> = []
+  const manager: ContextManager = {
+    active: () => stack.at(-1) ?? ROOT_CONTEXT,
+    with: (ctx, fn, thisArg, ...args) => {
+      stack.push(ctx)
+      try {
+        return fn.call(thisArg, ...args)
+      } finally {
+        stack.pop()
+      }
+    },
+    bind: (_ctx, target) => target,
+    enable: () => manager,
+    disable: () => {
+      stack.length = 0
+      return manager
+    }
+  }
+  return manager
+}
+
+const activeOtelSpanId = Effect.sync(() => trace.getActiveSpan()?.spanContext().spanId)
+
 describe("Telemetry", () => {
+  it.effect("exports Effect's spans with their parents, attributes, events and links", () =>
+    Effect.gen(function* () {
+      const { spans } = yield* exported(
+        {},
+        Effect.gen(function* () {
+          const linked = yield* Effect.makeSpan("linked")
+          linked.end(0n, Exit.void)
+          yield* Effect.annotateCurrentSpan("step", "inner")
+          yield* Effect.yieldNow()
+          yield* Effect.withSpan(Effect.void, "innermost", {
+            links: [{ _tag: "SpanLink", span: linked, attributes: { why: "test" } }]
+          })
+          const span = yield* Effect.orDie(Effect.currentSpan)
+          span.event("checked", 0n)
+        }).pipe(Effect.withSpan("inner"), Effect.withSpan("outer", { attributes: { route: "/v1/x" } }))
+      )
+      const byName = Object.fromEntries(spans.map((span) => [span.name, span]))
+      const [outer, inner, innermost, linked] = [byName.outer, byName.inner, byName.innermost, byName.linked]
+      expect(outer?.parentSpanContext).toBeUndefined()
+      expect(outer?.attributes.route).toBe("/v1/x")
+      expect(inner?.parentSpanContext?.spanId).toBe(outer?.spanContext().spanId)
+      expect(inner?.attributes.step).toBe("inner")
+      expect(inner?.events.map((event) => event.name)).toContain("checked")
+      expect(innermost?.parentSpanContext?.spanId).toBe(inner?.spanContext().spanId)
+      expect(innermost?.spanContext().traceId).toBe(outer?.spanContext().traceId)
+      expect(innermost?.links[0]?.context.spanId).toBe(linked?.spanContext().spanId)
+      expect(innermost?.links[0]?.attributes?.why).toBe("test")
+    })
+  )
+
+  it.effect("makes a span the active OpenTelemetry span only with propagateOtelContext", () =>
+    Effect.gen(function* () {
+      expect(context.setGlobalContextManager(stackContextManager())).toBe(true)
+      try {
+        const off = yield* exported({}, activeOtelSpanId.pipe(Effect.withSpan("off")))
+        const on = yield* exported({ propagateOtelContext: true }, activeOtelSpanId.pipe(Effect.withSpan("on")))
+        expect(off.result).toBeUndefined()
+        expect(on.result).toBe(on.spans[0]?.spanContext().spanId)
+        expect(on.result).toBeDefined()
+      } finally {
+        context.disable()
+      }
+    })
+  )
+
   it.effect("masks a PAN in a span's name, attribute and exception message before export", () =>
     Effect.gen(function* () {
       const exporter = new InMemorySpanExporter()
