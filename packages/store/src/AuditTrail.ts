@@ -133,17 +133,7 @@ const fromRow = (row: AuditRow): AuditRecord =>
   )
 
 /** A record as `audit_records` stores it, less its id. */
-type AuditInsert = {
-  readonly at: number
-  readonly api_key_id: string | null
-  readonly customer_id: string | null
-  readonly card_id: string | null
-  readonly operation: string
-  readonly outcome: string
-  readonly provider_reference: string | null
-  readonly request_id: string | null
-  readonly client_address: string | null
-}
+type AuditInsert = Omit<AuditRow, "id" | "at"> & { readonly at: number }
 
 // Rows per INSERT: far below either database's limit of bound parameters (nine a row).
 const maxRecordsPerInsert = 256
