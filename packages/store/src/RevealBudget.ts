@@ -185,29 +185,32 @@ const make = (
       })
     }
 
+    /** A row of either function's answer: the request's outcome, its refusal naming a scope of `scopes`. */
+    interface ReserveRow {
+      readonly read_committed: boolean
+      readonly events: ReadonlyArray<number | string> | null
+      readonly refused: number | null
+      readonly frees_at: number | string | null
+    }
+    const outcomeOf = (row: ReserveRow, scopes: ReadonlyArray<BudgetScope>): Outcome => {
+      const refused = row.refused === null ? undefined : scopes[row.refused - 1]
+      return refused === undefined
+        ? { _tag: "Reserved", events: (row.events ?? []).map(Number) }
+        : { _tag: "Refused", scope: refused, freesAt: Number(row.frees_at) }
+    }
+
     /** PostgreSQL, a lone reserve: one call of migration 2's function, which does less than the batch's. */
     const reserveOneOnPostgres = ({ scopes, now }: Request): Effect.Effect<Array<Outcome>, unknown> =>
       atReadCommitted(
-        sql<{
-          read_committed: boolean
-          events: ReadonlyArray<number | string> | null
-          refused: number | null
-          frees_at: number | string | null
-        }>`select * from cardkit_reserve_reveal(
+        sql<ReserveRow>`select * from cardkit_reserve_reveal(
           ${scopes.map((scope) => scope.key)}::text[],
           ${scopes.map((scope) => scope.limit)}::integer[],
           ${scopes.map((scope) => scope.windowMillis)}::bigint[],
           ${now}::bigint
         )`.pipe(
-          Effect.map(([row]): Option.Option<Array<Outcome>> => {
-            if (row === undefined || !row.read_committed) return Option.none()
-            const refused = row.refused === null ? undefined : scopes[row.refused - 1]
-            return Option.some([
-              refused === undefined
-                ? { _tag: "Reserved", events: (row.events ?? []).map(Number) }
-                : { _tag: "Refused", scope: refused, freesAt: Number(row.frees_at) }
-            ])
-          })
+          Effect.map(([row]) =>
+            row === undefined || !row.read_committed ? Option.none() : Option.some([outcomeOf(row, scopes)])
+          )
         )
       )
 
@@ -219,13 +222,7 @@ const make = (
       const pairItems = requests.flatMap((request, i) => request.scopes.map(() => i + 1))
       const pairScopes = requests.flatMap((request) => request.scopes.map((scope) => index.get(scope.key)))
       return atReadCommitted(
-        sql<{
-          read_committed: boolean
-          item: number | null
-          events: ReadonlyArray<number | string> | null
-          refused: number | null
-          frees_at: number | string | null
-        }>`select * from cardkit_reserve_reveals(
+        sql<ReserveRow & { readonly item: number | null }>`select * from cardkit_reserve_reveals(
           ${requests.map((request) => request.now)}::bigint[],
           ${pairItems}::integer[],
           ${pairScopes}::integer[],
@@ -233,17 +230,11 @@ const make = (
           ${touched.map((scope) => scope.limit)}::integer[],
           ${touched.map((scope) => scope.windowMillis)}::bigint[]
         ) order by item`.pipe(
-          Effect.map((rows): Option.Option<Array<Outcome>> => {
-            if (rows[0] === undefined || !rows[0].read_committed) return Option.none()
-            return Option.some(
-              rows.map((row): Outcome => {
-                const refused = row.refused === null ? undefined : touched[row.refused - 1]
-                return refused === undefined
-                  ? { _tag: "Reserved", events: (row.events ?? []).map(Number) }
-                  : { _tag: "Refused", scope: refused, freesAt: Number(row.frees_at) }
-              })
-            )
-          })
+          Effect.map((rows) =>
+            rows[0] === undefined || !rows[0].read_committed
+              ? Option.none()
+              : Option.some(rows.map((row) => outcomeOf(row, touched)))
+          )
         )
       )
     }
