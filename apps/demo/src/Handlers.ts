@@ -37,6 +37,7 @@ import {
   ValidateCvvBody
 } from "./DemoApi.js"
 import { idempotent } from "./internal/idempotent.js"
+import { logOutcome } from "./internal/logOutcome.js"
 import { revealedAnswer, revealRequest } from "./internal/reveal.js"
 import { ProviderInfo } from "./Provider.js"
 import { SignedLive } from "./SignedHandlers.js"
@@ -79,10 +80,7 @@ export const CardsLive = HttpApiBuilder.group(DemoApi, "cards", (handlers) =>
   Effect.map(CardSecrets, (secrets) =>
     handlers.handle("revealCvv", ({ path, payload }) =>
       secrets.getCvv(revealRequest(path.cardId, payload)).pipe(
-        Effect.tapBoth({
-          onFailure: (error) => Effect.logInfo(`reveal-cvv card=${path.cardId} ${error._tag}`),
-          onSuccess: () => Effect.logInfo(`reveal-cvv card=${path.cardId} ok`)
-        }),
+        logOutcome(`reveal-cvv card=${path.cardId}`),
         Effect.map(revealedAnswer),
         Effect.catchAll((error) => answerOrFail(error))
       )
@@ -117,15 +115,12 @@ export const AccountsLive = HttpApiBuilder.group(DemoApi, "accounts", (handlers)
   )
 )
 
-/** One Info line per provider call: the operation, the card id (never a PAN, PIN or CVV) and the outcome. */
+/** A lifecycle call's Info line (`logOutcome`), its error answered as the domain error's. */
 const logged =
   (operation: string, subject: string) =>
   <A, R>(effect: Effect.Effect<A, CardLifecycleError, R>) =>
     effect.pipe(
-      Effect.tapBoth({
-        onFailure: (error) => Effect.logInfo(`${operation} ${subject} ${error._tag}`),
-        onSuccess: () => Effect.logInfo(`${operation} ${subject} ok`)
-      }),
+      logOutcome(`${operation} ${subject}`),
       Effect.mapError((error) => fromDomainError(error))
     )
 

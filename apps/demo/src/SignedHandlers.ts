@@ -24,6 +24,7 @@ import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { Effect, Redacted, Schema } from "effect"
 import { answerOrFail, fromDomainError, fromPayloadError } from "./ApiErrors.js"
 import { Caller, CvvValid, DemoApi } from "./DemoApi.js"
+import { logOutcome } from "./internal/logOutcome.js"
 import { revealedAnswer, revealRequest } from "./internal/reveal.js"
 
 /*
@@ -60,15 +61,6 @@ const answers: {
   replace: (replaced) => json(ReplacedCard, replaced)
 }
 
-/** One Info line per call: the operation, the card id and the payload id (never its bytes), and the outcome. */
-const logged =
-  (subject: () => string) =>
-  <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
-    Effect.tapBoth(effect, {
-      onFailure: (error) => Effect.logInfo(`${subject()} ${error._tag}`),
-      onSuccess: () => Effect.logInfo(`${subject()} ok`)
-    })
-
 export const SignedLive = HttpApiBuilder.group(DemoApi, "signed", (handlers) =>
   Effect.map(Effect.all([DeviceSignedOperations, SignablePayloadStore]), ([operations, store]) => {
     /** The request's payload built, kept for the caller, and handed out with its id. */
@@ -85,7 +77,7 @@ export const SignedLive = HttpApiBuilder.group(DemoApi, "signed", (handlers) =>
         })
         return { payloadId, payload: Redacted.value(signable.payload) }
       }).pipe(
-        logged(() => `signable ${request.operation} card=${request.request.cardId}`),
+        logOutcome(`signable ${request.operation} card=${request.request.cardId}`),
         Effect.catchAll((error: DeviceSigningError) => answerOrFail(error))
       )
 
@@ -125,7 +117,7 @@ export const SignedLive = HttpApiBuilder.group(DemoApi, "signed", (handlers) =>
           )
           const signable = yield* decodeStored(stored.payload)
           return yield* perform(signable, payload).pipe(
-            logged(() => `signed ${signable.operation} card=${signable.cardId} payload=${path.payloadId}`),
+            logOutcome(`signed ${signable.operation} card=${signable.cardId} payload=${path.payloadId}`),
             Effect.catchAll((error) => answerOrFail(error))
           )
         })
