@@ -50,7 +50,7 @@ import {
   UnsupportedMediaType
 } from "./ApiErrors.js"
 import { bufferBody } from "./internal/bufferedBody.js"
-import { observed, spanName } from "./internal/httpTelemetry.js"
+import { observed } from "./internal/httpTelemetry.js"
 import { assignRequestId, withRequestIdsInLogs } from "./internal/requestId.js"
 import { actorOf, AdminKeyAuthLive, ApiKeyAuthLive, ApiKeys } from "./ApiKeys.js"
 import { DemoApi } from "./DemoApi.js"
@@ -174,9 +174,8 @@ const servingContext = Context.pick(
  * serving context is copied several times per request (for each service provided to it, by the
  * router, by every handler group): the twenty-odd services of the layers around the app would be
  * copied each time, a cost measured in apps/bench/README.md ("demo serving context"). The last
- * resort goes around everything the app answers, errors and pages included. When `tracing`, the
- * platform's server span (which takes its parent from an incoming `traceparent` or B3 header) is
- * named by the route (`spanName`).
+ * resort goes around everything the app answers, errors and pages included, in the request's server
+ * span when `tracing`.
  */
 const serveApi = (tracing: boolean) =>
   Layer.scopedDiscard(
@@ -190,10 +189,7 @@ const serveApi = (tracing: boolean) =>
               | HttpIncomingMessage.MaxBodySize
               | Scope.Scope
             >
-          ) =>
-            tracing
-              ? Context.add(servingContext(context), HttpMiddleware.SpanNameGenerator, spanName)
-              : servingContext(context)
+          ) => servingContext(context)
         )
       )
     )
@@ -209,9 +205,10 @@ const appLive = (tracing: boolean) =>
     Layer.provide(HttpApiBuilder.middleware(requestErrors as HttpApiBuilder.MiddlewareFn<never>)),
     Layer.provide(ApiLive),
     Layer.provide(Layer.succeed(HttpIncomingMessage.MaxBodySize, Option.some(FileSystem.Size(maxBodyBytes)))),
-    // HttpApi opens a span per request; unless traces are exported, the span would be paid for by
-    // every request and read by no one (measured in apps/bench/README.md, "demo tracer").
-    tracing ? (layer) => layer : HttpMiddleware.withTracerDisabledWhen(() => true)
+    // The platform's span per request: the demo opens its own when traces are exported (`observed`),
+    // and none otherwise, where it would be paid for by every request and read by no one
+    // (apps/bench/README.md, "demo tracer").
+    HttpMiddleware.withTracerDisabledWhen(() => true)
   )
 
 /**

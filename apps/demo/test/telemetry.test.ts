@@ -66,6 +66,10 @@ describe("the demo's telemetry", () => {
       expect(server?.attributes["http.response.status_code"]).toBe(200)
       expect(server?.attributes["cardkit.request_id"]).toBe(requestId)
       expect(server?.attributes["http.route"]).toBe("/v1/cards/:cardId/cvv")
+      expect(server?.attributes["http.request.method"]).toBe("POST")
+      expect(server?.attributes["url.path"]).toBe(`/v1/cards/${ledgerCard.cardId}/cvv`)
+      // Headers are opt-in in the HTTP semantic conventions, and the API key is one.
+      expect(Object.keys(server?.attributes ?? {}).filter((key) => key.includes(".header."))).toEqual([])
       expect(server?.spanContext().traceId).toBe(traceId)
       expect(server?.parentSpanContext?.spanId).toBe(parentSpanId)
       // Every line the request logged carries its trace id.

@@ -1,6 +1,6 @@
-import { HttpApi, type HttpServerResponse } from "@effect/platform"
+import { HttpApi, type HttpServerResponse, HttpTraceContext } from "@effect/platform"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import { Effect, Metric, MetricBoundaries } from "effect"
+import { Effect, Metric, MetricBoundaries, Option } from "effect"
 import * as FindMyWay from "find-my-way-ts"
 import { DemoApi } from "../DemoApi.js"
 
@@ -11,6 +11,12 @@ import { DemoApi } from "../DemoApi.js"
  * and no span is made while nothing exports them (apps/bench/README.md, "demo tracer"), yet the
  * request duration histogram needs the route either way. The table is find-my-way, as the
  * platform's router, over the API's own endpoints; a request's route is looked up once and kept on it.
+ *
+ * Why a server span of its own (the platform's tracer middleware is disabled): that one records every
+ * request and response header as an attribute, which OpenTelemetry's HTTP semantic conventions leave
+ * opt-in, and rebuilds the request's URL to do so; those attributes were most of the bytes each exported
+ * span cost (apps/bench/README.md, telemetry). This span carries the conventions' required and
+ * recommended attributes, and takes its parent from `traceparent` (or B3) as the platform's does.
  */
 
 /** The label of a request no API endpoint answers: a page, the OpenAPI document, an unknown path. */
@@ -66,9 +72,40 @@ const durationOf = (method: string, template: string, status: number): Metric.Me
   return metric
 }
 
+const serverSpanAttributes = (request: HttpServerRequest.HttpServerRequest, requestId: string) => {
+  const query = request.url.indexOf("?")
+  const userAgent = request.headers["user-agent"]
+  return {
+    "http.request.method": request.method,
+    "url.path": query === -1 ? request.url : request.url.slice(0, query),
+    ...(query === -1 ? {} : { "url.query": request.url.slice(query + 1) }),
+    "url.scheme": "http",
+    ...(userAgent === undefined ? {} : { "user_agent.original": userAgent }),
+    ...(request.remoteAddress._tag === "Some" ? { "client.address": request.remoteAddress.value } : {}),
+    "cardkit.request_id": requestId
+  }
+}
+
+/** `answer` in the request's server span, named by its route (`spanName`); the router adds `http.route`. */
+const inServerSpan = <E, R>(
+  request: HttpServerRequest.HttpServerRequest,
+  requestId: string,
+  answer: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R> =>
+  Effect.withSpan(
+    Effect.tap(answer, (response) => Effect.annotateCurrentSpan("http.response.status_code", response.status)),
+    spanName(request),
+    {
+      kind: "server",
+      parent: Option.getOrUndefined(HttpTraceContext.fromHeaders(request.headers)),
+      attributes: serverSpanAttributes(request, requestId),
+      captureStackTrace: false
+    }
+  )
+
 /**
- * `answer`, its duration recorded in `RequestDuration`; when `tracing`, the request id on its span
- * (`cardkit.request_id`) too.
+ * `answer`, its duration recorded in `RequestDuration`; when `tracing`, in the request's server span,
+ * which carries the request id (`cardkit.request_id`).
  */
 export const observed = <E, R>(
   request: HttpServerRequest.HttpServerRequest,
@@ -77,9 +114,7 @@ export const observed = <E, R>(
   answer: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R> => {
   const start = performance.now()
-  return Effect.tap(
-    tracing ? Effect.zipRight(Effect.annotateCurrentSpan("cardkit.request_id", requestId), answer) : answer,
-    (response) =>
-      Metric.update(durationOf(request.method, routeOf(request), response.status), (performance.now() - start) / 1000)
+  return Effect.tap(tracing ? inServerSpan(request, requestId, answer) : answer, (response) =>
+    Metric.update(durationOf(request.method, routeOf(request), response.status), (performance.now() - start) / 1000)
   )
 }
