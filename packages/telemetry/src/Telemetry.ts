@@ -1,6 +1,7 @@
 import * as Metrics from "@effect/opentelemetry/Metrics"
 import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
 import * as Resource from "@effect/opentelemetry/Resource"
+import * as OtelTracer from "@effect/opentelemetry/Tracer"
 import type { ServeError } from "@effect/platform/HttpServerError"
 import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http"
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
@@ -8,8 +9,8 @@ import { type MetricReader, PeriodicExportingMetricReader, type PushMetricExport
 import { BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base"
 import { type Config, type ConfigError, Context, Duration, Effect, Layer, Redacted } from "effect"
 import { ScrubbingSpanExporter, scrubbingProducer } from "./CardDataScrubbing.js"
-import * as ContextFreeTracer from "./internal/contextFreeTracer.js"
 import * as Prometheus from "./internal/prometheus.js"
+import * as RecordingTracer from "./internal/recordingTracer.js"
 import { TelemetryConfig, type TelemetryOptions } from "./TelemetryConfig.js"
 
 export interface TelemetryLayerOptions extends TelemetryOptions {
@@ -18,9 +19,11 @@ export interface TelemetryLayerOptions extends TelemetryOptions {
   /** Metrics go here instead of to `metricsEndpoint` (tests: `InMemoryMetricExporter`). */
   readonly metricExporter?: PushMetricExporter | undefined
   /**
-   * Make each span the active OpenTelemetry span while its fiber runs, as `@effect/opentelemetry`'s
-   * tracer does, for OpenTelemetry-instrumented libraries (auto-instrumentation, with a context manager
-   * registered) to see it. Off by default: nothing in cardkit reads that context.
+   * Trace through `@effect/opentelemetry`'s own tracer: each span an OpenTelemetry SDK span from its
+   * start, made the active OpenTelemetry span while its fiber runs, and seen by span processors'
+   * `onStart`, for OpenTelemetry-instrumented libraries (auto-instrumentation, with a context manager
+   * registered). Off by default: nothing in cardkit reads that context, and spans are handed to the
+   * processor as they end, which costs a request far less.
    */
   readonly propagateOtelContext?: boolean | undefined
 }
@@ -97,13 +100,15 @@ const build = (options: TelemetryLayerOptions, sdk: boolean) =>
         Metrics.registerProducer(scrubbingProducer(producer), () => readers)
       )
     )
-    // Without a processor no tracer is installed; with one, its provider flushes and shuts down when
+    // Without a processor no tracer is installed; with one, the processor flushes and shuts down when
     // the scope closes, so spans ended before a SIGTERM still reach the collector.
     const resource = { serviceName: options.serviceName ?? "cardkit-demo" }
     const tracer =
       spanProcessor === undefined
         ? Layer.empty
-        : ContextFreeTracer.layer(spanProcessor, options.propagateOtelContext === true)
+        : options.propagateOtelContext === true
+          ? Layer.discard(OtelTracer.layer).pipe(Layer.provide(NodeSdk.layerTracerProvider(spanProcessor)))
+          : RecordingTracer.layer(spanProcessor)
     const otel = sdk
       ? Layer.provideMerge(
           tracer,

@@ -1,9 +1,16 @@
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { describe, expect, it } from "@effect/vitest"
-import { type Context as OtelContext, type ContextManager, context, ROOT_CONTEXT, trace } from "@opentelemetry/api"
+import {
+  type Context as OtelContext,
+  type ContextManager,
+  context,
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  trace
+} from "@opentelemetry/api"
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base"
-import { Effect, Exit, FiberRef, Layer, Metric, Scope } from "effect"
+import { Effect, Exit, FiberRef, Layer, Metric, Scope, Tracer } from "effect"
 import { Telemetry } from "../src/index.js"
 
 const pan = "4111111111111111"
@@ -53,6 +60,10 @@ const stackContextManager = (): ContextManager => {
   return manager
 }
 
+/** A caller's span, as `traceparent` names it. */
+const remoteParent = (sampled: boolean) =>
+  Tracer.externalSpan({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7", sampled })
+
 const activeOtelSpanId = Effect.sync(() => trace.getActiveSpan()?.spanContext().spanId)
 
 describe("Telemetry", () => {
@@ -83,6 +94,50 @@ describe("Telemetry", () => {
       expect(innermost?.spanContext().traceId).toBe(outer?.spanContext().traceId)
       expect(innermost?.links[0]?.context.spanId).toBe(linked?.spanContext().spanId)
       expect(innermost?.links[0]?.attributes?.why).toBe("test")
+    })
+  )
+
+  // The default tracer hands spans over as they end; @effect/opentelemetry's makes SDK spans: both alike.
+  describe.each([
+    { tracer: "the default tracer", options: {} },
+    { tracer: "propagateOtelContext", options: { propagateOtelContext: true } }
+  ])("with $tracer", ({ options }) => {
+    it.effect("continues a remote parent and records a failure", () =>
+      Effect.gen(function* () {
+        const { spans } = yield* exported(
+          options,
+          Effect.gen(function* () {
+            yield* Effect.withSpan(Effect.void, "sampled", { parent: remoteParent(true), kind: "server" })
+            yield* Effect.ignore(Effect.withSpan(Effect.fail(new Error("refused")), "failed"))
+          })
+        )
+        expect(spans.map((span) => span.name).sort()).toEqual(["failed", "sampled"])
+        const [sampled, failed] = [spans.find((s) => s.name === "sampled"), spans.find((s) => s.name === "failed")]
+        expect(sampled?.spanContext().traceId).toBe("4bf92f3577b34da6a3ce929d0e0e4736")
+        expect(sampled?.parentSpanContext?.spanId).toBe("00f067aa0ba902b7")
+        expect(sampled?.kind).toBe(1)
+        expect(sampled?.status.code).toBe(SpanStatusCode.OK)
+        expect(failed?.status).toEqual({ code: SpanStatusCode.ERROR, message: "refused" })
+        expect(failed?.events.find((event) => event.name === "exception")?.attributes).toMatchObject({
+          "exception.type": "Error",
+          "exception.message": "refused"
+        })
+        expect(failed?.resource.attributes["service.name"]).toBe("cardkit-demo")
+      })
+    )
+  })
+
+  // As the SDK's default parent-based sampler decides; @effect/opentelemetry's own tracer exports them.
+  it.effect("leaves out the spans a remote parent flagged unsampled starts", () =>
+    Effect.gen(function* () {
+      const { spans } = yield* exported(
+        {},
+        Effect.gen(function* () {
+          yield* Effect.withSpan(Effect.withSpan(Effect.void, "child"), "unsampled", { parent: remoteParent(false) })
+          yield* Effect.withSpan(Effect.void, "sampled", { parent: remoteParent(true) })
+        })
+      )
+      expect(spans.map((span) => span.name)).toEqual(["sampled"])
     })
   )
 

@@ -1,0 +1,215 @@
+/*
+ * Why Effect's spans are recorded as they are and become OpenTelemetry spans only at their end:
+ * @effect/opentelemetry's tracer makes an SDK span beside each Effect span as it starts — a sampler
+ * call, a parent context built and copied, every attribute validated and stored twice, and, per fiber
+ * resume, an OpenTelemetry context made active — and with it a traced reveal cost the demo far more
+ * than the same spans kept by Effect's own tracer (apps/bench/README.md, telemetry). Here a span holds
+ * what Effect gives it; when it ends it is handed to the span processor once, as the `ReadableSpan` the
+ * SDK's batch processor and OTLP exporter take, so export, batching and serialization stay the SDK's.
+ * What this leaves out is what nothing in cardkit reads: the active OpenTelemetry context and span
+ * processors' `onStart`. A team with OpenTelemetry instrumentation that needs them passes
+ * `propagateOtelContext: true` and gets @effect/opentelemetry's tracer unchanged.
+ */
+import * as Resource from "@effect/opentelemetry/Resource"
+import {
+  type Attributes,
+  type AttributeValue,
+  type HrTime,
+  type Link,
+  SpanKind,
+  SpanStatusCode
+} from "@opentelemetry/api"
+import {
+  type ReadableSpan,
+  RandomIdGenerator,
+  type SpanProcessor,
+  type TimedEvent
+} from "@opentelemetry/sdk-trace-base"
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions"
+import { Cause, type Context, Effect, Inspectable, Layer, type Exit, type Option, Tracer } from "effect"
+
+const ids = new RandomIdGenerator()
+
+const kinds: Record<Tracer.SpanKind, SpanKind> = {
+  internal: SpanKind.INTERNAL,
+  server: SpanKind.SERVER,
+  client: SpanKind.CLIENT,
+  producer: SpanKind.PRODUCER,
+  consumer: SpanKind.CONSUMER
+}
+
+const hrTime = (nanos: bigint): HrTime => [Number(nanos / 1_000_000_000n), Number(nanos % 1_000_000_000n)]
+
+const isPrimitive = (value: unknown): value is string | number | boolean =>
+  typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+
+/** As @effect/opentelemetry converts an attribute: primitives and their arrays as they are, the rest as text. */
+const attributeValue = (value: unknown): AttributeValue =>
+  isPrimitive(value)
+    ? value
+    : Array.isArray(value) && value.every(isPrimitive)
+      ? (value as AttributeValue)
+      : typeof value === "bigint"
+        ? value.toString()
+        : Inspectable.toStringUnknown(value)
+
+const attributesOf = (entries: Iterable<readonly [string, unknown]>): Attributes => {
+  const attributes: Attributes = {}
+  for (const [key, value] of entries) attributes[key] = attributeValue(value)
+  return attributes
+}
+
+const spanContextOf = (span: Tracer.AnySpan, isRemote: boolean) => ({
+  traceId: span.traceId,
+  spanId: span.spanId,
+  traceFlags: span.sampled ? 1 : 0,
+  isRemote
+})
+
+interface Ended {
+  readonly status: ReadableSpan["status"]
+  readonly attributes: Attributes
+  readonly events: Array<TimedEvent>
+}
+
+/** The status and what a failure adds, as @effect/opentelemetry's span records them. */
+const ending = (exit: Exit.Exit<unknown, unknown>, endTime: HrTime): Ended => {
+  if (exit._tag === "Success") return { status: { code: SpanStatusCode.OK }, attributes: {}, events: [] }
+  if (Cause.isInterruptedOnly(exit.cause)) {
+    return {
+      status: { code: SpanStatusCode.OK, message: Cause.pretty(exit.cause) },
+      attributes: { "span.label": "⚠︎ Interrupted", "status.interrupted": true },
+      events: []
+    }
+  }
+  const error = Cause.prettyErrors(exit.cause)[0]
+  if (error === undefined) return { status: { code: SpanStatusCode.OK }, attributes: {}, events: [] }
+  const exception: TimedEvent = {
+    name: "exception",
+    time: endTime,
+    attributes: {
+      "exception.type": error.name,
+      "exception.message": error.message,
+      "exception.stacktrace": Cause.pretty(exit.cause, { renderErrorCause: true })
+    },
+    droppedAttributesCount: 0
+  }
+  return { status: { code: SpanStatusCode.ERROR, message: error.message }, attributes: {}, events: [exception] }
+}
+
+class RecordedSpan implements Tracer.Span {
+  readonly _tag = "Span"
+  readonly spanId = ids.generateSpanId()
+  readonly traceId: string
+  readonly sampled: boolean
+  readonly attributes = new Map<string, unknown>()
+  readonly links: Array<Tracer.SpanLink>
+  readonly events: Array<TimedEvent> = []
+  status: Tracer.SpanStatus
+
+  constructor(
+    private readonly exporting: Exporting,
+    readonly name: string,
+    readonly parent: Option.Option<Tracer.AnySpan>,
+    readonly context: Context.Context<never>,
+    links: ReadonlyArray<Tracer.SpanLink>,
+    startTime: bigint,
+    readonly kind: Tracer.SpanKind
+  ) {
+    this.traceId = parent._tag === "Some" ? parent.value.traceId : ids.generateTraceId()
+    this.sampled = parent._tag === "Some" ? parent.value.sampled : true
+    this.links = links.slice()
+    this.status = { _tag: "Started", startTime }
+  }
+
+  attribute(key: string, value: unknown): void {
+    this.attributes.set(key, value)
+  }
+
+  event(name: string, startTime: bigint, attributes?: Record<string, unknown>): void {
+    this.events.push({
+      name,
+      time: hrTime(startTime),
+      ...(attributes === undefined ? {} : { attributes: attributesOf(Object.entries(attributes)) }),
+      droppedAttributesCount: 0
+    })
+  }
+
+  addLinks(links: ReadonlyArray<Tracer.SpanLink>): void {
+    this.links.push(...links)
+  }
+
+  end(endTime: bigint, exit: Exit.Exit<unknown, unknown>): void {
+    const startTime = this.status.startTime
+    this.status = { _tag: "Ended", startTime, endTime, exit }
+    // An unsampled parent (a `traceparent` flagged so) leaves its children out, as the SDK's default
+    // parent-based sampler does.
+    if (!this.sampled) return
+    this.exporting.processor.onEnd(this.readable(startTime, endTime, exit))
+  }
+
+  private readable(startTime: bigint, endTime: bigint, exit: Exit.Exit<unknown, unknown>): ReadableSpan {
+    const end = hrTime(endTime)
+    const ended = ending(exit, end)
+    const context = spanContextOf(this, false)
+    const parent = this.parent._tag === "Some" ? this.parent.value : undefined
+    const links: Array<Link> = this.links.map((link) => ({
+      context: spanContextOf(link.span, link.span._tag === "ExternalSpan"),
+      attributes: attributesOf(Object.entries(link.attributes))
+    }))
+    return {
+      name: this.name,
+      kind: kinds[this.kind],
+      spanContext: () => context,
+      ...(parent === undefined ? {} : { parentSpanContext: spanContextOf(parent, parent._tag === "ExternalSpan") }),
+      startTime: hrTime(startTime),
+      endTime: end,
+      duration: hrTime(endTime - startTime),
+      status: ended.status,
+      attributes: { ...attributesOf(this.attributes), ...ended.attributes },
+      links,
+      events: ended.events.length === 0 ? this.events : [...this.events, ...ended.events],
+      ended: true,
+      resource: this.exporting.resource,
+      instrumentationScope: this.exporting.scope,
+      droppedAttributesCount: 0,
+      droppedEventsCount: 0,
+      droppedLinksCount: 0
+    }
+  }
+}
+
+interface Exporting {
+  readonly processor: SpanProcessor
+  readonly resource: ReadableSpan["resource"]
+  readonly scope: ReadableSpan["instrumentationScope"]
+}
+
+/**
+ * Effect's tracer replaced by one whose ended spans go to `processor` (shut down, so flushed, when
+ * the scope closes), with the service's resource.
+ */
+export const layer = (processor: SpanProcessor): Layer.Layer<never, never, Resource.Resource> =>
+  Layer.unwrapScoped(
+    Effect.gen(function* () {
+      const resource = yield* Resource.Resource
+      yield* Effect.addFinalizer(() => Effect.promise(() => processor.shutdown()))
+      // The instrumentation scope @effect/opentelemetry's tracer names: the service, at its version.
+      const version = resource.attributes[ATTR_SERVICE_VERSION]
+      const exporting: Exporting = {
+        processor,
+        resource,
+        scope: {
+          name: String(resource.attributes[ATTR_SERVICE_NAME]),
+          ...(version === undefined ? {} : { version: String(version) })
+        }
+      }
+      return Layer.setTracer(
+        Tracer.make({
+          span: (name, parent, context, links, startTime, kind) =>
+            new RecordedSpan(exporting, name, parent, context, links, startTime, kind),
+          context: (execution) => execution()
+        })
+      )
+    })
+  )
