@@ -35,10 +35,11 @@ const specOf = (word: string): Spec => {
   return at > 0 ? { name: word.slice(0, at), range: word.slice(at + 1) } : { name: word, range: "*" }
 }
 
-/** The packages an `npm install [--save-dev] …` line installs, and whether as development dependencies. */
+/** The packages an `npm install [--save-dev] …` or `pnpm add …` line installs, and whether as development dependencies. */
 export const installLine = (line: string): { readonly dev: boolean; readonly specs: ReadonlyArray<Spec> } => {
-  const [npm, install, ...words] = line.trim().split(/\s+/)
-  if (npm !== "npm" || install !== "install") throw new Error(`not an npm install line: ${line}`)
+  const [tool, verb, ...words] = line.trim().split(/\s+/)
+  const command = `${tool} ${verb}`
+  if (command !== "npm install" && command !== "pnpm add") throw new Error(`not an install line: ${line}`)
   return {
     dev: words.includes("--save-dev"),
     specs: words.filter((word) => !word.startsWith("-")).map(specOf)
