@@ -3,8 +3,10 @@ import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
 import * as Resource from "@effect/opentelemetry/Resource"
 import * as OtelTracer from "@effect/opentelemetry/Tracer"
 import type { ServeError } from "@effect/platform/HttpServerError"
-import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http"
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
+import { OTLPMetricExporter as JsonMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http"
+import { OTLPMetricExporter as ProtobufMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto"
+import { OTLPTraceExporter as JsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
+import { OTLPTraceExporter as ProtobufTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto"
 import { type MetricReader, PeriodicExportingMetricReader, type PushMetricExporter } from "@opentelemetry/sdk-metrics"
 import { BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base"
 import { type Config, type ConfigError, Context, Duration, Effect, Layer, Redacted } from "effect"
@@ -54,13 +56,19 @@ const build = (options: TelemetryLayerOptions, sdk: boolean) =>
       : (options.spanExporter ??
         (options.tracesEndpoint === undefined
           ? undefined
-          : new OTLPTraceExporter({ url: options.tracesEndpoint, ...(headers === undefined ? {} : { headers }) })))
+          : new (options.tracesProtocol === "http/protobuf" ? ProtobufTraceExporter : JsonTraceExporter)({
+              url: options.tracesEndpoint,
+              ...(headers === undefined ? {} : { headers })
+            })))
     const metricExporter = !exporting
       ? undefined
       : (options.metricExporter ??
         (options.metricsEndpoint === undefined
           ? undefined
-          : new OTLPMetricExporter({ url: options.metricsEndpoint, ...(headers === undefined ? {} : { headers }) })))
+          : new (options.metricsProtocol === "http/protobuf" ? ProtobufMetricExporter : JsonMetricExporter)({
+              url: options.metricsEndpoint,
+              ...(headers === undefined ? {} : { headers })
+            })))
 
     const spanProcessor =
       spanExporter === undefined

@@ -1,6 +1,12 @@
 import { parseKeyPairsIntoRecord } from "@opentelemetry/core"
 import { Config, Duration, Option, Redacted } from "effect"
 
+/**
+ * How spans and metrics are posted: OTLP/HTTP with JSON bodies (cardkit's default) or protobuf ones
+ * (the OpenTelemetry default); a collector's OTLP HTTP receiver (port 4318) takes both.
+ */
+export type OtlpProtocol = "http/json" | "http/protobuf"
+
 export interface TelemetryOptions {
   /** `service.name` on every span and metric; `cardkit-demo` by default. */
   readonly serviceName?: string | undefined
@@ -8,6 +14,10 @@ export interface TelemetryOptions {
   readonly tracesEndpoint?: string | undefined
   /** Where metrics are posted (OTLP/HTTP, JSON), the whole URL. Unset, metrics are only served as text. */
   readonly metricsEndpoint?: string | undefined
+  /** How spans are posted; `http/json` by default. */
+  readonly tracesProtocol?: OtlpProtocol | undefined
+  /** How metrics are posted; `http/json` by default. */
+  readonly metricsProtocol?: OtlpProtocol | undefined
   /** Headers sent with every export (a collector's API key, say). */
   readonly headers?: Redacted.Redacted<Readonly<Record<string, string>>> | undefined
   /** How often metrics are exported; 60 seconds by default. */
@@ -35,6 +45,25 @@ const endpoint = (signal: "TRACES" | "METRICS", path: string): Config.Config<str
     )
   )
 
+/**
+ * A signal's protocol: its own variable, else the general one. gRPC is refused by name rather than
+ * ignored: its port (4317) does not answer HTTP posts, so every export would fail.
+ */
+const protocol = (signal: "TRACES" | "METRICS"): Config.Config<OtlpProtocol | undefined> => {
+  const named = (name: string) =>
+    Config.option(
+      Config.string(name).pipe(
+        Config.validate({
+          message: "must be http/json or http/protobuf (cardkit exports over OTLP/HTTP, not gRPC)",
+          validation: (value): value is OtlpProtocol => value === "http/json" || value === "http/protobuf"
+        })
+      )
+    )
+  return Config.all([named(`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`), named("OTEL_EXPORTER_OTLP_PROTOCOL")]).pipe(
+    Config.map(([own, general]) => Option.getOrUndefined(Option.orElse(own, () => general)))
+  )
+}
+
 const milliseconds = (name: string): Config.Config<Duration.Duration | undefined> =>
   Config.integer(name).pipe(
     Config.validate({ message: "must be a whole number of milliseconds, at least 1", validation: (ms) => ms >= 1 }),
@@ -46,7 +75,8 @@ const milliseconds = (name: string): Config.Config<Duration.Duration | undefined
 /**
  * The standard OpenTelemetry variables: `OTEL_EXPORTER_OTLP_ENDPOINT` (or per signal
  * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` / `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`),
- * `OTEL_EXPORTER_OTLP_HEADERS` (`key=value,…`), `OTEL_SERVICE_NAME`, `OTEL_METRIC_EXPORT_INTERVAL` and
+ * `OTEL_EXPORTER_OTLP_PROTOCOL` (or per signal `_TRACES_PROTOCOL` / `_METRICS_PROTOCOL`: `http/json`,
+ * `http/protobuf`), `OTEL_EXPORTER_OTLP_HEADERS` (`key=value,…`), `OTEL_SERVICE_NAME`, `OTEL_METRIC_EXPORT_INTERVAL` and
  * `OTEL_BSP_SCHEDULE_DELAY` (milliseconds), `OTEL_SDK_DISABLED`; and cardkit's `CARDKIT_METRICS_PORT`.
  * `serviceName` is the default for `OTEL_SERVICE_NAME`.
  */
@@ -55,6 +85,8 @@ export const telemetryConfig = (serviceName = "cardkit-demo"): Config.Config<Tel
     serviceName: Config.withDefault(Config.string("OTEL_SERVICE_NAME"), serviceName),
     tracesEndpoint: endpoint("TRACES", "v1/traces"),
     metricsEndpoint: endpoint("METRICS", "v1/metrics"),
+    tracesProtocol: protocol("TRACES"),
+    metricsProtocol: protocol("METRICS"),
     headers: Config.redacted("OTEL_EXPORTER_OTLP_HEADERS").pipe(
       Config.map((value) => Redacted.make(parseKeyPairsIntoRecord(Redacted.value(value)))),
       Config.option,

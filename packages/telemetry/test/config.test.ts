@@ -40,6 +40,21 @@ describe("TelemetryConfig", () => {
     })
   )
 
+  it.effect("reads the protocol, a signal's own first, and refuses gRPC naming the variable", () =>
+    Effect.gen(function* () {
+      const unset = yield* read({})
+      expect([unset.tracesProtocol, unset.metricsProtocol]).toEqual([undefined, undefined])
+      const options = yield* read({
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
+        OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: "http/json"
+      })
+      expect([options.tracesProtocol, options.metricsProtocol]).toEqual(["http/protobuf", "http/json"])
+      const grpc = yield* Effect.flip(read({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" }))
+      expect(String(grpc)).toContain("OTEL_EXPORTER_OTLP_PROTOCOL")
+      expect(String(grpc)).toContain("not gRPC")
+    })
+  )
+
   it.effect("an app names its own default service", () =>
     Effect.map(read({}, telemetryConfig("cardkit-cli")), (options) => expect(options.serviceName).toBe("cardkit-cli"))
   )

@@ -224,51 +224,60 @@ describe("Telemetry", () => {
     )
   )
 
-  it.live("a span ended just before shutdown reaches a real OTLP/HTTP collector, metrics too", () =>
-    Effect.gen(function* () {
-      const received: Array<{ readonly path: string; readonly type: string; readonly body: string }> = []
-      const collector = Http.createServer((request, response) => {
-        const chunks: Array<Buffer> = []
-        request.on("data", (chunk: Buffer) => chunks.push(chunk))
-        request.on("end", () => {
-          received.push({
-            path: request.url ?? "",
-            type: request.headers["content-type"] ?? "",
-            body: Buffer.concat(chunks).toString("utf8")
+  // Strings travel as they are in protobuf bodies too, so one search serves both.
+  for (const [protocol, contentType] of [
+    ["http/json", "application/json"],
+    ["http/protobuf", "application/x-protobuf"]
+  ] as const) {
+    it.live(`a span ended just before shutdown reaches a real OTLP/HTTP collector, metrics too (${protocol})`, () =>
+      Effect.gen(function* () {
+        const received: Array<{ readonly path: string; readonly type: string; readonly body: string }> = []
+        const collector = Http.createServer((request, response) => {
+          const chunks: Array<Buffer> = []
+          request.on("data", (chunk: Buffer) => chunks.push(chunk))
+          request.on("end", () => {
+            received.push({
+              path: request.url ?? "",
+              type: request.headers["content-type"] ?? "",
+              body: Buffer.concat(chunks).toString("utf8")
+            })
+            response.writeHead(200, { "content-type": "application/json" }).end("{}")
           })
-          response.writeHead(200, { "content-type": "application/json" }).end("{}")
         })
-      })
-      yield* Effect.acquireRelease(
-        Effect.async<void>((resume) => {
-          collector.listen(0, "127.0.0.1", () => resume(Effect.void))
-        }),
-        () =>
-          Effect.sync(() => {
-            collector.close()
-          })
-      )
-      const { port } = collector.address() as AddressInfo
-      yield* withTelemetry(
-        Telemetry.layer({
-          serviceName: "cardkit-test",
-          tracesEndpoint: `http://127.0.0.1:${port}/v1/traces`,
-          metricsEndpoint: `http://127.0.0.1:${port}/v1/metrics`,
-          // Long enough that only the shutdown can have sent them.
-          spanScheduleDelay: "1 hour",
-          metricExportInterval: "1 hour"
-        }),
-        Effect.zipRight(
-          Metric.increment(Metric.counter("cardkit_test_shutdown")),
-          Effect.withSpan(Effect.void, "last-span-before-sigterm")
+        yield* Effect.acquireRelease(
+          Effect.async<void>((resume) => {
+            collector.listen(0, "127.0.0.1", () => resume(Effect.void))
+          }),
+          () =>
+            Effect.sync(() => {
+              collector.close()
+            })
         )
-      )
-      const traces = received.filter((request) => request.path === "/v1/traces")
-      expect(traces[0]?.type).toContain("application/json")
-      expect(traces.map((request) => request.body).join()).toContain("last-span-before-sigterm")
-      expect(traces.map((request) => request.body).join()).toContain("cardkit-test")
-      const metrics = received.filter((request) => request.path === "/v1/metrics")
-      expect(metrics.map((request) => request.body).join()).toContain("cardkit_test_shutdown")
-    }).pipe(Effect.scoped)
-  )
+        const { port } = collector.address() as AddressInfo
+        yield* withTelemetry(
+          Telemetry.layer({
+            serviceName: "cardkit-test",
+            tracesProtocol: protocol,
+            metricsProtocol: protocol,
+            tracesEndpoint: `http://127.0.0.1:${port}/v1/traces`,
+            metricsEndpoint: `http://127.0.0.1:${port}/v1/metrics`,
+            // Long enough that only the shutdown can have sent them.
+            spanScheduleDelay: "1 hour",
+            metricExportInterval: "1 hour"
+          }),
+          Effect.zipRight(
+            Metric.increment(Metric.counter("cardkit_test_shutdown")),
+            Effect.withSpan(Effect.void, "last-span-before-sigterm")
+          )
+        )
+        const traces = received.filter((request) => request.path === "/v1/traces")
+        expect(traces[0]?.type).toContain(contentType)
+        expect(traces.map((request) => request.body).join()).toContain("last-span-before-sigterm")
+        expect(traces.map((request) => request.body).join()).toContain("cardkit-test")
+        const metrics = received.filter((request) => request.path === "/v1/metrics")
+        expect(metrics[0]?.type).toContain(contentType)
+        expect(metrics.map((request) => request.body).join()).toContain("cardkit_test_shutdown")
+      }).pipe(Effect.scoped)
+    )
+  }
 })
