@@ -2,6 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { delimiter, dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { ledgerDocumentCard } from "@cardkit/fake"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { asOneModule, codeBlocks, installLine, type Spec } from "./support/readme.js"
 import { type Registry, startRegistry } from "./support/registry.js"
@@ -163,20 +164,13 @@ describe.concurrent("installed from the registry outside the workspace", () => {
       for (const command of ["cvv", "validate", "card issue", "audit list", "fake serve", "demo", "doctor"]) {
         expect(help.stdout).toContain(`- ${command} `)
       }
+      const card = ledgerDocumentCard
       const cvv = await run(
         cardkit,
-        [
-          "cvv",
-          "--card-id",
-          "025951734ff74c13a14137e02834fa00",
-          "--customer-id",
-          "100000000006001",
-          "--account-number",
-          "400320588344662"
-        ],
+        ["cvv", "--card-id", card.cardId!, "--customer-id", card.customerId!, "--account-number", card.accountNumber!],
         inDir
       )
-      expect(cvv.stdout.trim()).toBe("679")
+      expect(cvv.stdout.trim()).toBe(card.cvv)
     },
     10 * minutes
   )
