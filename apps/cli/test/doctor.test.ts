@@ -44,6 +44,8 @@ describe("cardkit doctor", () => {
     const live = await cardkit(["doctor", "--provider", "live"])
     expect(live.code).toBe(2)
     expect(live.stderr).toMatch(/missing setting CARDKIT_LEDGER_URL \(--ledger-url\)/)
+    // Both providers' settings, not only the first one's.
+    expect(live.stderr).toMatch(/CARDKIT_VISA_/)
     const timeout = await cardkit(["doctor"], { CARDKIT_HEALTH_TIMEOUT: "soon" })
     expect(timeout.code).toBe(2)
     expect(timeout.stderr).toMatch(/CARDKIT_HEALTH_TIMEOUT/)

@@ -1,6 +1,6 @@
 import type { AccountValidation, CardLifecycle, CardSecrets, DeviceSignedOperations, Health } from "@cardkit/domain"
 import type { LedgerClient } from "@cardkit/ledger"
-import { type ConfigError, Effect, Layer, Option } from "effect"
+import { Config, type ConfigError, Effect, Layer, Option } from "effect"
 
 /**
  * The providers the demo and the CLI can run on, one entry each: adding a provider is adding an
@@ -76,13 +76,22 @@ const live: Loaders = {
   },
   // Each check on a client of its own, configured as its transport's: the same TLS, so the handshake is checked too.
   health: async () => {
-    const [{ Health }, { LedgerHealth, LedgerHttpConfig }, { VisaHealth, VisaHttpConfig }, { UndiciHttpClient }] =
-      await Promise.all([
-        import("@cardkit/domain"),
-        import("@cardkit/ledger"),
-        import("@cardkit/visa-pav"),
-        import("@cardkit/http")
-      ])
+    const [
+      { Health },
+      { LedgerHealth, LedgerHealthConfig, LedgerHttpConfig },
+      { VisaHealth, VisaHealthConfig, VisaHttpConfig },
+      { UndiciHttpClient }
+    ] = await Promise.all([
+      import("@cardkit/domain"),
+      import("@cardkit/ledger"),
+      import("@cardkit/visa-pav"),
+      import("@cardkit/http")
+    ])
+    // Every setting read at once first: the two layers, built side by side, would stop at the first
+    // provider's missing settings, and a configuration is told what it lacks for both.
+    const settings = Layer.effectDiscard(
+      Config.all([LedgerHealthConfig, LedgerHttpConfig, VisaHealthConfig, VisaHttpConfig])
+    )
     return Layer.effect(
       Health.HealthChecks,
       Effect.flatMap(Effect.all([LedgerHealth, VisaHealth]), (parts) => Health.HealthChecks.make(...parts))
@@ -92,7 +101,8 @@ const live: Loaders = {
           LedgerHealth.layerConfig().pipe(Layer.provide(UndiciHttpClient.layerConfig(LedgerHttpConfig))),
           VisaHealth.layerConfig().pipe(Layer.provide(UndiciHttpClient.layerConfig(VisaHttpConfig)))
         )
-      )
+      ),
+      Layer.provide(settings)
     )
   }
 }
