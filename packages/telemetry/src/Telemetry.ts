@@ -9,8 +9,9 @@ import { OTLPTraceExporter as JsonTraceExporter } from "@opentelemetry/exporter-
 import { OTLPTraceExporter as ProtobufTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto"
 import { type MetricReader, PeriodicExportingMetricReader, type PushMetricExporter } from "@opentelemetry/sdk-metrics"
 import { BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base"
-import { type Config, type ConfigError, Context, Duration, Effect, Layer, Redacted } from "effect"
+import { type Config, type ConfigError, Context, Duration, Effect, Layer, Redacted, Runtime } from "effect"
 import { ScrubbingSpanExporter, scrubbingProducer } from "./CardDataScrubbing.js"
+import * as ExportFailures from "./internal/exportFailures.js"
 import * as Prometheus from "./internal/prometheus.js"
 import * as RecordingTracer from "./internal/recordingTracer.js"
 import { TelemetryConfig, type TelemetryOptions } from "./TelemetryConfig.js"
@@ -42,7 +43,7 @@ export interface TelemetryService {
   readonly metricsContentType: string
   /** The port the metrics are served on without a key, when `metricsPort` asked for one. */
   readonly metricsPort: number | undefined
-  /** Export whatever is pending now, spans and metrics (tests; shutdown does it by itself). */
+  /** Export whatever is pending now, spans and metrics (tests; shutdown does it by itself); failures are logged. */
   readonly flush: Effect.Effect<void>
 }
 
@@ -50,6 +51,12 @@ export interface TelemetryService {
 const build = (options: TelemetryLayerOptions, sdk: boolean) =>
   Effect.gen(function* () {
     const exporting = sdk && options.disabled !== true
+    // A failed export is logged as the app logs, from the SDK's callback outside any fiber.
+    const runtime = yield* Effect.runtime<never>()
+    const failed = (signal: string) => (error: Error | undefined) =>
+      Runtime.runFork(runtime)(
+        Effect.logWarning(`telemetry: exporting ${signal} failed: ${error?.message ?? "no reason given"}`)
+      )
     const headers = options.headers === undefined ? undefined : { ...Redacted.value(options.headers) }
     const spanExporter = !exporting
       ? undefined
@@ -73,17 +80,20 @@ const build = (options: TelemetryLayerOptions, sdk: boolean) =>
     const spanProcessor =
       spanExporter === undefined
         ? undefined
-        : new BatchSpanProcessor(new ScrubbingSpanExporter(spanExporter), {
-            ...(options.spanScheduleDelay === undefined
-              ? {}
-              : { scheduledDelayMillis: Duration.toMillis(options.spanScheduleDelay) })
-          })
+        : new BatchSpanProcessor(
+            ExportFailures.spanExporter(new ScrubbingSpanExporter(spanExporter), failed("spans")),
+            {
+              ...(options.spanScheduleDelay === undefined
+                ? {}
+                : { scheduledDelayMillis: Duration.toMillis(options.spanScheduleDelay) })
+            }
+          )
     const interval = Duration.toMillis(options.metricExportInterval ?? Duration.seconds(60))
     const periodic =
       metricExporter === undefined
         ? undefined
         : new PeriodicExportingMetricReader({
-            exporter: metricExporter,
+            exporter: ExportFailures.metricExporter(metricExporter, failed("metrics")),
             exportIntervalMillis: interval,
             exportTimeoutMillis: Math.min(interval, 30_000)
           })
@@ -98,7 +108,8 @@ const build = (options: TelemetryLayerOptions, sdk: boolean) =>
       metricsContentType: Prometheus.contentType,
       metricsPort: undefined,
       flush: Effect.promise(() =>
-        Promise.all([spanProcessor?.forceFlush(), periodic?.forceFlush()]).then(() => undefined)
+        // A failed export is logged where it fails; flushing goes on with the other signal.
+        Promise.allSettled([spanProcessor?.forceFlush(), periodic?.forceFlush()]).then(() => undefined)
       )
     }
     // Every reader reads the Effect metrics through one scrubbing producer; the readers are shut down

@@ -10,7 +10,7 @@ import {
   trace
 } from "@opentelemetry/api"
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base"
-import { Effect, Exit, FiberRef, Layer, Metric, Scope, Tracer } from "effect"
+import { Effect, Exit, FiberRef, Layer, Logger, Metric, Scope, Tracer } from "effect"
 import { Telemetry } from "../src/index.js"
 
 const pan = "4111111111111111"
@@ -222,6 +222,42 @@ describe("Telemetry", () => {
         expect(other.status).toBe(404)
       })
     )
+  )
+
+  it.live("logs a failed export, spans and metrics, with the collector's answer and none of their contents", () =>
+    Effect.gen(function* () {
+      const refusing = Http.createServer((request, response) => {
+        request.resume()
+        request.on("end", () => response.writeHead(400, { "content-type": "text/plain" }).end("refused"))
+      })
+      yield* Effect.acquireRelease(
+        Effect.async<void>((resume) => {
+          refusing.listen(0, "127.0.0.1", () => resume(Effect.void))
+        }),
+        () => Effect.sync(() => refusing.close())
+      )
+      const { port } = refusing.address() as AddressInfo
+      const lines: Array<string> = []
+      const captured = Logger.replace(
+        Logger.defaultLogger,
+        Logger.make(({ message }) => lines.push(String(message)))
+      )
+      yield* withTelemetry(
+        Telemetry.layer({
+          tracesEndpoint: `http://127.0.0.1:${port}/v1/traces`,
+          metricsEndpoint: `http://127.0.0.1:${port}/v1/metrics`
+        }),
+        Effect.zipRight(
+          Metric.increment(Metric.counter("cardkit_test_refused")),
+          Effect.withSpan(Effect.void, `refused span ${pan}`)
+        ).pipe(Effect.zipRight(Effect.flatMap(Telemetry, (telemetry) => telemetry.flush)))
+      ).pipe(Effect.provide(captured))
+      // The SDK calls back once the posts are answered; the log lines follow on their own fibers.
+      yield* Effect.sleep("100 millis")
+      expect(lines.filter((line) => line.startsWith("telemetry: exporting spans failed"))).not.toEqual([])
+      expect(lines.filter((line) => line.startsWith("telemetry: exporting metrics failed"))).not.toEqual([])
+      expect(lines.join("\n")).not.toMatch(/refused span|cardkit_test_refused|4111/)
+    }).pipe(Effect.scoped)
   )
 
   // Strings travel as they are in protobuf bodies too, so one search serves both.

@@ -200,7 +200,8 @@ export const layer = (processor: SpanProcessor): Layer.Layer<never, never, Resou
   Layer.unwrapScoped(
     Effect.gen(function* () {
       const resource = yield* Resource.Resource
-      yield* Effect.addFinalizer(() => Effect.promise(() => processor.shutdown()))
+      // A last export that fails is logged where it fails (`exportFailures`), not a defect of the shutdown.
+      yield* Effect.addFinalizer(() => Effect.promise(() => processor.shutdown().catch(() => undefined)))
       // The instrumentation scope @effect/opentelemetry's tracer names: the service, at its version.
       const version = resource.attributes[ATTR_SERVICE_VERSION]
       const exporting: Exporting = {
