@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url"
-import { defineConfig } from "vitest/config"
+import { defineConfig, mergeConfig } from "vitest/config"
 
 // Workspace packages resolve to their TypeScript sources under the "@cardkit/source" export
 // condition, so tests never need a prior build and always see the code under test.
@@ -7,7 +7,7 @@ import { defineConfig } from "vitest/config"
 // a `require` ("import" or "module" would: pg's `require` of pg-pool); Vite adds import/require itself.
 const conditions = ["@cardkit/source", "node", "default"]
 
-export default defineConfig({
+const shared = defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
@@ -20,3 +20,12 @@ export default defineConfig({
     reporters: ["default", ["json", { outputFile: "test-results/vitest.json" }]]
   }
 })
+
+export default shared
+
+/**
+ * For a package whose test files share no module state (no global context manager, no services kept
+ * in a module): its files run in the worker one after another without re-importing effect and the
+ * package for each file, which is most of what such a suite costs on the suite's two cores.
+ */
+export const sharingModules = mergeConfig(shared, { test: { isolate: false } })

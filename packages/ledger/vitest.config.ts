@@ -1,4 +1,1 @@
-import { mergeConfig } from "vitest/config"
-import shared from "../../vitest.shared.js"
-
-export default mergeConfig(shared, {})
+export { sharingModules as default } from "../../vitest.shared.js"
