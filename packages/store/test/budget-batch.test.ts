@@ -73,20 +73,29 @@ const batchCase = fc.record({
   )
 })
 
+type BatchCase = typeof batchCase extends fc.Arbitrary<infer A> ? A : never
+
+/** A case's scopes, and its requests each on its card's scope and, when it says so, the customer's. */
+const batchOf = ({ limits, windows, requests }: BatchCase) => {
+  const scopes = keys.map((key, i) => scopeOf(key, limits[i] ?? 1, windows[i] ?? 1))
+  const batch = requests.map(
+    (r): Request => ({
+      scopes: [scopes[r.card], ...(r.withCustomer ? [scopes[2]] : [])].filter(
+        (scope): scope is Scope => scope !== undefined
+      ),
+      now: r.now
+    })
+  ) as unknown as readonly [Request, ...Array<Request>]
+  return { scopes, batch }
+}
+
 describe("decideInOrder", () => {
   it.effect("decides a batch exactly as its reserves one after another, whatever their times", () =>
     Effect.promise(() =>
       fc.assert(
-        fc.asyncProperty(batchCase, async ({ limits, windows, table, requests }) => {
-          const scopes = keys.map((key, i) => scopeOf(key, limits[i] ?? 1, windows[i] ?? 1))
-          const batch = requests.map(
-            (r): Request => ({
-              scopes: [scopes[r.card], ...(r.withCustomer ? [scopes[2]] : [])].filter(
-                (scope): scope is Scope => scope !== undefined
-              ),
-              now: r.now
-            })
-          ) as unknown as readonly [Request, ...Array<Request>]
+        fc.asyncProperty(batchCase, async (testCase) => {
+          const { table } = testCase
+          const { scopes, batch } = batchOf(testCase)
           const events = table.map((row, i) => ({ id: i + 1, scope: keys[row.scope] ?? "", at: row.at }))
           const expected = sequentially(events, batch)
 
@@ -262,20 +271,13 @@ describe.each(postgres)("cardkit_reserve_reveals on %s", (_dialect, layer) => {
       const run = (effect: Effect.Effect<void, unknown>) => Effect.runPromise(Effect.orDie(effect))
       yield* Effect.promise(() =>
         fc.assert(
-          fc.asyncProperty(batchCase, ({ limits, windows, table, requests }) =>
+          fc.asyncProperty(batchCase, (testCase) =>
             run(
               Effect.gen(function* () {
+                const { table } = testCase
                 yield* sql`delete from reveal_events`
                 yield* sql`delete from reveal_counts`
-                const scopes = keys.map((key, i) => scopeOf(key, limits[i] ?? 1, windows[i] ?? 1))
-                const batch = requests.map(
-                  (r): Request => ({
-                    scopes: [scopes[r.card], ...(r.withCustomer ? [scopes[2]] : [])].filter(
-                      (scope): scope is Scope => scope !== undefined
-                    ),
-                    now: r.now
-                  })
-                )
+                const { batch } = batchOf(testCase)
                 const stored =
                   table.length === 0
                     ? []
