@@ -58,24 +58,23 @@ const build = (options: TelemetryLayerOptions, sdk: boolean) =>
         Effect.logWarning(`telemetry: exporting ${signal} failed: ${error?.message ?? "no reason given"}`)
       )
     const headers = options.headers === undefined ? undefined : { ...Redacted.value(options.headers) }
+    const exporterOptions = (url: string) => (headers === undefined ? { url } : { url, headers })
     const spanExporter = !exporting
       ? undefined
       : (options.spanExporter ??
         (options.tracesEndpoint === undefined
           ? undefined
-          : new (options.tracesProtocol === "http/protobuf" ? ProtobufTraceExporter : JsonTraceExporter)({
-              url: options.tracesEndpoint,
-              ...(headers === undefined ? {} : { headers })
-            })))
+          : new (options.tracesProtocol === "http/protobuf" ? ProtobufTraceExporter : JsonTraceExporter)(
+              exporterOptions(options.tracesEndpoint)
+            )))
     const metricExporter = !exporting
       ? undefined
       : (options.metricExporter ??
         (options.metricsEndpoint === undefined
           ? undefined
-          : new (options.metricsProtocol === "http/protobuf" ? ProtobufMetricExporter : JsonMetricExporter)({
-              url: options.metricsEndpoint,
-              ...(headers === undefined ? {} : { headers })
-            })))
+          : new (options.metricsProtocol === "http/protobuf" ? ProtobufMetricExporter : JsonMetricExporter)(
+              exporterOptions(options.metricsEndpoint)
+            )))
 
     const spanProcessor =
       spanExporter === undefined

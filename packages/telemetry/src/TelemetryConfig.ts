@@ -32,37 +32,42 @@ export interface TelemetryOptions {
   readonly metricsHost?: string | undefined
 }
 
-/** A signal's endpoint: its own variable as it is, else the general one with the signal's path appended. */
-const endpoint = (signal: "TRACES" | "METRICS", path: string): Config.Config<string | undefined> =>
+type Signal = "TRACES" | "METRICS"
+
+/**
+ * A signal's setting: its own variable (`OTEL_EXPORTER_OTLP_<signal>_<setting>`) as it is, else the
+ * general one (`OTEL_EXPORTER_OTLP_<setting>`) through `fromGeneral`.
+ */
+const perSignal = <A>(
+  signal: Signal,
+  setting: string,
+  read: (name: string) => Config.Config<A>,
+  fromGeneral: (general: A) => A = (general) => general
+): Config.Config<A | undefined> =>
   Config.all([
-    Config.option(Config.string(`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`)),
-    Config.option(Config.string("OTEL_EXPORTER_OTLP_ENDPOINT"))
+    Config.option(read(`OTEL_EXPORTER_OTLP_${signal}_${setting}`)),
+    Config.option(read(`OTEL_EXPORTER_OTLP_${setting}`))
   ]).pipe(
-    Config.map(([own, general]) =>
-      Option.getOrUndefined(
-        Option.orElse(own, () => Option.map(general, (base) => `${base.replace(/\/+$/, "")}/${path}`))
-      )
-    )
+    Config.map(([own, general]) => Option.getOrUndefined(Option.orElse(own, () => Option.map(general, fromGeneral))))
   )
+
+/** A signal's endpoint: its own variable as it is, else the general one with the signal's path appended. */
+const endpoint = (signal: Signal, path: string): Config.Config<string | undefined> =>
+  perSignal(signal, "ENDPOINT", Config.string, (base) => `${base.replace(/\/+$/, "")}/${path}`)
 
 /**
  * A signal's protocol: its own variable, else the general one. gRPC is refused by name rather than
  * ignored: its port (4317) does not answer HTTP posts, so every export would fail.
  */
-const protocol = (signal: "TRACES" | "METRICS"): Config.Config<OtlpProtocol | undefined> => {
-  const named = (name: string) =>
-    Config.option(
-      Config.string(name).pipe(
-        Config.validate({
-          message: "must be http/json or http/protobuf (cardkit exports over OTLP/HTTP, not gRPC)",
-          validation: (value): value is OtlpProtocol => value === "http/json" || value === "http/protobuf"
-        })
-      )
+const protocol = (signal: Signal): Config.Config<OtlpProtocol | undefined> =>
+  perSignal(signal, "PROTOCOL", (name) =>
+    Config.string(name).pipe(
+      Config.validate({
+        message: "must be http/json or http/protobuf (cardkit exports over OTLP/HTTP, not gRPC)",
+        validation: (value): value is OtlpProtocol => value === "http/json" || value === "http/protobuf"
+      })
     )
-  return Config.all([named(`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`), named("OTEL_EXPORTER_OTLP_PROTOCOL")]).pipe(
-    Config.map(([own, general]) => Option.getOrUndefined(Option.orElse(own, () => general)))
   )
-}
 
 const milliseconds = (name: string): Config.Config<Duration.Duration | undefined> =>
   Config.integer(name).pipe(
