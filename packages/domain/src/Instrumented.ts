@@ -26,15 +26,15 @@ const observed = <A, E, R>(
   const outcomeOf = (exit: Exit.Exit<A, E>) =>
     verdict !== undefined && Exit.isSuccess(exit) ? verdict(exit.value) : CardkitMetrics.outcomeOf(exit)
   return CardkitMetrics.whenTraced(
-    Effect.useSpan(
+    CardkitMetrics.inSpan(
       `cardkit.${operation}`,
-      { captureStackTrace: false, attributes: { "cardkit.operation": operation, ...attributes } },
-      (span) =>
-        Effect.onExit(Effect.withParentSpan(effect, span), (exit) => {
-          const outcome = outcomeOf(exit)
-          span.attribute("cardkit.outcome", outcome)
-          return counted(outcome, exit)
-        })
+      { attributes: { "cardkit.operation": operation, ...attributes } },
+      effect,
+      (exit, span) => {
+        const outcome = outcomeOf(exit)
+        span.attribute("cardkit.outcome", outcome)
+        return counted(outcome, exit)
+      }
     ),
     Effect.onExit(effect, (exit) => counted(outcomeOf(exit), exit))
   )

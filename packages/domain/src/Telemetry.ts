@@ -1,4 +1,7 @@
 import { Cause, Effect, Exit, FiberRef, Metric, MetricBoundaries, MetricLabel, Option, Tracer } from "effect"
+import { type SpanOptions, spanned } from "./internal/spanned.js"
+
+export type { SpanOptions } from "./internal/spanned.js"
 
 /*
  * cardkit's metrics, defined once, and the span every provider call makes. Built on Effect's own
@@ -174,23 +177,17 @@ export const observeProviderCall = <A, E, R>(
   annotate?: (exit: Exit.Exit<A, E>, span: Tracer.Span) => void
 ): Effect.Effect<A, E, R> =>
   Effect.clockWith((clock) => {
-    const timed = (self: Effect.Effect<A, E, R>, ended: (exit: Exit.Exit<A, E>, outcome: string) => void) => {
-      const started = clock.unsafeCurrentTimeNanos()
-      return Effect.onExit(self, (exit) => {
-        const outcome = outcomeOf(exit)
-        ended(exit, outcome)
-        return Metric.update(
-          labelled(providerCallDuration, { provider: call.provider, operation: call.operation, outcome }),
-          Number(clock.unsafeCurrentTimeNanos() - started) / 1e9
-        )
-      })
-    }
+    const started = clock.unsafeCurrentTimeNanos()
+    const timed = (outcome: string) =>
+      Metric.update(
+        labelled(providerCallDuration, { provider: call.provider, operation: call.operation, outcome }),
+        Number(clock.unsafeCurrentTimeNanos() - started) / 1e9
+      )
     return whenTraced(
-      Effect.useSpan(
+      inSpan(
         call.span,
         {
           kind: "client",
-          captureStackTrace: false,
           attributes:
             call.attempt === undefined
               ? { "cardkit.provider": call.provider, "cardkit.operation": call.operation }
@@ -200,15 +197,30 @@ export const observeProviderCall = <A, E, R>(
                   "cardkit.attempt": call.attempt
                 }
         },
-        (span) =>
-          timed(Effect.withParentSpan(effect, span), (exit, outcome) => {
-            span.attribute("cardkit.outcome", outcome)
-            annotate?.(exit, span)
-          })
+        effect,
+        (exit, span) => {
+          const outcome = outcomeOf(exit)
+          span.attribute("cardkit.outcome", outcome)
+          annotate?.(exit, span)
+          return timed(outcome)
+        }
       ),
-      timed(effect, () => {})
+      Effect.onExit(effect, (exit) => timed(outcomeOf(exit)))
     )
   })
+
+/**
+ * `effect` in a new span `name`, the parent of every span `effect` starts; as it ends, `ended` runs
+ * with its exit and the span (to add what the answer says), then the span ends. The span is made as
+ * `Effect.makeSpan` makes one (the current tracer, parent, annotations and links), without a stack
+ * trace. `Effect.withSpan` does the same at several times the cost to the run loop.
+ */
+export const inSpan: <A, E, R>(
+  name: string,
+  options: SpanOptions,
+  effect: Effect.Effect<A, E, R>,
+  ended: (exit: Exit.Exit<A, E>, span: Tracer.Span) => Effect.Effect<void>
+) => Effect.Effect<A, E, R> = spanned
 
 /**
  * `effect` run under a tracer that keeps every span it starts (the native tracer's, so name,

@@ -1,5 +1,6 @@
 import { HttpApi, type HttpServerResponse, HttpTraceContext } from "@effect/platform"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import { CardkitMetrics } from "@cardkit/domain"
 import { Effect, Metric, MetricBoundaries, Option } from "effect"
 import * as FindMyWay from "find-my-way-ts"
 import { DemoApi } from "../DemoApi.js"
@@ -94,14 +95,17 @@ const inServerSpan = <E, R>(
   requestId: string,
   answer: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R> =>
-  Effect.withSpan(
-    Effect.tap(answer, (response) => Effect.annotateCurrentSpan("http.response.status_code", response.status)),
+  CardkitMetrics.inSpan(
     spanName(request),
     {
       kind: "server",
       parent: Option.getOrUndefined(HttpTraceContext.fromHeaders(request.headers)),
-      attributes: serverSpanAttributes(request, requestId),
-      captureStackTrace: false
+      attributes: serverSpanAttributes(request, requestId)
+    },
+    answer,
+    (exit, span) => {
+      if (exit._tag === "Success") span.attribute("http.response.status_code", exit.value.status)
+      return Effect.void
     }
   )
 
