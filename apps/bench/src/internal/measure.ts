@@ -130,18 +130,23 @@ export const transportLoad = { concurrency: 16, seconds: 3, warmupSeconds: 1 } a
 export const rounds = 3
 
 /**
- * Run each measurement `rounds` times, taking turns, and keep each one's median round (by
- * `score`): on a shared 2-core machine load comes and goes, and taking turns spreads it over all
- * of them alike instead of charging it to whichever ran during a burst.
+ * Run each measurement `times` times (`rounds` unless given), taking turns, and keep each one's
+ * median round (by `score`): on a shared 2-core machine load comes and goes, and taking turns spreads
+ * it over all of them alike instead of charging it to whichever ran during a burst. Every other round
+ * runs them in reverse order, so a machine slowing down or speeding up through the run is not charged
+ * to whichever comes last in each round.
  */
 export const interleaved = async <K extends string, R>(
   measurements: Record<K, () => Promise<R>>,
-  score: (result: R) => number
+  score: (result: R) => number,
+  times: number = rounds
 ): Promise<Record<K, R>> => {
   const names = Object.keys(measurements) as Array<K>
   const results = new Map<K, Array<R>>(names.map((name) => [name, []]))
-  for (let round = 0; round < rounds; round++) {
-    for (const name of names) results.get(name)!.push(await measurements[name]())
+  for (let round = 0; round < times; round++) {
+    for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+      results.get(name)!.push(await measurements[name]())
+    }
   }
   return Object.fromEntries(
     names.map((name) => {
