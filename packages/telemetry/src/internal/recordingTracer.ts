@@ -30,6 +30,14 @@ import { Cause, type Context, Effect, Inspectable, Layer, type Exit, type Option
 
 const ids = new RandomIdGenerator()
 
+/*
+ * Effect's run loop calls its tracer's `context` around every step. Effect's own tracer, which every
+ * fiber outside this layer keeps, just runs the step; handing the run loop that very function keeps
+ * the call the one V8 has inlined: a function of our own made it a call of two targets, costing a
+ * traced reveal's every step (apps/bench/README.md, telemetry).
+ */
+const nativeContext = Effect.runSync(Effect.tracer).context
+
 const kinds: Record<Tracer.SpanKind, SpanKind> = {
   internal: SpanKind.INTERNAL,
   server: SpanKind.SERVER,
@@ -216,7 +224,7 @@ export const layer = (processor: SpanProcessor): Layer.Layer<never, never, Resou
         Tracer.make({
           span: (name, parent, context, links, startTime, kind) =>
             new RecordedSpan(exporting, name, parent, context, links, startTime, kind),
-          context: (execution) => execution()
+          context: nativeContext
         })
       )
     })
