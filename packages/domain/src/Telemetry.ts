@@ -1,5 +1,5 @@
 import { Cause, Effect, Exit, FiberRef, Metric, MetricBoundaries, MetricLabel, Option, Tracer } from "effect"
-import { type SpanOptions, spanned } from "./internal/spanned.js"
+import { spanned } from "./internal/spanned.js"
 
 export type { SpanOptions } from "./internal/spanned.js"
 
@@ -213,14 +213,9 @@ export const observeProviderCall = <A, E, R>(
  * `effect` in a new span `name`, the parent of every span `effect` starts; as it ends, `ended` runs
  * with its exit and the span (to add what the answer says), then the span ends. The span is made as
  * `Effect.makeSpan` makes one (the current tracer, parent, annotations and links), without a stack
- * trace. `Effect.withSpan` does the same at several times the cost to the run loop.
+ * trace. `Effect.withSpan` does the same in more steps of the run loop.
  */
-export const inSpan: <A, E, R>(
-  name: string,
-  options: SpanOptions,
-  effect: Effect.Effect<A, E, R>,
-  ended: (exit: Exit.Exit<A, E>, span: Tracer.Span) => Effect.Effect<void>
-) => Effect.Effect<A, E, R> = spanned
+export const inSpan = spanned
 
 /**
  * `effect` run under a tracer that keeps every span it starts (the native tracer's, so name,

@@ -1,10 +1,9 @@
 /*
  * Why a span is opened here and not with `Effect.useSpan` and `Effect.withParentSpan`: those run the
  * effect under two interruption masks and two exit handlers (one to end the span, one to put the
- * parent context back), some forty steps of Effect's run loop per span; a traced reveal makes two
- * spans, and those steps were most of what tracing cost it (apps/bench/README.md, telemetry). Here one
- * masked region sets the span as the parent of what `effect` starts, and on exit puts the context
- * back, runs `ended` and ends the span. The span itself is still made by `Effect.makeSpan`, so the
+ * parent context back), steps of Effect's run loop that every traced reveal paid for twice, once per
+ * span (apps/bench/README.md, telemetry). Here one masked region sets the span as the parent of what
+ * `effect` starts, and on exit puts the context back, runs `ended` and ends the span. The span itself is still made by `Effect.makeSpan`, so the
  * tracer, parent, annotations, links and timing are Effect's.
  */
 import { Clock, Context, Effect, Exit, FiberRef, Tracer } from "effect"
