@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process"
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -29,6 +29,36 @@ const binDir = (): string => {
     throw new Error("no PostgreSQL server found under /usr/lib/postgresql: install Debian's postgresql package")
   }
   return join(root, versions[0], "bin")
+}
+
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/*
+ * Stopping by signal rather than through `pg_ctl stop`: on a loaded CI machine a suite's teardown in
+ * `pg_ctl stop` once outlasted its hook's timeout; a signal spawns no `runuser` or `pg_ctl` process
+ * and the wait is bounded. SIGQUIT is PostgreSQL's immediate shutdown; a server still there after the
+ * grace period is killed (its backends exit on their own once the postmaster is gone). Root may
+ * signal the `postgres` user's processes, so no user switch is needed.
+ */
+const stopServer = async (data: string): Promise<void> => {
+  const pidFile = join(data, "postmaster.pid")
+  if (!existsSync(pidFile)) return
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0])
+  const stopped = () => !existsSync(pidFile) || !isRunning(pid)
+  if (!Number.isInteger(pid) || pid <= 0 || stopped()) return
+  process.kill(pid, "SIGQUIT")
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+    if (stopped()) return
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  if (isRunning(pid)) process.kill(pid, "SIGKILL")
 }
 
 const freePort = (): Promise<number> =>
@@ -84,7 +114,7 @@ export const startPostgres = async (): Promise<TestPostgres> => {
     },
     stop: async () => {
       try {
-        await as("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"])
+        await stopServer(data)
       } finally {
         rmSync(dir, { recursive: true, force: true })
       }
