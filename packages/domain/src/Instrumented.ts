@@ -13,8 +13,8 @@ import * as CardkitMetrics from "./Telemetry.js"
  */
 
 /**
- * `effect` in its span `cardkit.<operation>`, and `counted` with its outcome once it ends: `outcomeOf`'s,
- * or `verdict`'s for a success that has more to say (a decline).
+ * `effect` in its span `cardkit.<operation>` (`attributes` holding `cardkit.operation`), and `counted`
+ * with its outcome once it ends: `outcomeOf`'s, or `verdict`'s for a success that has more to say (a decline).
  */
 const observed = <A, E, R>(
   operation: string,
@@ -26,29 +26,28 @@ const observed = <A, E, R>(
   const outcomeOf = (exit: Exit.Exit<A, E>) =>
     verdict !== undefined && Exit.isSuccess(exit) ? verdict(exit.value) : CardkitMetrics.outcomeOf(exit)
   return CardkitMetrics.whenTraced(
-    CardkitMetrics.inSpan(
-      `cardkit.${operation}`,
-      { attributes: { "cardkit.operation": operation, ...attributes } },
-      effect,
-      (exit, span) => {
-        const outcome = outcomeOf(exit)
-        span.attribute("cardkit.outcome", outcome)
-        return counted(outcome, exit)
-      }
-    ),
+    CardkitMetrics.inSpan(`cardkit.${operation}`, { attributes }, effect, (exit, span) => {
+      const outcome = outcomeOf(exit)
+      span.attribute("cardkit.outcome", outcome)
+      return counted(outcome, exit)
+    }),
     Effect.onExit(effect, (exit) => counted(outcomeOf(exit), exit))
   )
 }
 
-const idsOf = (request: { readonly cardId?: string; readonly customerId: CustomerId }): Record<string, string> =>
+/** The span's attributes for a call about a customer, or a customer's card. */
+const idsOf = (
+  operation: string,
+  request: { readonly cardId?: string; readonly customerId: CustomerId }
+): Record<string, string> =>
   request.cardId === undefined
-    ? { "cardkit.customer_id": request.customerId }
-    : { "cardkit.card_id": request.cardId, "cardkit.customer_id": request.customerId }
+    ? { "cardkit.operation": operation, "cardkit.customer_id": request.customerId }
+    : { "cardkit.operation": operation, "cardkit.card_id": request.cardId, "cardkit.customer_id": request.customerId }
 
 const makeSecrets: Effect.Effect<CardSecrets["Type"], never, CardSecrets> = Effect.map(CardSecrets, (secrets) =>
   CardSecrets.of({
     getCvv: (request) =>
-      observed("getCvv", idsOf(request), secrets.getCvv(request), (outcome, exit) => {
+      observed("getCvv", idsOf("getCvv", request), secrets.getCvv(request), (outcome, exit) => {
         const counted = CardkitMetrics.count(CardkitMetrics.reveals, { operation: "getCvv", outcome })
         const failure = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
         return Option.isSome(failure) && failure.value._tag === "BudgetExceeded"
@@ -89,7 +88,7 @@ const makeLifecycle: Effect.Effect<Lifecycle, never, CardLifecycle> = Effect.map
       write: boolean
     ) =>
     (request: Request): Effect.Effect<A, E> =>
-      observed(operation, idsOf(request), call.call(lifecycle, request), (outcome) =>
+      observed(operation, idsOf(operation, request), call.call(lifecycle, request), (outcome) =>
         write ? CardkitMetrics.count(CardkitMetrics.lifecycleWrites, { operation, outcome }) : Effect.void
       )
   return CardLifecycle.of({
@@ -133,7 +132,7 @@ const makeValidation: Effect.Effect<AccountValidation["Type"], never, AccountVal
       validate: (request) =>
         observed(
           "validate",
-          {},
+          { "cardkit.operation": "validate" },
           validation.validate(request),
           (outcome) => CardkitMetrics.count(CardkitMetrics.accountValidations, { outcome }),
           (result) => (result.approved ? "approved" : "declined")

@@ -13,13 +13,23 @@ export const header = "x-request-id"
 // ", ", so it is not well formed.
 const wellFormed = /^[A-Za-z0-9._:-]{1,128}$/
 
-const alphabet = "abcdefghijklmnopqrstuvwxyz"
+// A letter for each hex digit of a UUID.
+const letters = "abcdefghijklmnop"
 
-/** A fresh id: 20 random letters. */
+/**
+ * A fresh id: 20 random letters, from the random hex digits of a `crypto.randomUUID()` (which draws
+ * on a buffer of random bytes filled in bulk; a `getRandomValues` call per id stood out in the
+ * demo's CPU profiles).
+ */
 export const make = (): string => {
-  const bytes = crypto.getRandomValues(new Uint8Array(20))
+  const uuid = crypto.randomUUID()
   let id = ""
-  for (const byte of bytes) id += alphabet[byte % 26]
+  for (let i = 0; id.length < 20; i++) {
+    // The dashes, the version digit (14) and the variant digit (19) are not random.
+    if (i === 8 || i === 13 || i === 14 || i === 18 || i === 19 || i === 23) continue
+    const code = uuid.charCodeAt(i)
+    id += letters[code < 58 ? code - 48 : code - 87]
+  }
   return id
 }
 

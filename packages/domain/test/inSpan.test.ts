@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Option, Tracer } from "effect"
+import { Cause, Context, Effect, Exit, Fiber, Option, Tracer } from "effect"
 import { CardkitMetrics } from "../src/index.js"
 
 const parentName = (span: Tracer.Span) =>
@@ -102,6 +102,43 @@ describe("CardkitMetrics.inSpan", () => {
       expect(Exit.isSuccess(exit) && exit.value.name).toBe("outer")
       const interrupted = spans.find((span) => span.name === "interrupted")!
       expect(Cause.isInterruptedOnly((ended(interrupted) as Exit.Failure<never, never>).cause)).toBe(true)
+    })
+  )
+
+  it.effect("skips a parent that disables propagation, as Effect's own spans do, and keeps the services around it", () =>
+    Effect.gen(function* () {
+      class Greeting extends Context.Tag("Greeting")<Greeting, string>() {}
+      const [exit, spans] = yield* CardkitMetrics.recordingSpans(
+        Effect.withSpan(
+          Effect.withSpan(
+            Effect.all([
+              CardkitMetrics.inSpan("ours", {}, Greeting, () => Effect.void),
+              Effect.withSpan(Effect.void, "effect's")
+            ]),
+            "hidden",
+            { context: Tracer.DisablePropagation.context(true) }
+          ),
+          "outer"
+        ).pipe(Effect.provideService(Greeting, "hello"))
+      )
+      expect(exit).toEqual(Exit.succeed(["hello", undefined]))
+      const byName = new Map(spans.map((span) => [span.name, span]))
+      expect(parentName(byName.get("effect's")!)).toBe("outer")
+      expect(parentName(byName.get("ours")!)).toBe("outer")
+    })
+  )
+
+  it.effect("with the tracer disabled, records nothing and still runs `ended` with the exit", () =>
+    Effect.gen(function* () {
+      const seen: Array<unknown> = []
+      const [exit, spans] = yield* CardkitMetrics.recordingSpans(
+        CardkitMetrics.inSpan("unseen", {}, Effect.succeed(7), (exit) => Effect.sync(() => seen.push(exit))).pipe(
+          Effect.withTracerEnabled(false)
+        )
+      )
+      expect(exit).toEqual(Exit.succeed(7))
+      expect(seen).toEqual([Exit.succeed(7)])
+      expect(spans).toEqual([])
     })
   )
 })

@@ -1,8 +1,9 @@
-import { maskPans, scrubCardData } from "@cardkit/domain"
-import type { Attributes, AttributeValue } from "@opentelemetry/api"
+import { maskPans } from "@cardkit/domain"
+import type { Attributes } from "@opentelemetry/api"
 import type { ExportResult } from "@opentelemetry/core"
 import type { CollectionResult, MetricProducer } from "@opentelemetry/sdk-metrics"
-import type { ReadableSpan, SpanExporter, TimedEvent } from "@opentelemetry/sdk-trace-base"
+import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base"
+import { scrubAttributes, scrubEvent, scrubStatus } from "./internal/scrubbing.js"
 
 /*
  * Defence in depth, not the rule: instrumentation must never put card data (a PAN, CVV, CVV2, PIN or
@@ -11,36 +12,6 @@ import type { ReadableSpan, SpanExporter, TimedEvent } from "@opentelemetry/sdk-
  * that could be a PAN as `maskPans` shows it, and in error text (exception events, a span's status
  * message), which may quote a request, every run that could be a CVV cut out by `scrubCardData`.
  */
-
-const scrubValue = (value: AttributeValue | undefined, scrub: (text: string) => string): AttributeValue | undefined => {
-  if (typeof value === "string") return scrub(value)
-  if (Array.isArray(value))
-    return value.map((item) => (typeof item === "string" ? scrub(item) : item)) as AttributeValue
-  return value
-}
-
-const scrubAttributes = (attributes: Attributes, scrub: (text: string) => string = maskPans): Attributes => {
-  const scrubbed: Attributes = {}
-  for (const key in attributes) scrubbed[key] = scrubValue(attributes[key], scrub)
-  return scrubbed
-}
-
-/** An error's text: a message or stack may quote what was sent, card data included. */
-const errorText = (key: string): boolean => key.startsWith("exception.")
-
-const scrubEventAttributes = (attributes: Attributes): Attributes => {
-  const scrubbed: Attributes = {}
-  for (const key in attributes) {
-    scrubbed[key] = scrubValue(attributes[key], errorText(key) ? scrubCardData : maskPans)
-  }
-  return scrubbed
-}
-
-const scrubEvent = (event: TimedEvent): TimedEvent => ({
-  ...event,
-  name: maskPans(event.name),
-  ...(event.attributes === undefined ? {} : { attributes: scrubEventAttributes(event.attributes) })
-})
 
 /** The span as exported: the same, its name, attributes, events and status message scrubbed. */
 export const scrubSpan = (span: ReadableSpan): ReadableSpan => {
@@ -51,10 +22,7 @@ export const scrubSpan = (span: ReadableSpan): ReadableSpan => {
     spanContext: () => span.spanContext(),
     startTime: span.startTime,
     endTime: span.endTime,
-    status:
-      span.status.message === undefined
-        ? span.status
-        : { code: span.status.code, message: scrubCardData(span.status.message) },
+    status: scrubStatus(span.status),
     attributes: scrubAttributes(span.attributes),
     links: span.links.map((link) =>
       link.attributes === undefined ? link : { ...link, attributes: scrubAttributes(link.attributes) }

@@ -76,11 +76,17 @@ const build = (options: TelemetryLayerOptions, sdk: boolean) =>
               exporterOptions(options.metricsEndpoint)
             )))
 
+    // The recording tracer hands over its spans already scrubbed; @effect/opentelemetry's are scrubbed
+    // on their way to the exporter.
+    const otelTracer = options.propagateOtelContext === true
     const spanProcessor =
       spanExporter === undefined
         ? undefined
         : new BatchSpanProcessor(
-            ExportFailures.spanExporter(new ScrubbingSpanExporter(spanExporter), failed("spans")),
+            ExportFailures.spanExporter(
+              otelTracer ? new ScrubbingSpanExporter(spanExporter) : spanExporter,
+              failed("spans")
+            ),
             {
               ...(options.spanScheduleDelay === undefined
                 ? {}
@@ -124,7 +130,7 @@ const build = (options: TelemetryLayerOptions, sdk: boolean) =>
     const tracer =
       spanProcessor === undefined
         ? Layer.empty
-        : options.propagateOtelContext === true
+        : otelTracer
           ? Layer.discard(OtelTracer.layer).pipe(Layer.provide(NodeSdk.layerTracerProvider(spanProcessor)))
           : RecordingTracer.layer(spanProcessor)
     const otel = sdk

@@ -10,7 +10,7 @@ import {
   trace
 } from "@opentelemetry/api"
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base"
-import { Effect, Exit, FiberRef, Layer, Logger, Metric, Scope, Tracer } from "effect"
+import { Effect, Exit, FiberRef, Layer, Logger, LogLevel, Metric, Scope, Tracer } from "effect"
 import { Telemetry } from "../src/index.js"
 
 const pan = "4111111111111111"
@@ -156,31 +156,40 @@ describe("Telemetry", () => {
     })
   )
 
-  it.effect("masks a PAN in a span's name, attribute and exception message before export", () =>
-    Effect.gen(function* () {
-      const exporter = new InMemorySpanExporter()
-      const spans = yield* withTelemetry(
-        Telemetry.layer({ spanExporter: exporter }),
-        Effect.fail(new Error(`card ${pan} cvv 123 refused`)).pipe(
-          Effect.withSpan(`reveal ${pan}`, { attributes: { card: pan, cards: [pan] } }),
-          Effect.ignore,
-          // The in-memory exporter forgets its spans when it is shut down.
-          Effect.zipRight(Effect.flatMap(Telemetry, (telemetry) => telemetry.flush)),
-          Effect.map(() => exporter.getFinishedSpans())
+  describe.each([
+    { tracer: "the recording tracer", options: {} },
+    { tracer: "propagateOtelContext", options: { propagateOtelContext: true } }
+  ])("with $tracer", ({ options }) => {
+    it.effect("masks a PAN in a span's name, attribute, event and exception message before export", () =>
+      Effect.gen(function* () {
+        const exporter = new InMemorySpanExporter()
+        const spans = yield* withTelemetry(
+          Telemetry.layer({ spanExporter: exporter, ...options }),
+          Effect.logWarning(`seen ${pan}`).pipe(
+            Effect.zipRight(Effect.fail(new Error(`card ${pan} cvv 123 refused`))),
+            Effect.withSpan(`reveal ${pan}`, { attributes: { card: pan, cards: [pan] } }),
+            Effect.ignore,
+            Logger.withMinimumLogLevel(LogLevel.Warning),
+            // The in-memory exporter forgets its spans when it is shut down.
+            Effect.zipRight(Effect.flatMap(Telemetry, (telemetry) => telemetry.flush)),
+            Effect.map(() => exporter.getFinishedSpans())
+          )
         )
-      )
-      const [span] = spans
-      expect(span?.name).toBe("reveal 411111******1111")
-      expect(span?.attributes.card).toBe("411111******1111")
-      // Effect hands the OpenTelemetry span a non-string value as its JSON text.
-      expect(String(span?.attributes.cards)).toContain("411111******1111")
-      const message = span?.events.find((event) => event.name === "exception")?.attributes?.["exception.message"]
-      expect(message).toBe("card … cvv … refused")
-      expect(JSON.stringify(spans.map((s) => [s.name, s.attributes, s.events, s.status]))).not.toMatch(
-        /4111111111111111|123/
-      )
-    })
-  )
+        const [span] = spans
+        expect(span?.name).toBe("reveal 411111******1111")
+        expect(span?.attributes.card).toBe("411111******1111")
+        // Effect hands the OpenTelemetry span a non-string value as its JSON text.
+        expect(String(span?.attributes.cards)).toContain("411111******1111")
+        expect(span?.events.map((event) => event.name)).toEqual(["seen 411111******1111", "exception"])
+        const message = span?.events.find((event) => event.name === "exception")?.attributes?.["exception.message"]
+        expect(message).toBe("card … cvv … refused")
+        expect(span?.status.message).toBe("card … cvv … refused")
+        expect(JSON.stringify(spans.map((s) => [s.name, s.attributes, s.events, s.status]))).not.toMatch(
+          /4111111111111111|123/
+        )
+      })
+    )
+  })
 
   it.effect("masks a PAN in a metric tag, and serves the metrics as Prometheus text", () =>
     Effect.gen(function* () {

@@ -6,6 +6,8 @@
  * than the same spans kept by Effect's own tracer (apps/bench/README.md, telemetry). Here a span holds
  * what Effect gives it; when it ends it is handed to the span processor once, as the `ReadableSpan` the
  * SDK's batch processor and OTLP exporter take, so export, batching and serialization stay the SDK's.
+ * It is scrubbed as it is made (`CardDataScrubbing`'s rules, `scrubbing.ts`), so the exporter is not
+ * handed a scrubbed copy of every span besides.
  * What this leaves out is what nothing in cardkit reads: the active OpenTelemetry context and span
  * processors' `onStart`. A team with OpenTelemetry instrumentation that needs them passes
  * `propagateOtelContext: true` and gets @effect/opentelemetry's tracer unchanged.
@@ -16,6 +18,7 @@ import {
   type AttributeValue,
   type HrTime,
   type Link,
+  type SpanContext,
   SpanKind,
   SpanStatusCode
 } from "@opentelemetry/api"
@@ -26,7 +29,9 @@ import {
   type TimedEvent
 } from "@opentelemetry/sdk-trace-base"
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions"
+import { maskPans } from "@cardkit/domain"
 import { Cause, type Context, Effect, Inspectable, Layer, type Exit, type Option, Tracer } from "effect"
+import { scrubEvent, scrubStatus, scrubValue } from "./scrubbing.js"
 
 const ids = new RandomIdGenerator()
 
@@ -61,9 +66,14 @@ const attributeValue = (value: unknown): AttributeValue =>
         ? value.toString()
         : Inspectable.toStringUnknown(value)
 
-const attributesOf = (entries: Iterable<readonly [string, unknown]>): Attributes => {
+const scrubbedValue = (value: unknown) => scrubValue(attributeValue(value))
+
+const attributesOf = (
+  entries: Iterable<readonly [string, unknown]>,
+  valueOf: (value: unknown) => AttributeValue | undefined = attributeValue
+): Attributes => {
   const attributes: Attributes = {}
-  for (const [key, value] of entries) attributes[key] = attributeValue(value)
+  for (const [key, value] of entries) attributes[key] = valueOf(value)
   return attributes
 }
 
@@ -116,7 +126,7 @@ class RecordedSpan implements Tracer.Span {
   status: Tracer.SpanStatus
 
   constructor(
-    private readonly exporting: Exporting,
+    readonly exporting: Exporting,
     readonly name: string,
     readonly parent: Option.Option<Tracer.AnySpan>,
     readonly context: Context.Context<never>,
@@ -159,40 +169,63 @@ class RecordedSpan implements Tracer.Span {
   private readable(startTime: bigint, endTime: bigint, exit: Exit.Exit<unknown, unknown>): ReadableSpan {
     const end = hrTime(endTime)
     const ended = ending(exit, end)
-    const context = spanContextOf(this, false)
-    const attributes = attributesOf(this.attributes)
+    const attributes = attributesOf(this.attributes, scrubbedValue)
     for (const key in ended.attributes) attributes[key] = ended.attributes[key]
     const links: Array<Link> = this.links.map((link) => ({
       context: spanContextOf(link.span, link.span._tag === "ExternalSpan"),
-      attributes: attributesOf(Object.entries(link.attributes))
+      attributes: attributesOf(Object.entries(link.attributes), scrubbedValue)
     }))
-    // Built member by member: V8 copies `{ ...object }` on a slow path (apps/bench/README.md).
-    const span: Mutable<ReadableSpan> = {
-      name: this.name,
-      kind: kinds[this.kind],
-      spanContext: () => context,
-      startTime: hrTime(startTime),
-      endTime: end,
-      duration: hrTime(endTime - startTime),
-      status: ended.status,
+    const events = ended.events.length === 0 ? this.events : this.events.concat(ended.events)
+    return new EndedSpan(
+      this,
       attributes,
       links,
-      events: ended.events.length === 0 ? this.events : this.events.concat(ended.events),
-      ended: true,
-      resource: this.exporting.resource,
-      instrumentationScope: this.exporting.scope,
-      droppedAttributesCount: 0,
-      droppedEventsCount: 0,
-      droppedLinksCount: 0
-    }
-    if (this.parent._tag === "Some") {
-      span.parentSpanContext = spanContextOf(this.parent.value, this.parent.value._tag === "ExternalSpan")
-    }
-    return span
+      events.length === 0 ? events : events.map(scrubEvent),
+      scrubStatus(ended.status),
+      hrTime(startTime),
+      end,
+      hrTime(endTime - startTime)
+    )
   }
 }
 
-type Mutable<A> = { -readonly [K in keyof A]: A[K] }
+/** A span as the batch processor and the OTLP exporter read it, scrubbed. */
+class EndedSpan implements ReadableSpan {
+  readonly name: string
+  readonly kind: SpanKind
+  readonly parentSpanContext?: SpanContext
+  readonly ended = true
+  readonly resource: ReadableSpan["resource"]
+  readonly instrumentationScope: ReadableSpan["instrumentationScope"]
+  readonly droppedAttributesCount = 0
+  readonly droppedEventsCount = 0
+  readonly droppedLinksCount = 0
+  private readonly context: SpanContext
+
+  constructor(
+    span: RecordedSpan,
+    readonly attributes: Attributes,
+    readonly links: Array<Link>,
+    readonly events: Array<TimedEvent>,
+    readonly status: ReadableSpan["status"],
+    readonly startTime: HrTime,
+    readonly endTime: HrTime,
+    readonly duration: HrTime
+  ) {
+    this.name = maskPans(span.name)
+    this.kind = kinds[span.kind]
+    this.context = spanContextOf(span, false)
+    if (span.parent._tag === "Some") {
+      this.parentSpanContext = spanContextOf(span.parent.value, span.parent.value._tag === "ExternalSpan")
+    }
+    this.resource = span.exporting.resource
+    this.instrumentationScope = span.exporting.scope
+  }
+
+  spanContext(): SpanContext {
+    return this.context
+  }
+}
 
 interface Exporting {
   readonly processor: SpanProcessor
