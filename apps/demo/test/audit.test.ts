@@ -139,6 +139,58 @@ layer(AuditedServer, { excludeTestServices: true })("the admin routes under host
   )
 })
 
+layer(AuditedServer, { excludeTestServices: true })("the GET routes outside the API under hostile headers", (it) => {
+  it.effect("/health, /health/ready and /metrics with any key, request id and query are never a 5xx", () =>
+    Effect.gen(function* () {
+      const { url } = yield* DemoServer
+      const named = fc.constantFrom(...prototypeNames)
+      // What fetch can send in a header: printable ASCII (it trims the ends).
+      const headerText = fc.oneof(named, fc.stringMatching(/^[\x21-\x7e][\x20-\x7e]{0,140}$/))
+      const credentials = fc.oneof(
+        fc.constant({}),
+        fc.constantFrom({ "x-api-key": adminKey }, { "x-api-key": apiKey }),
+        headerText.map((key) => ({ "x-api-key": key })),
+        headerText.map((token) => ({ authorization: `Bearer ${token}` }))
+      )
+      const query = fc.option(
+        fc.tuple(fc.oneof(named, hostileKey), named).map(([a, b]) => `?${encodeURIComponent(a)}=${b}&${b}[x]=1`),
+        { nil: "" }
+      )
+      yield* Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(
+            fc.constantFrom("/health", "/health/ready", "/metrics"),
+            credentials,
+            fc.option(headerText, { nil: undefined }),
+            query,
+            async (path, headers, requestId, text) => {
+              const answer = await Effect.runPromise(
+                request(`${url}${path}${text}`, {
+                  headers: requestId === undefined ? headers : { ...headers, "x-request-id": requestId }
+                })
+              )
+              if (path !== "/metrics") {
+                // Neither needs a key, and the fake and the in-memory store are always ready.
+                expect(answer.status).toBe(200)
+                expect(answer.json.status).toBe("ok")
+              } else if ("x-api-key" in headers && headers["x-api-key"] === adminKey) {
+                expect(answer.status).toBe(200)
+                expect(answer.text).toContain("cardkit_")
+              } else {
+                expect(answer.status).toBeGreaterThanOrEqual(400)
+                expect(answer.status).toBeLessThan(500)
+                expectError(answer, answer.status, answer.json?.error?.code)
+              }
+              expect(requestIdOf(answer)).not.toBe("")
+            }
+          ),
+          { numRuns: 150 }
+        )
+      )
+    })
+  )
+})
+
 describe("ApiKeysConfig", () => {
   layer(
     DemoServer.layer({ port: 0 }).pipe(
