@@ -105,7 +105,7 @@ describe("CardkitMetrics.inSpan", () => {
     })
   )
 
-  it.effect("skips a parent that disables propagation, as Effect's own spans do, and keeps the services around it", () =>
+  it.effect("skips a parent that disables propagation, as Effect does, and keeps the services around it", () =>
     Effect.gen(function* () {
       class Greeting extends Context.Tag("Greeting")<Greeting, string>() {}
       const [exit, spans] = yield* CardkitMetrics.recordingSpans(
