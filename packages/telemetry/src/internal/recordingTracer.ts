@@ -87,12 +87,15 @@ const spanContextOf = (span: Tracer.AnySpan, isRemote: boolean) => ({
 interface Ended {
   readonly status: ReadableSpan["status"]
   readonly attributes: Attributes
-  readonly events: Array<TimedEvent>
+  readonly events: ReadonlyArray<TimedEvent>
 }
+
+// What most spans end with, shared: exporters only read it.
+const succeeded: Ended = { status: { code: SpanStatusCode.OK }, attributes: {}, events: [] }
 
 /** The status and what a failure adds, as @effect/opentelemetry's span records them. */
 const ending = (exit: Exit.Exit<unknown, unknown>, endTime: HrTime): Ended => {
-  if (exit._tag === "Success") return { status: { code: SpanStatusCode.OK }, attributes: {}, events: [] }
+  if (exit._tag === "Success") return succeeded
   if (Cause.isInterruptedOnly(exit.cause)) {
     return {
       status: { code: SpanStatusCode.OK, message: Cause.pretty(exit.cause) },
@@ -101,7 +104,7 @@ const ending = (exit: Exit.Exit<unknown, unknown>, endTime: HrTime): Ended => {
     }
   }
   const error = Cause.prettyErrors(exit.cause)[0]
-  if (error === undefined) return { status: { code: SpanStatusCode.OK }, attributes: {}, events: [] }
+  if (error === undefined) return succeeded
   const exception: TimedEvent = {
     name: "exception",
     time: endTime,
