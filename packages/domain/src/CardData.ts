@@ -17,7 +17,7 @@ export const maskPan = (pan: Pan | string): string => {
 // PANs are 13 to 19 digits; a run of 12 or more is taken for one, whatever it is glued to: a false
 // positive masks an id, a false negative shows a card number.
 const panLike = /\d{12,}/g
-const holdsPanLike = /\d{12}/
+const holdsPanLike = new RegExp(panLike.source)
 
 /**
  * `text` with every run of digits that could be a PAN shown as `maskPan` shows it, the rest as it

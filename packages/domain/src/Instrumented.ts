@@ -12,13 +12,26 @@ import * as CardkitMetrics from "./Telemetry.js"
  * is read from a request or an answer here.
  */
 
+interface Ids {
+  readonly cardId?: string
+  readonly customerId: CustomerId
+}
+
+/** The span's attributes: the operation, and the card and customer ids `ids` names. */
+const spanAttributes = (operation: string, ids: Ids | undefined): Record<string, string> =>
+  ids === undefined
+    ? { "cardkit.operation": operation }
+    : ids.cardId === undefined
+      ? { "cardkit.operation": operation, "cardkit.customer_id": ids.customerId }
+      : { "cardkit.operation": operation, "cardkit.card_id": ids.cardId, "cardkit.customer_id": ids.customerId }
+
 /**
- * `effect` in its span `cardkit.<operation>` (`attributes` holding `cardkit.operation`), and `counted`
- * with its outcome once it ends: `outcomeOf`'s, or `verdict`'s for a success that has more to say (a decline).
+ * `effect` in its span `cardkit.<operation>` (with the ids of `ids`, when given), and `counted` with
+ * its outcome once it ends: `outcomeOf`'s, or `verdict`'s for a success that has more to say (a decline).
  */
 const observed = <A, E, R>(
   operation: string,
-  attributes: Readonly<Record<string, string>>,
+  ids: Ids | undefined,
   effect: Effect.Effect<A, E, R>,
   counted: (outcome: string, exit: Exit.Exit<A, E>) => Effect.Effect<void>,
   verdict?: (result: A) => string
@@ -26,28 +39,24 @@ const observed = <A, E, R>(
   const outcomeOf = (exit: Exit.Exit<A, E>) =>
     verdict !== undefined && Exit.isSuccess(exit) ? verdict(exit.value) : CardkitMetrics.outcomeOf(exit)
   return CardkitMetrics.whenTraced(
-    CardkitMetrics.inSpan(`cardkit.${operation}`, { attributes }, effect, (exit, span) => {
-      const outcome = outcomeOf(exit)
-      span.attribute("cardkit.outcome", outcome)
-      return counted(outcome, exit)
-    }),
+    CardkitMetrics.inSpan(
+      `cardkit.${operation}`,
+      { attributes: spanAttributes(operation, ids) },
+      effect,
+      (exit, span) => {
+        const outcome = outcomeOf(exit)
+        span.attribute("cardkit.outcome", outcome)
+        return counted(outcome, exit)
+      }
+    ),
     Effect.onExit(effect, (exit) => counted(outcomeOf(exit), exit))
   )
 }
 
-/** The span's attributes for a call about a customer, or a customer's card. */
-const idsOf = (
-  operation: string,
-  request: { readonly cardId?: string; readonly customerId: CustomerId }
-): Record<string, string> =>
-  request.cardId === undefined
-    ? { "cardkit.operation": operation, "cardkit.customer_id": request.customerId }
-    : { "cardkit.operation": operation, "cardkit.card_id": request.cardId, "cardkit.customer_id": request.customerId }
-
 const makeSecrets: Effect.Effect<CardSecrets["Type"], never, CardSecrets> = Effect.map(CardSecrets, (secrets) =>
   CardSecrets.of({
     getCvv: (request) =>
-      observed("getCvv", idsOf("getCvv", request), secrets.getCvv(request), (outcome, exit) => {
+      observed("getCvv", request, secrets.getCvv(request), (outcome, exit) => {
         const counted = CardkitMetrics.count(CardkitMetrics.reveals, { operation: "getCvv", outcome })
         const failure = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
         return Option.isSome(failure) && failure.value._tag === "BudgetExceeded"
@@ -88,7 +97,7 @@ const makeLifecycle: Effect.Effect<Lifecycle, never, CardLifecycle> = Effect.map
       write: boolean
     ) =>
     (request: Request): Effect.Effect<A, E> =>
-      observed(operation, idsOf(operation, request), call.call(lifecycle, request), (outcome) =>
+      observed(operation, request, call.call(lifecycle, request), (outcome) =>
         write ? CardkitMetrics.count(CardkitMetrics.lifecycleWrites, { operation, outcome }) : Effect.void
       )
   return CardLifecycle.of({
@@ -132,7 +141,7 @@ const makeValidation: Effect.Effect<AccountValidation["Type"], never, AccountVal
       validate: (request) =>
         observed(
           "validate",
-          { "cardkit.operation": "validate" },
+          undefined,
           validation.validate(request),
           (outcome) => CardkitMetrics.count(CardkitMetrics.accountValidations, { outcome }),
           (result) => (result.approved ? "approved" : "declined")
