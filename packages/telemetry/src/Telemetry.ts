@@ -5,15 +5,14 @@ import * as OtelTracer from "@effect/opentelemetry/Tracer"
 import type { ServeError } from "@effect/platform/HttpServerError"
 import { OTLPMetricExporter as JsonMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http"
 import { OTLPMetricExporter as ProtobufMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto"
-import { OTLPTraceExporter as JsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
-import { OTLPTraceExporter as ProtobufTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto"
 import { type MetricReader, PeriodicExportingMetricReader, type PushMetricExporter } from "@opentelemetry/sdk-metrics"
-import { BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base"
-import { type Config, type ConfigError, Context, Duration, Effect, Layer, Redacted, Runtime } from "effect"
-import { ScrubbingSpanExporter, scrubbingProducer } from "./CardDataScrubbing.js"
+import type { SpanExporter } from "@opentelemetry/sdk-trace-base"
+import { type Config, type ConfigError, Context, Duration, Effect, Layer, Option, Redacted, Runtime } from "effect"
+import { scrubbingProducer } from "./CardDataScrubbing.js"
 import * as ExportFailures from "./internal/exportFailures.js"
 import * as Prometheus from "./internal/prometheus.js"
 import * as RecordingTracer from "./internal/recordingTracer.js"
+import * as SpanSink from "./internal/spanSink.js"
 import { TelemetryConfig, type TelemetryOptions } from "./TelemetryConfig.js"
 
 export interface TelemetryLayerOptions extends TelemetryOptions {
@@ -53,46 +52,46 @@ const build = (options: TelemetryLayerOptions, sdk: boolean) =>
     const exporting = sdk && options.disabled !== true
     // A failed export is logged as the app logs, from the SDK's callback outside any fiber.
     const runtime = yield* Effect.runtime<never>()
-    const failed = (signal: string) => (error: Error | undefined) =>
-      Runtime.runFork(runtime)(
-        Effect.logWarning(`telemetry: exporting ${signal} failed: ${error?.message ?? "no reason given"}`)
-      )
+    const failed =
+      (signal: string): ExportFailures.Report =>
+      (error) =>
+        Runtime.runFork(runtime)(
+          Effect.logWarning(`telemetry: exporting ${signal} failed: ${error?.message ?? "no reason given"}`)
+        )
     const headers = options.headers === undefined ? undefined : { ...Redacted.value(options.headers) }
-    const exporterOptions = (url: string) => (headers === undefined ? { url } : { url, headers })
-    const spanExporter = !exporting
-      ? undefined
-      : (options.spanExporter ??
-        (options.tracesEndpoint === undefined
-          ? undefined
-          : new (options.tracesProtocol === "http/protobuf" ? ProtobufTraceExporter : JsonTraceExporter)(
-              exporterOptions(options.tracesEndpoint)
-            )))
     const metricExporter = !exporting
       ? undefined
       : (options.metricExporter ??
         (options.metricsEndpoint === undefined
           ? undefined
           : new (options.metricsProtocol === "http/protobuf" ? ProtobufMetricExporter : JsonMetricExporter)(
-              exporterOptions(options.metricsEndpoint)
+              headers === undefined ? { url: options.metricsEndpoint } : { url: options.metricsEndpoint, headers }
             )))
 
-    // The recording tracer hands over its spans already scrubbed; @effect/opentelemetry's are scrubbed
-    // on their way to the exporter.
-    const otelTracer = options.propagateOtelContext === true
-    const spanProcessor =
-      spanExporter === undefined
-        ? undefined
-        : new BatchSpanProcessor(
-            ExportFailures.spanExporter(
-              otelTracer ? new ScrubbingSpanExporter(spanExporter) : spanExporter,
-              failed("spans")
-            ),
-            {
-              ...(options.spanScheduleDelay === undefined
-                ? {}
-                : { scheduledDelayMillis: Duration.toMillis(options.spanScheduleDelay) })
-            }
+    // Spans are exported on this thread to an exporter the app gives, on the export thread to an endpoint.
+    const scheduledDelayMillis =
+      options.spanScheduleDelay === undefined ? undefined : Duration.toMillis(options.spanScheduleDelay)
+    const { spanExporter, tracesEndpoint } = options
+    const sink = !exporting
+      ? undefined
+      : spanExporter !== undefined
+        ? SpanSink.Sink.layer((resource) =>
+            SpanSink.inProcess(SpanSink.batchProcessor(spanExporter, failed("spans"), scheduledDelayMillis), resource)
           )
+        : tracesEndpoint === undefined
+          ? undefined
+          : SpanSink.Sink.layer((resource) =>
+              SpanSink.worker(
+                {
+                  url: tracesEndpoint,
+                  protocol: options.tracesProtocol ?? "http/json",
+                  headers,
+                  scheduledDelayMillis,
+                  resource: resource.attributes
+                },
+                failed("spans")
+              )
+            )
     const interval = Duration.toMillis(options.metricExportInterval ?? Duration.seconds(60))
     const periodic =
       metricExporter === undefined
@@ -106,17 +105,6 @@ const build = (options: TelemetryLayerOptions, sdk: boolean) =>
     const readers: [MetricReader, ...Array<MetricReader>] =
       periodic === undefined ? [prometheus] : [prometheus, periodic]
 
-    const service: TelemetryService = {
-      tracing: spanProcessor !== undefined,
-      exportingMetrics: periodic !== undefined,
-      metricsText: Prometheus.text(prometheus),
-      metricsContentType: Prometheus.contentType,
-      metricsPort: undefined,
-      flush: Effect.promise(() =>
-        // A failed export is logged where it fails; flushing goes on with the other signal.
-        Promise.allSettled([spanProcessor?.forceFlush(), periodic?.forceFlush()]).then(() => undefined)
-      )
-    }
     // Every reader reads the Effect metrics through one scrubbing producer; the readers are shut down
     // (the periodic one exporting a last time) when the scope closes.
     const metrics = Layer.scopedDiscard(
@@ -124,15 +112,22 @@ const build = (options: TelemetryLayerOptions, sdk: boolean) =>
         Metrics.registerProducer(scrubbingProducer(producer), () => readers)
       )
     )
-    // Without a processor no tracer is installed; with one, the processor flushes and shuts down when
-    // the scope closes, so spans ended before a SIGTERM still reach the collector.
+    // Without a sink no tracer is installed; with one, the sink flushes and shuts down when the scope
+    // closes, so spans ended before a SIGTERM still reach the collector.
     const resource = { serviceName: options.serviceName ?? "cardkit-demo" }
     const tracer =
-      spanProcessor === undefined
+      sink === undefined
         ? Layer.empty
-        : otelTracer
-          ? Layer.discard(OtelTracer.layer).pipe(Layer.provide(NodeSdk.layerTracerProvider(spanProcessor)))
-          : RecordingTracer.layer(spanProcessor)
+        : (options.propagateOtelContext === true
+            ? Layer.unwrapEffect(
+                Effect.map(SpanSink.Sink, (spans) =>
+                  Layer.discard(OtelTracer.layer).pipe(
+                    Layer.provide(NodeSdk.layerTracerProvider(SpanSink.processor(spans)))
+                  )
+                )
+              )
+            : RecordingTracer.layer
+          ).pipe(Layer.provide(sink))
     const otel = sdk
       ? Layer.provideMerge(
           tracer,
@@ -143,14 +138,28 @@ const build = (options: TelemetryLayerOptions, sdk: boolean) =>
       options.metricsPort === undefined
         ? Effect.succeed(undefined)
         : Effect.map(Prometheus.serve(prometheus, options.metricsPort, options.metricsHost), ({ port }) => port)
-    return Layer.scoped(
+    const telemetry = Layer.scoped(
       Telemetry,
-      Effect.map(port, (metricsPort) => ({ ...service, metricsPort }))
-    ).pipe(
+      Effect.gen(function* () {
+        const spans = Option.getOrUndefined(yield* Effect.serviceOption(SpanSink.Sink))
+        return {
+          tracing: spans !== undefined,
+          exportingMetrics: periodic !== undefined,
+          metricsText: Prometheus.text(prometheus),
+          metricsContentType: Prometheus.contentType,
+          metricsPort: yield* port,
+          flush: Effect.promise(() =>
+            // A failed export is logged where it fails; flushing goes on with the other signal.
+            Promise.allSettled([spans?.forceFlush(), periodic?.forceFlush()]).then(() => undefined)
+          )
+        } satisfies TelemetryService
+      })
+    )
+    return (sink === undefined ? telemetry : Layer.provide(telemetry, sink)).pipe(
       Layer.merge(metrics),
       Layer.provide(otel),
       // Spans nobody exports are not made at all: `Effect.withSpan` costs next to nothing.
-      Layer.provide(service.tracing || !sdk ? Layer.empty : Layer.setTracerEnabled(false))
+      Layer.provide(sink !== undefined || !sdk ? Layer.empty : Layer.setTracerEnabled(false))
     )
   })
 

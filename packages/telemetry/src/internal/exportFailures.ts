@@ -9,7 +9,8 @@ import type { SpanExporter } from "@opentelemetry/sdk-trace-base"
  * connection: never a span's or a metric's contents).
  */
 
-type Report = (error: Error | undefined) => void
+/** Told of a failed export, with the exporter's error or, from the export thread, its message. */
+export type Report = (error: { readonly message: string } | undefined) => void
 
 const reporting =
   (report: Report, resultCallback: (result: ExportResult) => void) =>

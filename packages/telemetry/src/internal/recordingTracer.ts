@@ -4,34 +4,22 @@
  * call, a parent context built and copied, every attribute validated and stored twice, and, per fiber
  * resume, an OpenTelemetry context made active — and with it a traced reveal cost the demo far more
  * than the same spans kept by Effect's own tracer (apps/bench/README.md, telemetry). Here a span holds
- * what Effect gives it; when it ends it is handed to the span processor once, as the `ReadableSpan` the
- * SDK's batch processor and OTLP exporter take, so export, batching and serialization stay the SDK's.
- * It is scrubbed as it is made (`CardDataScrubbing`'s rules, `scrubbing.ts`), so the exporter is not
- * handed a scrubbed copy of every span besides.
+ * what Effect gives it; when it ends it is handed over once, as a plain record (`spanRecord.ts`), to
+ * the export thread or to the exporter the app gave (`spanSink.ts`), where it becomes the `ReadableSpan`
+ * the SDK's batch processor and OTLP exporter take, scrubbed: export, batching and serialization stay
+ * the SDK's.
  * What this leaves out is what nothing in cardkit reads: the active OpenTelemetry context and span
  * processors' `onStart`. A team with OpenTelemetry instrumentation that needs them passes
  * `propagateOtelContext: true` and gets @effect/opentelemetry's tracer unchanged.
  */
 import * as Resource from "@effect/opentelemetry/Resource"
-import {
-  type Attributes,
-  type AttributeValue,
-  type HrTime,
-  type Link,
-  type SpanContext,
-  SpanKind,
-  SpanStatusCode
-} from "@opentelemetry/api"
-import {
-  type ReadableSpan,
-  RandomIdGenerator,
-  type SpanProcessor,
-  type TimedEvent
-} from "@opentelemetry/sdk-trace-base"
+import { type Attributes, type AttributeValue, type HrTime, SpanKind, SpanStatusCode } from "@opentelemetry/api"
+import type { InstrumentationScope } from "@opentelemetry/core"
+import { RandomIdGenerator, type TimedEvent } from "@opentelemetry/sdk-trace-base"
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions"
-import { maskPans } from "@cardkit/domain"
 import { Cause, type Context, Effect, Inspectable, Layer, type Exit, type Option, Tracer } from "effect"
-import { scrubEvent, scrubStatus, scrubValue } from "./scrubbing.js"
+import type { SpanRecord } from "./spanRecord.js"
+import { Sink, type SpanSink } from "./spanSink.js"
 
 const ids = new RandomIdGenerator()
 
@@ -66,14 +54,9 @@ const attributeValue = (value: unknown): AttributeValue =>
         ? value.toString()
         : Inspectable.toStringUnknown(value)
 
-const scrubbedValue = (value: unknown) => scrubValue(attributeValue(value))
-
-const attributesOf = (
-  entries: Iterable<readonly [string, unknown]>,
-  valueOf: (value: unknown) => AttributeValue | undefined = attributeValue
-): Attributes => {
+const attributesOf = (entries: Iterable<readonly [string, unknown]>): Attributes => {
   const attributes: Attributes = {}
-  for (const [key, value] of entries) attributes[key] = valueOf(value)
+  for (const [key, value] of entries) attributes[key] = attributeValue(value)
   return attributes
 }
 
@@ -85,12 +68,12 @@ const spanContextOf = (span: Tracer.AnySpan, isRemote: boolean) => ({
 })
 
 interface Ended {
-  readonly status: ReadableSpan["status"]
+  readonly status: SpanRecord["status"]
   readonly attributes: Attributes
   readonly events: ReadonlyArray<TimedEvent>
 }
 
-// What most spans end with, shared: exporters only read it.
+// What most spans end with, shared: it is only read.
 const succeeded: Ended = { status: { code: SpanStatusCode.OK }, attributes: {}, events: [] }
 
 /** The status and what a failure adds, as @effect/opentelemetry's span records them. */
@@ -166,102 +149,60 @@ class RecordedSpan implements Tracer.Span {
     // An unsampled parent (a `traceparent` flagged so) leaves its children out, as the SDK's default
     // parent-based sampler does.
     if (!this.sampled) return
-    this.exporting.processor.onEnd(this.readable(startTime, endTime, exit))
+    this.exporting.sink.add(this.record(startTime, endTime, exit))
   }
 
-  private readable(startTime: bigint, endTime: bigint, exit: Exit.Exit<unknown, unknown>): ReadableSpan {
+  private record(startTime: bigint, endTime: bigint, exit: Exit.Exit<unknown, unknown>): SpanRecord {
     const end = hrTime(endTime)
     const ended = ending(exit, end)
-    const attributes = attributesOf(this.attributes, scrubbedValue)
+    const attributes = attributesOf(this.attributes)
     for (const key in ended.attributes) attributes[key] = ended.attributes[key]
-    const links: Array<Link> = this.links.map((link) => ({
-      context: spanContextOf(link.span, link.span._tag === "ExternalSpan"),
-      attributes: attributesOf(Object.entries(link.attributes), scrubbedValue)
-    }))
-    const events = ended.events.length === 0 ? this.events : this.events.concat(ended.events)
-    return new EndedSpan(
-      this,
+    return {
+      name: this.name,
+      kind: kinds[this.kind],
+      context: spanContextOf(this, false),
+      parent:
+        this.parent._tag === "Some"
+          ? spanContextOf(this.parent.value, this.parent.value._tag === "ExternalSpan")
+          : undefined,
+      startTime: hrTime(startTime),
+      endTime: end,
       attributes,
-      links,
-      events.length === 0 ? events : events.map(scrubEvent),
-      scrubStatus(ended.status),
-      hrTime(startTime),
-      end,
-      hrTime(endTime - startTime)
-    )
-  }
-}
-
-/** A span as the batch processor and the OTLP exporter read it, scrubbed. */
-class EndedSpan implements ReadableSpan {
-  readonly name: string
-  readonly kind: SpanKind
-  readonly parentSpanContext?: SpanContext
-  readonly ended = true
-  readonly resource: ReadableSpan["resource"]
-  readonly instrumentationScope: ReadableSpan["instrumentationScope"]
-  readonly droppedAttributesCount = 0
-  readonly droppedEventsCount = 0
-  readonly droppedLinksCount = 0
-  private readonly context: SpanContext
-
-  constructor(
-    span: RecordedSpan,
-    readonly attributes: Attributes,
-    readonly links: Array<Link>,
-    readonly events: Array<TimedEvent>,
-    readonly status: ReadableSpan["status"],
-    readonly startTime: HrTime,
-    readonly endTime: HrTime,
-    readonly duration: HrTime
-  ) {
-    this.name = maskPans(span.name)
-    this.kind = kinds[span.kind]
-    this.context = spanContextOf(span, false)
-    if (span.parent._tag === "Some") {
-      this.parentSpanContext = spanContextOf(span.parent.value, span.parent.value._tag === "ExternalSpan")
+      links: this.links.map((link) => ({
+        context: spanContextOf(link.span, link.span._tag === "ExternalSpan"),
+        attributes: attributesOf(Object.entries(link.attributes))
+      })),
+      events: ended.events.length === 0 ? this.events : this.events.concat(ended.events),
+      status: ended.status,
+      scope: this.exporting.scope
     }
-    this.resource = span.exporting.resource
-    this.instrumentationScope = span.exporting.scope
-  }
-
-  spanContext(): SpanContext {
-    return this.context
   }
 }
 
 interface Exporting {
-  readonly processor: SpanProcessor
-  readonly resource: ReadableSpan["resource"]
-  readonly scope: ReadableSpan["instrumentationScope"]
+  readonly sink: SpanSink
+  readonly scope: InstrumentationScope
 }
 
-/**
- * Effect's tracer replaced by one whose ended spans go to `processor` (shut down, so flushed, when
- * the scope closes), with the service's resource.
- */
-export const layer = (processor: SpanProcessor): Layer.Layer<never, never, Resource.Resource> =>
-  Layer.unwrapScoped(
-    Effect.gen(function* () {
-      const resource = yield* Resource.Resource
-      // A last export that fails is logged where it fails (`exportFailures`), not a defect of the shutdown.
-      yield* Effect.addFinalizer(() => Effect.promise(() => processor.shutdown().catch(() => undefined)))
-      // The instrumentation scope @effect/opentelemetry's tracer names: the service, at its version.
-      const version = resource.attributes[ATTR_SERVICE_VERSION]
-      const exporting: Exporting = {
-        processor,
-        resource,
-        scope: {
-          name: String(resource.attributes[ATTR_SERVICE_NAME]),
-          ...(version === undefined ? {} : { version: String(version) })
-        }
+/** Effect's tracer replaced by one whose ended spans go to the `Sink`, in the service's instrumentation scope. */
+export const layer: Layer.Layer<never, never, Resource.Resource | Sink> = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const resource = yield* Resource.Resource
+    // The instrumentation scope @effect/opentelemetry's tracer names: the service, at its version.
+    const version = resource.attributes[ATTR_SERVICE_VERSION]
+    const exporting: Exporting = {
+      sink: yield* Sink,
+      scope: {
+        name: String(resource.attributes[ATTR_SERVICE_NAME]),
+        ...(version === undefined ? {} : { version: String(version) })
       }
-      return Layer.setTracer(
-        Tracer.make({
-          span: (name, parent, context, links, startTime, kind) =>
-            new RecordedSpan(exporting, name, parent, context, links, startTime, kind),
-          context: nativeContext
-        })
-      )
-    })
-  )
+    }
+    return Layer.setTracer(
+      Tracer.make({
+        span: (name, parent, context, links, startTime, kind) =>
+          new RecordedSpan(exporting, name, parent, context, links, startTime, kind),
+        context: nativeContext
+      })
+    )
+  })
+)

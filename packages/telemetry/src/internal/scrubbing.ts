@@ -5,7 +5,7 @@ import type { ReadableSpan, TimedEvent } from "@opentelemetry/sdk-trace-base"
 /*
  * How each part of a span or a metric point is scrubbed (`CardDataScrubbing` says why): every run of
  * digits that could be a PAN masked, and in error text every run that could be a CVV cut out. Shared
- * by the scrubbing exporter and the recording tracer, which hands its spans over already scrubbed.
+ * by the metrics' producer and the spans' conversion for export (`spanRecord.ts`).
  */
 
 export const scrubValue = (value: AttributeValue | undefined, scrub: (text: string) => string = maskPans) => {
