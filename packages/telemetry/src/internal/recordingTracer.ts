@@ -54,9 +54,16 @@ const attributeValue = (value: unknown): AttributeValue =>
         ? value.toString()
         : Inspectable.toStringUnknown(value)
 
-const attributesOf = (entries: Iterable<readonly [string, unknown]>): Attributes => {
+// Read without an iterator: a `for…of` over a span's attributes allocates an entry for each, per span.
+const attributesOf = (from: ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>): Attributes => {
   const attributes: Attributes = {}
-  for (const [key, value] of entries) attributes[key] = attributeValue(value)
+  if (from instanceof Map) {
+    from.forEach((value, key) => {
+      attributes[key] = attributeValue(value)
+    })
+  } else {
+    for (const key in from) attributes[key] = attributeValue((from as Readonly<Record<string, unknown>>)[key])
+  }
   return attributes
 }
 
@@ -134,7 +141,7 @@ class RecordedSpan implements Tracer.Span {
     this.events.push({
       name,
       time: hrTime(startTime),
-      ...(attributes === undefined ? {} : { attributes: attributesOf(Object.entries(attributes)) }),
+      ...(attributes === undefined ? {} : { attributes: attributesOf(attributes) }),
       droppedAttributesCount: 0
     })
   }
@@ -170,7 +177,7 @@ class RecordedSpan implements Tracer.Span {
       attributes,
       links: this.links.map((link) => ({
         context: spanContextOf(link.span, link.span._tag === "ExternalSpan"),
-        attributes: attributesOf(Object.entries(link.attributes))
+        attributes: attributesOf(link.attributes)
       })),
       events: ended.events.length === 0 ? this.events : this.events.concat(ended.events),
       status: ended.status,
