@@ -30,6 +30,7 @@ port.on("message", (message: ToWorker) => {
   switch (message._tag) {
     case "Spans":
       for (const span of message.spans) processor.onEnd(readable(span, resource))
+      answer({ _tag: "Taken", count: message.spans.length })
       return
     case "Flush":
     case "Shutdown":

@@ -62,6 +62,8 @@ export type ToWorker =
 
 export type FromWorker =
   | { readonly _tag: "Done"; readonly id: number }
+  /** The export thread took `count` spans handed over (into its processor, which may drop them as its queue is full). */
+  | { readonly _tag: "Taken"; readonly count: number }
   | { readonly _tag: "Failed"; readonly error: { readonly message: string } | undefined }
 
 // Resolved through the package, so from its sources (tests), its build and a bundle that inlines it
@@ -76,6 +78,16 @@ const workerPath = () =>
 // each hand-over costs a message, and the wait is nothing beside the processor's own delay.
 const handOverSize = 512
 const handOverMillis = 50
+// Spans handed over that the export thread has not taken yet, at most: four times the processor's
+// own queue (2048 by default). An export thread that falls behind costs spans, as a full queue does
+// in the SDK, not the serving process's memory.
+const maxInFlight = 8192
+
+export interface WorkerOptions {
+  /** The module the thread runs (tests: one that falls behind). */
+  readonly path?: string | undefined
+  readonly maxInFlight?: number | undefined
+}
 
 /*
  * Why spans are exported from a worker thread: converting them to OTLP, serializing and posting them,
@@ -84,14 +96,17 @@ const handOverMillis = 50
  * export thread runs the SDK's batch processor and OTLP exporter as this thread would, with the same
  * `OTEL_*` environment.
  */
-export const worker = (data: ExportWorkerData, report: Report): SpanSink => {
+export const worker = (data: ExportWorkerData, report: Report, options: WorkerOptions = {}): SpanSink => {
   // The thread loads built modules only: no `--conditions` of a test runner, no inspector flags.
-  const thread = new Worker(workerPath(), { workerData: data, execArgv: [] })
+  const thread = new Worker(options.path ?? workerPath(), { workerData: data, execArgv: [] })
   thread.unref()
+  const limit = options.maxInFlight ?? maxInFlight
   const waiting = new Map<number, () => void>()
   let next = 0
   let stopped = false
   let pending: Array<SpanRecord> = []
+  let inFlight = 0
+  let dropping = false
   let timer: ReturnType<typeof setTimeout> | undefined
 
   const stop = () => {
@@ -101,6 +116,10 @@ export const worker = (data: ExportWorkerData, report: Report): SpanSink => {
   }
   thread.on("message", (message: FromWorker) => {
     if (message._tag === "Failed") return report(message.error)
+    if (message._tag === "Taken") {
+      inFlight -= message.count
+      return
+    }
     waiting.get(message.id)?.()
     waiting.delete(message.id)
     // A flush or a shutdown under way keeps the process alive until it is answered.
@@ -117,6 +136,7 @@ export const worker = (data: ExportWorkerData, report: Report): SpanSink => {
     timer = undefined
     if (pending.length === 0) return
     thread.postMessage({ _tag: "Spans", spans: pending } satisfies ToWorker)
+    inFlight += pending.length
     pending = []
   }
   const ask = (_tag: "Flush" | "Shutdown") =>
@@ -132,6 +152,13 @@ export const worker = (data: ExportWorkerData, report: Report): SpanSink => {
   return {
     add: (span) => {
       if (stopped) return
+      if (inFlight + pending.length >= limit) {
+        // Told once each time the thread falls behind, not once per span.
+        if (!dropping) report({ message: "the export thread is behind; spans are dropped until it catches up" })
+        dropping = true
+        return
+      }
+      dropping = false
       pending.push(span)
       if (pending.length >= handOverSize) handOver()
       else timer ??= setTimeout(handOver, handOverMillis).unref()
