@@ -1,11 +1,14 @@
 import { constants, createPublicKey, generateKeyPairSync, publicEncrypt } from "node:crypto"
 import { existsSync } from "node:fs"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { makeTestPki } from "@cardkit/fake/testing"
 import {
+  alone,
   cardkit,
   ledgerCard,
   lines,
@@ -340,5 +343,44 @@ describe("demo", () => {
     // Served from a file the demo finds at run time, which the bundle must still find.
     const docs = await fetch(`${url}/docs/scalar.js`)
     expect(docs.status).toBe(200)
+  })
+
+  it("exports its spans to an OTLP endpoint from the export thread the bundle finds at run time", async () => {
+    const bodies: Array<string> = []
+    const collector = createServer((request, response) => {
+      const chunks: Array<Buffer> = []
+      request.on("data", (chunk: Buffer) => chunks.push(chunk))
+      request.on("end", () => {
+        if (request.url === "/v1/traces") bodies.push(Buffer.concat(chunks).toString("utf8"))
+        response.writeHead(200, { "content-type": "application/json" }).end("{}")
+      })
+    })
+    await new Promise<void>((listening) => collector.listen(0, "127.0.0.1", listening))
+    try {
+      const { port } = collector.address() as AddressInfo
+      const demo = start(["demo", "--port", "0"], {
+        CARDKIT_DEMO_API_KEYS: "test-key",
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        OTEL_SERVICE_NAME: "cardkit-cli-test"
+      })
+      const [, url] = await demo.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/)
+      const revealed = await fetch(`${url}/v1/cards/025951734ff74c13a14137e02834fa00/cvv`, {
+        method: "POST",
+        headers: { "x-api-key": "test-key", "content-type": "application/json" },
+        body: JSON.stringify({ customerId: "100000000006001", accountNumber: "400320588344662" })
+      })
+      expect(revealed.status).toBe(200)
+      // SIGTERM: the export thread flushes its batch before the process exits.
+      expect(await demo.stop()).toBe(0)
+      const exported = bodies.join("\n")
+      expect(exported).toContain("cardkit-cli-test")
+      expect(exported).toContain("POST /v1/cards/{cardId}/cvv")
+      expect(exported).toContain("cardkit.getCvv")
+      expect(exported).not.toMatch(alone("679"))
+      expect(demo.errorOutput()).not.toContain("exporting spans failed")
+    } finally {
+      collector.close()
+    }
   })
 })
