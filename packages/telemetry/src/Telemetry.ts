@@ -16,7 +16,7 @@ import * as SpanSink from "./internal/spanSink.js"
 import { TelemetryConfig, type TelemetryOptions } from "./TelemetryConfig.js"
 
 export interface TelemetryLayerOptions extends TelemetryOptions {
-  /** Spans go here instead of to `tracesEndpoint` (tests: `InMemorySpanExporter`). */
+  /** Spans go here, on the app's thread, instead of to `tracesEndpoint` (tests: `InMemorySpanExporter`). */
   readonly spanExporter?: SpanExporter | undefined
   /** Metrics go here instead of to `metricsEndpoint` (tests: `InMemoryMetricExporter`). */
   readonly metricExporter?: PushMetricExporter | undefined
@@ -165,7 +165,7 @@ const build = (options: TelemetryLayerOptions, sdk: boolean) =>
 
 /**
  * Traces and metrics out of the process. Effect's spans go through a batch processor to the OTLP/HTTP
- * trace exporter when `tracesEndpoint` is set, Effect's metrics through a periodic reader to the
+ * trace exporter on a worker thread of their own when `tracesEndpoint` is set, Effect's metrics through a periodic reader to the
  * OTLP/HTTP metric exporter when `metricsEndpoint` is; both scrubbed of card data
  * (`CardDataScrubbing`) and flushed when the layer's scope closes. Metrics are always kept and
  * readable as Prometheus text (`metricsText`), on `metricsPort` too when set. Without a traces
