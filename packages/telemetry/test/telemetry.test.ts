@@ -97,8 +97,8 @@ describe("Telemetry", () => {
     })
   )
 
-  // The default tracer hands spans over as they end (scrubbed as it records them); @effect/opentelemetry's makes
-  // SDK spans (scrubbed by the exporter): both alike.
+  // The default tracer hands spans over as they end; @effect/opentelemetry's makes SDK spans. Both are
+  // scrubbed as they become the spans the exporter reads: both alike.
   describe.each([
     { tracer: "the default tracer", options: {} },
     { tracer: "propagateOtelContext", options: { propagateOtelContext: true } }

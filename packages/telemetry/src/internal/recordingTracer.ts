@@ -119,7 +119,7 @@ class RecordedSpan implements Tracer.Span {
   status: Tracer.SpanStatus
 
   constructor(
-    readonly exporting: Exporting,
+    private readonly exporting: Exporting,
     readonly name: string,
     readonly parent: Option.Option<Tracer.AnySpan>,
     readonly context: Context.Context<never>,

@@ -8,7 +8,7 @@ import type { ReadableSpan, TimedEvent } from "@opentelemetry/sdk-trace-base"
  * by the metrics' producer and the spans' conversion for export (`spanRecord.ts`).
  */
 
-export const scrubValue = (value: AttributeValue | undefined, scrub: (text: string) => string = maskPans) => {
+const scrubValue = (value: AttributeValue | undefined, scrub: (text: string) => string = maskPans) => {
   if (typeof value === "string") return scrub(value)
   if (Array.isArray(value))
     return value.map((item) => (typeof item === "string" ? scrub(item) : item)) as AttributeValue

@@ -31,10 +31,12 @@ export class Sink extends Context.Tag("@cardkit/telemetry/internal/SpanSink")<Si
     )
 }
 
-export type Report = ExportFailures.Report
-
 /** The SDK's batch processor over `exporter`, each failed export told to `report`. */
-export const batchProcessor = (exporter: SpanExporter, report: Report, scheduledDelayMillis: number | undefined) =>
+export const batchProcessor = (
+  exporter: SpanExporter,
+  report: ExportFailures.Report,
+  scheduledDelayMillis: number | undefined
+) =>
   new BatchSpanProcessor(
     ExportFailures.spanExporter(exporter, report),
     scheduledDelayMillis === undefined ? {} : { scheduledDelayMillis }
@@ -96,7 +98,11 @@ export interface WorkerOptions {
  * export thread runs the SDK's batch processor and OTLP exporter as this thread would, with the same
  * `OTEL_*` environment.
  */
-export const worker = (data: ExportWorkerData, report: Report, options: WorkerOptions = {}): SpanSink => {
+export const worker = (
+  data: ExportWorkerData,
+  report: ExportFailures.Report,
+  options: WorkerOptions = {}
+): SpanSink => {
   // The thread loads built modules only: no `--conditions` of a test runner, no inspector flags.
   const thread = new Worker(options.path ?? workerPath(), { workerData: data, execArgv: [] })
   thread.unref()
